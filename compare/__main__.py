@@ -1,0 +1,117 @@
+"""Command line: `python -m compare --list` and `python -m compare -m ID [-m ID ...] PROMPT`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from providers import ConfigError, Registry, Settings
+
+from . import Column, Comparison, Delta, Finished, make_messages
+from .report import table
+from .validate import InputError, check_models, check_params, check_prompt
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command-line flags."""
+    parser = argparse.ArgumentParser(prog="python -m compare", description="Send one prompt to several models at once.")
+    parser.add_argument("prompt", nargs="?", help="the user prompt ('-' reads standard input)")
+    parser.add_argument("-m", "--model", action="append", default=[], dest="models", help="model id, e.g. local:smollm2 (repeatable)")
+    parser.add_argument("--system", default=None, help="system prompt")
+    parser.add_argument("--temperature", type=float, default=None)
+    parser.add_argument("--top-p", type=float, default=None)
+    parser.add_argument("--max-tokens", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per model, one per line")
+    parser.add_argument("--list", action="store_true", help="list every model id, whether it is available, and why not")
+    parser.add_argument("--config", default=None, help="user config file (default: compare.toml if present)")
+    return parser.parse_args(argv)
+
+
+async def list_models(registry: Registry) -> int:
+    """Print discovery results as a table."""
+    found = await registry.discover()
+    width = max(len(m.id) for m in found)
+    for m in found:
+        print(f"{m.id.ljust(width)}  {'available' if m.available else 'unavailable'}{'' if m.available else '  ' + (m.reason or '')}")
+    return 0
+
+
+class LinePrinter:
+    """Streams several columns to a terminal: raw text for one model, prefixed whole lines for several."""
+
+    def __init__(self, labels: dict[str, str]):
+        self.labels = labels
+        self.pending = {key: "" for key in labels}
+        self.single = len(labels) == 1
+
+    def write(self, key: str, text: str) -> None:
+        """Show new text for a column."""
+        if self.single:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        self.pending[key] += text
+        *lines, self.pending[key] = self.pending[key].split("\n")
+        for line in lines:
+            print(f"[{self.labels[key]}] {line}", flush=True)
+
+    def close(self, key: str) -> None:
+        """Flush a finished column."""
+        if self.single:
+            print(flush=True)
+        elif self.pending[key]:
+            print(f"[{self.labels[key]}] {self.pending[key]}", flush=True)
+            self.pending[key] = ""
+
+
+async def run(args: argparse.Namespace, registry: Registry) -> int:
+    """Validate input, run the comparison, print the replies and metrics."""
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    check_prompt(prompt)
+    check_params(args.temperature, args.max_tokens, args.top_p, args.seed)
+    ids = check_models(registry, args.models)
+    messages = make_messages(prompt, args.system)
+    columns = [Column(str(i), m, messages, args.temperature, args.top_p, args.max_tokens, args.seed) for i, m in enumerate(ids)]
+    comparison = Comparison(registry, columns)
+    printer = LinePrinter({c.key: c.model_id for c in columns})
+    async for key, event in comparison.events():
+        if isinstance(event, Delta) and not args.json:
+            printer.write(key, event.text)
+        elif isinstance(event, Finished):
+            if args.json:
+                print(json.dumps(_json_line(event.result.to_json())), flush=True)
+            else:
+                printer.close(key)
+    if not args.json:
+        print("\n" + table([comparison.results[c.key] for c in columns]))
+    return 0
+
+
+def _json_line(data: dict) -> dict:
+    keys = ("model", "text", "error", "ttft_s", "total_s", "input_tokens", "output_tokens", "tokens_exact",
+            "tokens_per_s", "cost_usd", "token_note", "queue_s", "load_s", "stopped", "started_at")
+    return {k: data[k] for k in keys}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; bad input exits 2 with one clear line on stderr."""
+    args = parse_args(argv)
+    try:
+        registry = Registry(Settings.load(config_path=args.config))
+        if args.list:
+            return asyncio.run(list_models(registry))
+        if args.prompt is None:
+            raise InputError("No prompt given: python -m compare -m local:smollm2 \"Explain what a token is\"")
+        return asyncio.run(run(args, registry))
+    except (InputError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Plain-text and number formatting of results, shared by the command line and the page."""
+from __future__ import annotations
+
+from .metrics import Result
+
+
+def fmt_seconds(value: float | None) -> str:
+    """0.123 -> "0.12 s"; None -> "–"."""
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def fmt_cost(value: float | None) -> str:
+    """Dollar cost with enough digits for tiny amounts; None -> "unknown"."""
+    if value is None:
+        return "unknown"
+    if value == 0:
+        return "$0"
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def fmt_tokens(value: int | None, exact: bool) -> str:
+    """Token count, prefixed with ~ when estimated."""
+    if value is None:
+        return "–"
+    return f"{value:,}" if exact else f"~{value:,}"
+
+
+def fmt_rate(value: float | None) -> str:
+    """Tokens per second."""
+    return "–" if value is None else f"{value:.1f}"
+
+
+def table(results: list[Result]) -> str:
+    """A fixed-width metrics table, one row per column."""
+    head = ("model", "ttft", "total", "tok/s", "in", "out", "cost", "status")
+    rows = [head]
+    for r in results:
+        status = "stopped" if r.stopped else ("error" if r.error else "ok")
+        rows.append((r.model, fmt_seconds(r.ttft_s), fmt_seconds(r.total_s), fmt_rate(r.tokens_per_s),
+                     fmt_tokens(r.input_tokens, r.tokens_exact), fmt_tokens(r.output_tokens, r.tokens_exact),
+                     fmt_cost(r.cost_usd), status))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"{r.model}: {r.error}" for r in results if r.error]
+    if any(not r.tokens_exact for r in results):
+        notes.append("~ = estimated locally (the server reported no usage)")
+    return "\n".join(lines + ([""] + notes if notes else []))

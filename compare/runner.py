@@ -1,0 +1,160 @@
+"""Fan-out: one asyncio task per column, their events merged into one stream, cancel-all on close."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Union
+
+from providers.base import ChatRequest, Message, Phase, ProviderError, Status, Usage
+from providers.registry import Registry, UnknownModelError
+
+from .metrics import Result, StreamMeter
+from .tokens import TokenCounter
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a comparison: a model plus its own conversation and settings."""
+
+    key: str
+    model_id: str
+    messages: tuple[Message, ...]
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Delta:
+    """New reply text for a column."""
+
+    text: str
+    first: bool = False
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """A column moved to a new phase (queued, loading model, streaming, ...)."""
+
+    phase: Phase
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A column's final record."""
+
+    result: Result
+
+
+Event = Union[Delta, StateChange, Finished]
+
+
+@dataclass
+class Comparison:
+    """Runs columns concurrently; iterate `events()`, or `run()` to completion; `cancel()` stops all."""
+
+    registry: Registry
+    columns: list[Column]
+    counter: TokenCounter | None = None
+    results: dict[str, Result] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.counter is None:
+            self.counter = TokenCounter(self.registry)
+        self._meters: dict[str, StreamMeter] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    async def events(self) -> AsyncIterator[tuple[str, Event]]:
+        """Yield (column key, event) as they happen; closing this generator cancels every stream."""
+        queue: asyncio.Queue = asyncio.Queue()
+        self._tasks = [asyncio.create_task(self._run_column(c, queue), name=f"column-{c.key}") for c in self.columns]
+        remaining = len(self._tasks)
+        try:
+            while remaining:
+                key, event = await queue.get()
+                if isinstance(event, Finished):
+                    remaining -= 1
+                yield key, event
+        finally:
+            await self.cancel()
+
+    async def run(self) -> list[Result]:
+        """Run to completion and return results in column order."""
+        async for _ in self.events():
+            pass
+        return [self.results[c.key] for c in self.columns]
+
+    async def cancel(self) -> list[Result]:
+        """Cancel every unfinished stream (closing upstream connections); partial replies are kept as stopped."""
+        pending = [t for t in self._tasks if not t.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return [self.results[c.key] for c in self.columns if c.key in self.results]
+
+    async def _run_column(self, column: Column, queue: asyncio.Queue) -> None:
+        emit = lambda event: queue.put_nowait((column.key, event))  # noqa: E731
+        try:
+            info = self.registry.info(column.model_id)
+        except UnknownModelError as exc:
+            info = None
+            early_error = str(exc)
+        else:
+            early_error = None
+        meter = StreamMeter(column.key, info or _unknown_info(column.model_id))
+        self._meters[column.key] = meter
+        try:
+            error = early_error or await self._precheck(column, info)
+            if error is None:
+                emit(StateChange(Phase.WAITING))
+                error = await self._pump(column, meter, emit)
+            result = await asyncio.to_thread(meter.finish, self.counter, column.messages, error)
+        except asyncio.CancelledError:
+            self.results[column.key] = meter.finish(self.counter, column.messages, stopped=True)
+            raise
+        self.results[column.key] = result
+        emit(StateChange(meter.phase, error or ""))
+        emit(Finished(result))
+
+    async def _precheck(self, column: Column, info) -> str | None:
+        """Unusable model or a prompt that cannot fit: report without sending anything."""
+        reason = self.registry.unusable_reason(column.model_id)
+        if reason:
+            return f"{column.model_id} is not available: {reason}"
+        if column.model_id.startswith("local:") or not info.context_window:
+            return None  # the local provider checks its exact templated length itself
+        count = await asyncio.to_thread(self.counter.count_messages, column.model_id, column.messages)
+        if count.count >= info.context_window:
+            return (f"the prompt is {'~' if not count.exact else ''}{count.count:,} tokens but {column.model_id} has a "
+                    f"{info.context_window:,}-token context window; shorten it or pick a larger model")
+        return None
+
+    async def _pump(self, column: Column, meter: StreamMeter, emit) -> str | None:
+        provider, model = self.registry.resolve(column.model_id)
+        request = ChatRequest(model, column.messages, column.temperature, column.top_p, column.max_tokens, column.seed)
+        try:
+            async for item in provider.stream(request):
+                if isinstance(item, str):
+                    if meter.delta(item):
+                        emit(StateChange(Phase.STREAMING))
+                        emit(Delta(item, first=True))
+                    elif item:
+                        emit(Delta(item))
+                elif isinstance(item, Usage):
+                    meter.record_usage(item)
+                elif isinstance(item, Status):
+                    meter.status(item.phase)
+                    emit(StateChange(item.phase, item.detail))
+        except ProviderError as exc:
+            return str(exc)
+        except Exception as exc:  # a provider bug must end only its own column
+            return f"{provider.label}: unexpected {type(exc).__name__}: {self.registry.settings.redact(str(exc))[:300]}"
+        return None
+
+
+def _unknown_info(model_id: str):
+    from providers.registry import ModelInfo
+
+    return ModelInfo(model_id, model_id.partition(":")[0], model_id, False)

@@ -1,0 +1,52 @@
+"""Checks on user input, each failing with one clear sentence (never a traceback)."""
+from __future__ import annotations
+
+from providers.registry import Registry, UnknownModelError
+
+MAX_MODELS = 8
+TEMPERATURE_RANGE = (0.0, 2.0)
+MAX_TOKENS_RANGE = (1, 32768)
+
+
+class InputError(ValueError):
+    """Bad input from the user, with a message that says how to fix it."""
+
+
+def check_prompt(prompt: str | None, max_chars: int | None = None) -> str:
+    """A non-empty prompt within the length cap."""
+    if prompt is None or not prompt.strip():
+        raise InputError("The prompt is empty: type something to send to the models.")
+    if max_chars is not None and len(prompt) > max_chars:
+        raise InputError(f"The prompt is {len(prompt):,} characters; this demo allows at most {max_chars:,}.")
+    return prompt
+
+
+def check_params(temperature=None, max_tokens=None, top_p=None, seed=None, max_tokens_cap: int | None = None) -> None:
+    """Sampling parameters within the ranges every provider accepts."""
+    low, high = TEMPERATURE_RANGE
+    if temperature is not None and not (low <= float(temperature) <= high):
+        raise InputError(f"Temperature must be between {low:g} and {high:g} (got {temperature}).")
+    if top_p is not None and not (0.0 < float(top_p) <= 1.0):
+        raise InputError(f"top_p must be greater than 0 and at most 1 (got {top_p}).")
+    cap = min(MAX_TOKENS_RANGE[1], max_tokens_cap or MAX_TOKENS_RANGE[1])
+    if max_tokens is not None and (int(max_tokens) != max_tokens or not (MAX_TOKENS_RANGE[0] <= max_tokens <= cap)):
+        raise InputError(f"Max tokens must be a whole number from {MAX_TOKENS_RANGE[0]} to {cap:,} (got {max_tokens}).")
+    if seed is not None and (int(seed) != seed or seed < 0):
+        raise InputError(f"Seed must be a whole number of 0 or more (got {seed}).")
+
+
+def check_models(registry: Registry, model_ids: list[str], max_models: int = MAX_MODELS) -> list[str]:
+    """Between 1 and max_models ids, each known and usable now."""
+    ids = [m.strip() for m in model_ids or [] if m and m.strip()]
+    if not ids:
+        raise InputError("No models chosen: pick at least one (local:smollm2 needs no key).")
+    if len(ids) > max_models:
+        raise InputError(f"{len(ids)} models chosen; at most {max_models} can run at once.")
+    for model_id in ids:
+        try:
+            reason = registry.unusable_reason(model_id)
+        except UnknownModelError as exc:
+            raise InputError(f"Unknown model: {exc}.") from None
+        if reason:
+            raise InputError(f"{model_id} is not available: {reason}.")
+    return ids

@@ -1,0 +1,63 @@
+"""Turn SDK and network exceptions into ProviderErrors a newcomer can act on."""
+from __future__ import annotations
+
+import json
+
+from .base import ProviderError
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _status_hint(status: int, key_env: str | None) -> tuple[str, bool]:
+    if status == 401:
+        return (f"the API key was rejected; check {key_env} in .env" if key_env else "the server rejected the request as unauthorised"), False
+    if status == 403:
+        return "this key is not allowed to use that model", False
+    if status == 404:
+        return "unknown model or endpoint; check the model name", False
+    if status == 429:
+        return "rate limited or out of quota; wait and try again", True
+    if status == 400:
+        return "the server rejected the request", False
+    if status >= 500:
+        return "the server had an internal error; try again", True
+    return "the server refused the request", False
+
+
+def _server_message(exc: BaseException) -> str:
+    """Pull the human message out of an SDK error body without echoing raw payloads."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        if isinstance(err, str):
+            return err
+    message = getattr(exc, "message", None) or getattr(exc, "error", None) or str(exc)
+    return str(message)
+
+
+def from_exception(provider: str, exc: BaseException, *, base_url: str = "", key_env: str | None = None) -> ProviderError:
+    """Map an OpenAI/Anthropic/Ollama SDK or network exception to a ProviderError."""
+    if isinstance(exc, ProviderError):
+        return exc
+    names = _class_names(exc)
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and status >= 400:
+        hint, retryable = _status_hint(status, key_env)
+        detail = _server_message(exc).strip()
+        return ProviderError(provider, f"{hint}. Server said: {detail[:300]}", status=status, retryable=retryable)
+    if names & {"APITimeoutError", "TimeoutException", "ReadTimeout", "ConnectTimeout", "TimeoutError"}:
+        return ProviderError(provider, f"timed out waiting for {base_url or 'the server'}", retryable=True)
+    if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError"} or isinstance(exc, json.JSONDecodeError):
+        return ProviderError(provider, f"the server sent a malformed response chunk ({type(exc).__name__})", retryable=True)
+    if names & {"RemoteProtocolError", "ReadError", "StreamError"}:
+        return ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
+    if names & {"APIConnectionError", "ConnectError", "ConnectionError", "OSError"}:
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None and _class_names(cause) & {"RemoteProtocolError", "ReadError"}:
+            return ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
+        return ProviderError(provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?", retryable=True)
+    return ProviderError(provider, f"unexpected {type(exc).__name__}: {str(exc)[:300]}")

