@@ -78,6 +78,12 @@ class StreamMeter:
             return True
         return False
 
+    def ttft(self) -> float | None:
+        """Time to first token so far (None before it), excluding queueing and model loading."""
+        if self._first is None:
+            return None
+        return self._first - self._t0 - self._waits[Phase.QUEUED] - self._waits[Phase.LOADING]
+
     def record_usage(self, usage: Usage) -> None:
         """Keep the server-reported usage (exact counts)."""
         self.usage = usage
@@ -86,7 +92,6 @@ class StreamMeter:
         """Close the measurement and compute every figure."""
         end = self._clock()
         self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE)
-        waited = self._waits[Phase.QUEUED] + self._waits[Phase.LOADING]
         text = self.text
         reported_in = self.usage.input_tokens if self.usage else None
         reported_out = self.usage.output_tokens if self.usage else None
@@ -107,9 +112,9 @@ class StreamMeter:
             cost = (input_tokens * self.info.input_per_m + (output_tokens or 0) * self.info.output_per_m) / 1e6
         return Result(
             column=self.column, model=self.info.id, text=text, error=error, stopped=stopped,
-            ttft_s=None if self._first is None else self._first - self._t0 - waited,
+            ttft_s=self.ttft(),
             total_s=end - self._t0, queue_s=self._waits[Phase.QUEUED] or None, load_s=self._waits[Phase.LOADING] or None,
             input_tokens=input_tokens, output_tokens=output_tokens, tokens_exact=exact,
-            token_note="reported by the server" if exact else "; ".join(dict.fromkeys(n for n in notes if n)) or "partly reported",
+            token_note="exact: reported by the provider" if exact else "; ".join(dict.fromkeys(n for n in notes if n)) or "partly reported",
             tokens_per_s=rate, cost_usd=cost, context_window=self.info.context_window,
             server_timings=dict(self.usage.server_timings) if self.usage else {}, started_at=self._started_at)

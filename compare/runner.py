@@ -66,10 +66,14 @@ class Comparison:
         self._meters: dict[str, StreamMeter] = {}
         self._tasks: list[asyncio.Task] = []
 
-    async def events(self) -> AsyncIterator[tuple[str, Event]]:
-        """Yield (column key, event) as they happen; closing this generator cancels every stream."""
+    def _start(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._run_column(c, queue), name=f"column-{c.key}") for c in self.columns]
+        return queue
+
+    async def events(self) -> AsyncIterator[tuple[str, Event]]:
+        """Yield (column key, event) as they happen; closing this generator cancels every stream."""
+        queue = self._start()
         remaining = len(self._tasks)
         try:
             while remaining:
@@ -77,6 +81,31 @@ class Comparison:
                 if isinstance(event, Finished):
                     remaining -= 1
                 yield key, event
+        finally:
+            await self.cancel()
+
+    async def batches(self, interval: float = 0.05) -> AsyncIterator[list[tuple[str, Event]]]:
+        """Yield lists of events at most once per interval; a first token, state change or finish goes out at once."""
+        queue = self._start()
+        remaining = len(self._tasks)
+        loop = asyncio.get_running_loop()
+        last = -interval
+        try:
+            while remaining:
+                batch = [await queue.get()]
+                deadline = last + interval
+                while True:
+                    while not queue.empty():
+                        batch.append(queue.get_nowait())
+                    if any(_urgent(e) for _, e in batch) or loop.time() >= deadline:
+                        break
+                    try:
+                        batch.append(await asyncio.wait_for(queue.get(), deadline - loop.time()))
+                    except asyncio.TimeoutError:
+                        break
+                remaining -= sum(isinstance(e, Finished) for _, e in batch)
+                last = loop.time()
+                yield batch
         finally:
             await self.cancel()
 
@@ -93,6 +122,11 @@ class Comparison:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         return [self.results[c.key] for c in self.columns if c.key in self.results]
+
+    def live_ttft(self, key: str) -> float | None:
+        """A running column's time to first token, once it has one."""
+        meter = self._meters.get(key)
+        return meter.ttft() if meter else None
 
     async def _run_column(self, column: Column, queue: asyncio.Queue) -> None:
         emit = lambda event: queue.put_nowait((column.key, event))  # noqa: E731
@@ -152,6 +186,10 @@ class Comparison:
         except Exception as exc:  # a provider bug must end only its own column
             return f"{provider.label}: unexpected {type(exc).__name__}: {self.registry.settings.redact(str(exc))[:300]}"
         return None
+
+
+def _urgent(event: Event) -> bool:
+    return not isinstance(event, Delta) or event.first
 
 
 def _unknown_info(model_id: str):

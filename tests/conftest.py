@@ -1,0 +1,59 @@
+"""Test-wide guards: no internet, offline tokenizers, and settings pointed at local fakes."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+os.environ["COMPARE_OFFLINE_TOKENIZERS"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST"):
+    os.environ.pop(_key, None)
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(address) -> None:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                raise OSError(f"test tried to reach {host}: tests must never leave 127.0.0.1")
+        except ValueError:
+            if host != "localhost":
+                raise OSError(f"test tried to reach {host}: tests must never leave 127.0.0.1") from None
+
+
+def _guarded_connect(self, address):
+    _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex
+
+
+def make_settings(env: dict | None = None, tmp_path=None, config: str | None = None):
+    """Settings from an explicit environment only (no .env, no user config unless given)."""
+    from providers import Settings
+
+    config_path = None
+    if config is not None and tmp_path is not None:
+        config_path = tmp_path / "compare.toml"
+        config_path.write_text(config)
+    return Settings.load(env=dict(env or {}), dotenv_path=None, config_path=config_path)
+
+
+@pytest.fixture
+def settings_factory(tmp_path):
+    """Build Settings from a dict of environment variables (keys and base URLs of local fakes)."""
+    return lambda env=None, config=None: make_settings(env, tmp_path, config)

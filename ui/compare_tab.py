@@ -1,0 +1,117 @@
+"""The Compare tab: prompt, system prompt, columns, controls and the results panel, wired to the handlers."""
+
+import gradio as gr
+
+from .context import N_SLOTS, SHARED_SYSTEM, PageContext
+from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
+from .render import SUMMARY_HEADERS
+
+
+def build_compare_tab(ctx: PageContext) -> None:
+    """Lay out the Compare tab inside the current Blocks and wire its events."""
+    presets = list(ctx.presets.values())
+    first = presets[0] if presets else None
+    with gr.Row():
+        prompt = gr.Textbox(label="Prompt", lines=3, max_lines=12, scale=3, elem_id="prompt", autofocus=True,
+                            value=first.example if first else "", placeholder="Ask something… (Enter runs, Shift+Enter adds a line)")
+        system = gr.Textbox(label="System prompt", lines=3, max_lines=12, scale=2, elem_id="system",
+                            value=first.system if first else "")
+    with gr.Row(equal_height=True):
+        preset = gr.Dropdown([p.name for p in presets], value=first.name if first else None, label="Preset", scale=2)
+        n_columns = gr.Slider(1, ctx.options.models_cap, value=2, step=1, label="Columns", scale=2, elem_id="n-columns")
+        run_btn = gr.Button("Run", variant="primary", scale=1, elem_id="run")
+        stop_btn = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
+        clear_btn = gr.Button("Clear", scale=1, elem_id="clear")
+    with gr.Accordion("Parameters", open=False):
+        with gr.Row():
+            temperature = gr.Slider(0, 2, value=0.7, step=0.05, label="Temperature")
+            cap = ctx.options.tokens_cap
+            max_tokens = gr.Number(value=min(256, cap) if cap else 256, precision=0, label=f"Max tokens{f' (≤ {cap})' if cap else ''}")
+            top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p")
+            seed = gr.Number(value=None, precision=0, label="Seed (blank = random)")
+    banner = gr.Markdown(elem_id="banner")
+    history = gr.State(empty_history())
+    record = gr.State(None)
+
+    defaults = ctx.default_columns()
+    choices = ctx.available_ids
+    system_choices = [SHARED_SYSTEM] + [p.name for p in presets if not p.steps]
+    cols, model_dds, system_dds, gauge_mds, meta_mds, reply_mds = [], [], [], [], [], []
+    with gr.Row(elem_id="columns"):
+        for slot in range(N_SLOTS):
+            with gr.Column(min_width=120, visible=slot < 2, elem_classes=["model-column"], elem_id=f"col-{slot}") as col:
+                model_dds.append(gr.Dropdown(choices, value=defaults[slot][0], label=f"Model {slot + 1}",
+                                             allow_custom_value=True, elem_id=f"model-{slot}"))
+                system_dds.append(gr.Dropdown(system_choices, value=defaults[slot][1], label="System prompt", elem_id=f"persona-{slot}"))
+                gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
+                meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
+                reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
+            cols.append(col)
+
+    with gr.Accordion("Results", open=True):
+        summary = gr.Dataframe(headers=SUMMARY_HEADERS, interactive=False, elem_id="summary", wrap=True)
+        with gr.Row():
+            plots = [gr.BarPlot(x="model", y=y, title=y, height=220, elem_id=f"plot-{i}", sort=None, y_lim=[0, None])
+                     for i, y in enumerate(("first token (s)", "total (s)", "tokens/s", "cost (USD)"))]
+        with gr.Row():
+            json_file = gr.File(label="Run as JSON", elem_id="export-json")
+            md_file = gr.File(label="Report (Markdown)", elem_id="export-md")
+
+    with gr.Accordion("Models: what is available and why not", open=False):
+        models_table = gr.Dataframe(_models_rows(ctx), headers=["model", "available", "why not", "context window", "$/M in", "$/M out"],
+                                    interactive=False, elem_id="models-table", wrap=True)
+        refresh = gr.Button("Refresh model list", size="sm")
+
+    hidden = dict(show_progress="hidden", api_visibility="private")
+    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, *model_dds, *system_dds]
+    run_outputs = [*reply_mds, *meta_mds, banner, history, record]
+
+    async def on_run(request: gr.Request, *values):
+        p, s, t, mt, tp, sd, n, hist, *rest = values
+        async for update in run_stream(ctx, _session(request), p, s, t, mt, tp, sd, n, hist, list(rest[:N_SLOTS]), list(rest[N_SLOTS:])):
+            yield update
+
+    async def on_stop(hist, request: gr.Request):
+        return await stop_run(ctx, _session(request), hist)
+
+    run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
+                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **hidden)
+    run_event.then(results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
+    stop_btn.click(on_stop, [history], [*meta_mds, banner, history, record], cancels=[run_event], **hidden).then(
+        results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
+    clear_btn.click(lambda: [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None],
+                    None, [*reply_mds, *meta_mds, banner, history, record, json_file, md_file], **hidden)
+
+    def on_preset(name):
+        chosen = ctx.presets.get(name)
+        return (chosen.system, chosen.example) if chosen else (gr.skip(), gr.skip())
+
+    preset.change(on_preset, [preset], [system, prompt], **hidden)
+    n_columns.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(N_SLOTS)], [n_columns], cols, **hidden)
+    gauge_inputs = [prompt, system, n_columns, history, *model_dds, *system_dds]
+
+    def on_gauge(*values):
+        p, s, n, hist, *rest = values
+        return gauges(ctx, p, s, n, hist, list(rest[:N_SLOTS]), list(rest[N_SLOTS:]))
+
+    gr.on([prompt.change, system.change, n_columns.change, history.change, *[d.change for d in model_dds + system_dds]],
+          on_gauge, gauge_inputs, gauge_mds, trigger_mode="always_last", concurrency_limit=4, concurrency_id="gauge", **hidden)
+
+    def on_refresh():
+        ctx.refresh_models()
+        return [_models_rows(ctx)] + [gr.Dropdown(choices=ctx.available_ids) for _ in model_dds]
+
+    refresh.click(on_refresh, None, [models_table, *model_dds], **hidden)
+    demo = gr.context.Context.root_block
+    demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
+    return {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
+            "gauges": gauge_mds, "history": history}
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "anonymous"
+
+
+def _models_rows(ctx: PageContext) -> list[list]:
+    return [[m.id, "yes" if m.available else "no", m.reason or "", m.context_window, m.input_per_m, m.output_per_m]
+            for m in ctx.models]

@@ -1,0 +1,85 @@
+"""Everything the page's handlers share: registry, token counter, presets, limits and active runs."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from compare import Comparison
+from compare.presets import Preset, load_presets
+from compare.tokens import TokenCounter
+from providers import ModelInfo, Registry, Settings
+
+from .safety import PageOptions, RateLimiter
+
+N_SLOTS = 8
+SHARED_SYSTEM = "(shared system prompt)"
+
+
+@dataclass
+class ActiveRun:
+    """A comparison in flight for one browser session, kept so Stop can cancel it and report partials."""
+
+    comparison: Comparison
+    slots: list[int]
+    prompt: str
+    system: str
+    systems: list[str]
+    params: dict
+    started_at: str
+    history: list
+
+
+@dataclass
+class PageContext:
+    """Built once per app from settings; handlers receive it instead of touching globals."""
+
+    registry: Registry
+    options: PageOptions
+    presets: dict[str, Preset]
+    counter: TokenCounter
+    limiter: RateLimiter
+    models: list[ModelInfo] = field(default_factory=list)
+    active: dict[str, ActiveRun] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings | None = None, options: PageOptions | None = None) -> "PageContext":
+        """Load settings (.env, environment, config), presets, and run discovery once."""
+        registry = Registry(settings or Settings.load())
+        options = options or PageOptions()
+        ctx = cls(registry, options, {p.name: p for p in load_presets()}, TokenCounter(registry), RateLimiter(options.runs_per_minute))
+        ctx.refresh_models()
+        return ctx
+
+    def refresh_models(self) -> list[ModelInfo]:
+        """Re-run discovery (bounded to about a second)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.models = asyncio.run(self.registry.discover())
+        else:  # called from inside the server's loop: run discovery on a private loop in a thread
+            import concurrent.futures
+
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                self.models = pool.submit(asyncio.run, self.registry.discover()).result()
+        return self.models
+
+    @property
+    def available_ids(self) -> list[str]:
+        """Model ids that can run now, local first."""
+        ids = [m.id for m in self.models if m.available]
+        return sorted(ids, key=lambda i: (not i.startswith("local:"), i))
+
+    def default_columns(self) -> list[tuple[str, str]]:
+        """(model, system choice) per slot: two local columns under different presets when there are no keys."""
+        ids = self.available_ids
+        cloud = [i for i in ids if not i.startswith("local:")]
+        local = [i for i in ids if i.startswith("local:")]
+        first = local[0] if local else (ids[0] if ids else "local:smollm2")
+        second = cloud[0] if cloud else first
+        persona = "Sarcastic persona" if second == first and "Sarcastic persona" in self.presets else SHARED_SYSTEM
+        return [(first, SHARED_SYSTEM), (second, persona)] + [(first, SHARED_SYSTEM)] * (N_SLOTS - 2)
+
+    def system_for(self, choice: str, shared: str) -> str:
+        """The system prompt a column uses: the shared box, or a preset's."""
+        preset = self.presets.get(choice)
+        return preset.system if preset else (shared or "")

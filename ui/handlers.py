@@ -1,0 +1,184 @@
+"""Page event handlers: run (streaming, coalesced), stop, clear, context gauges and the results panel."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
+from compare.metrics import Result
+from compare.validate import InputError, check_params, check_prompt
+from providers.base import Message, Phase
+
+from .context import N_SLOTS, ActiveRun, PageContext
+from .export import run_record, write_downloads
+from .render import context_gauge, column_labels, result_line, status_line, summary_rows, untrusted_markdown
+
+
+@dataclass
+class ColumnView:
+    """What one column shows while its stream runs."""
+
+    model_id: str
+    earlier: list[Message]
+    prompt: str
+    parts: list[str] = field(default_factory=list)
+    meta: str = ""
+
+    def reply_markdown(self) -> str:
+        """The column's conversation, earlier turns first, as sanitised Markdown."""
+        return transcript(self.earlier, self.prompt, "".join(self.parts))
+
+
+def transcript(earlier: list[Message], prompt: str, reply: str) -> str:
+    """A column's visible conversation; a single turn shows just the reply."""
+    if not earlier:
+        return untrusted_markdown(reply)
+    turns = [f"**{'You' if m.role == 'user' else 'Model'}:** {m.content}" for m in earlier]
+    turns += [f"**You:** {prompt}", f"**Model:** {reply}"]
+    return untrusted_markdown("\n\n".join(turns))
+
+
+def empty_history() -> list[list[Message]]:
+    """One empty conversation per column slot."""
+    return [[] for _ in range(N_SLOTS)]
+
+
+def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices):
+    """Validate page input; returns (params, [(slot, model, system)]) or raises InputError."""
+    opts = ctx.options
+    check_prompt(prompt, opts.prompt_cap)
+    max_tokens = None if max_tokens in (None, "") else int(max_tokens)
+    seed = None if seed in (None, "") else int(seed)
+    check_params(temperature, max_tokens, top_p, seed, opts.tokens_cap)
+    if opts.tokens_cap and max_tokens is None:
+        max_tokens = opts.tokens_cap
+    n = int(n_columns or 0)
+    if not 1 <= n <= opts.models_cap:
+        raise InputError(f"Choose between 1 and {opts.models_cap} columns.")
+    slots = []
+    for slot in range(n):
+        model = (models[slot] or "").strip()
+        if not model:
+            raise InputError(f"Column {slot + 1} has no model: pick one (local:smollm2 needs no key).")
+        slots.append((slot, model, ctx.system_for(choices[slot], system)))
+    params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed}
+    return params, slots
+
+
+def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
+    """One full update: 8 replies, 8 status lines, banner, history, run record."""
+    replies = [views[s].reply_markdown() if s in views else "" for s in range(N_SLOTS)]
+    metas = [views[s].meta if s in views else "" for s in range(N_SLOTS)]
+    return replies + metas + [banner, history, record]
+
+
+async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed,
+                     n_columns, history, models, choices):
+    """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval."""
+    history = history or empty_history()
+    try:
+        params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices)
+        if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+            raise InputError(limited)
+    except (InputError, ValueError, TypeError) as exc:
+        yield _banner_only(exc, history)
+        return
+    views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, _ in slots}
+    columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), params["temperature"],
+                      params["top_p"], params["max_tokens"], params["seed"]) for slot, model, sys_prompt in slots]
+    comparison = Comparison(ctx.registry, columns, ctx.counter)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    active = ActiveRun(comparison, [s for s, _, _ in slots], prompt, system or "", [p for _, _, p in slots], params, started, history)
+    ctx.active[session] = active
+    yield frame(views, "", history, None)
+    try:
+        async for batch in comparison.batches(ctx.options.coalesce_s):
+            for key, event in batch:
+                view = views[int(key)]
+                if isinstance(event, Delta):
+                    view.parts.append(event.text)
+                elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
+                    view.meta = status_line(event.phase, event.detail, comparison.live_ttft(key))
+                elif isinstance(event, Finished):
+                    view.parts = [event.result.text]
+                    view.meta = result_line(event.result)
+            yield frame(views, "", history, None)
+    finally:
+        if ctx.active.get(session) is active:
+            del ctx.active[session]
+    record, history = finish_run(active, comparison.results)
+    yield frame(views, "", history, record)
+
+
+def _banner_only(exc: Exception, history) -> list:
+    from gradio import skip
+
+    return [skip()] * (2 * N_SLOTS) + [f"⚠️ {exc}", history, None]
+
+
+def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, list]:
+    """Build the run record and extend each completed column's conversation."""
+    history = [list(turns) for turns in active.history]
+    ordered = [results[str(s)] for s in active.slots if str(s) in results]
+    for slot, result in zip(active.slots, ordered):
+        if not result.error and not result.stopped:
+            history[slot] += [Message("user", active.prompt), Message("assistant", result.text)]
+    columns = [{"slot": s + 1, "model": r.model, "system_prompt": sp} for s, r, sp in zip(active.slots, ordered, active.systems)]
+    return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
+
+
+async def stop_run(ctx: PageContext, session: str, history):
+    """Cancel this session's run (closing upstream streams) and show what each column had."""
+    from gradio import skip
+
+    active = ctx.active.pop(session, None)
+    if active is None:
+        return [skip()] * N_SLOTS + [skip(), history, skip()]
+    await active.comparison.cancel()
+    record, history = finish_run(active, active.comparison.results)
+    metas = [skip()] * N_SLOTS
+    for slot in active.slots:
+        result = active.comparison.results.get(str(slot))
+        if result is not None:
+            metas[slot] = result_line(result)
+    return metas + ["Stopped.", history, record]
+
+
+def results_panel(record: dict | None):
+    """Summary table, four bar charts and the two downloads for a finished run."""
+    from gradio import skip
+
+    if not record:
+        return [skip()] * 7
+    results = [Result(**r) for r in record["results"]]
+    table = pd.DataFrame(summary_rows(results), columns=["model", "status", "first token (s)", "total (s)", "tokens/s",
+                                                         "input tokens", "output tokens", "exact", "cost (USD)"])
+    labels = column_labels(results)
+    charts = []
+    for field_name, title in (("ttft_s", "first token (s)"), ("total_s", "total (s)"), ("tokens_per_s", "tokens/s"), ("cost_usd", "cost (USD)")):
+        rows = [(label, getattr(r, field_name)) for label, r in zip(labels, results) if getattr(r, field_name) is not None]
+        charts.append(pd.DataFrame(rows, columns=["model", title]))
+    json_path, md_path = write_downloads(record)
+    return [table, *charts, json_path, md_path]
+
+
+def gauges(ctx: PageContext, prompt, system, n_columns, history, models, choices) -> list[str]:
+    """Before sending: how much of each column's context window the conversation fills."""
+    history = history or empty_history()
+    out = []
+    for slot in range(N_SLOTS):
+        model = (models[slot] or "").strip() if slot < int(n_columns or 0) else ""
+        if not model:
+            out.append("")
+            continue
+        try:
+            info = ctx.registry.info(model)
+            messages = make_messages(prompt or "", ctx.system_for(choices[slot], system), history[slot])
+            count = ctx.counter.count_messages(model, messages)
+            gauge = context_gauge(count.count, info.context_window, count.exact)
+            out.append(f"next request: {gauge}" if history[slot] else gauge)
+        except Exception as exc:  # a gauge must never break typing
+            out.append(f"<small>{type(exc).__name__}: cannot count tokens for {model}</small>")
+    return out

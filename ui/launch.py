@@ -1,0 +1,88 @@
+"""Command-line flags and launching: share-link rules, auth, demo limits and the CSP middleware."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from providers import ConfigError, Settings
+
+from .safety import ContentSecurityPolicy, PageOptions
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The app's flags; GRADIO_SERVER_NAME / GRADIO_SERVER_PORT give the defaults for host and port."""
+    env = os.environ
+    p = argparse.ArgumentParser(prog="python app.py", description="Compare LLM replies side by side in the browser.")
+    p.add_argument("--host", default=env.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(env.get("GRADIO_SERVER_PORT", "7860")))
+    p.add_argument("--share", action="store_true", help="create a public Gradio share link (needs --auth or --open-demo)")
+    p.add_argument("--auth", help="user:password required to open the page")
+    p.add_argument("--auth-file", help="file with one user:password per line")
+    p.add_argument("--open-demo", action="store_true", help="allow --share without a login (anyone with the link can use it)")
+    p.add_argument("--demo-limits", action="store_true", help="enforce the public-demo limits even without --share")
+    p.add_argument("--max-prompt-chars", type=int, default=4000)
+    p.add_argument("--max-tokens-cap", type=int, default=512)
+    p.add_argument("--max-models", type=int, default=4)
+    p.add_argument("--runs-per-minute", type=int, default=6)
+    p.add_argument("--concurrency", type=int, default=int(env.get("COMPARE_CONCURRENCY", "4")),
+                   help="how many comparisons may stream at once across all visitors")
+    p.add_argument("--config", help="user config file (default: compare.toml if present)")
+    return p.parse_args(argv)
+
+
+def read_auth(args: argparse.Namespace) -> list[tuple[str, str]] | None:
+    """Credentials from --auth and --auth-file; raises ValueError on a malformed entry."""
+    entries = [args.auth] if args.auth else []
+    if args.auth_file:
+        entries += [line.strip() for line in Path(args.auth_file).read_text().splitlines() if line.strip() and not line.startswith("#")]
+    pairs = []
+    for entry in entries:
+        user, sep, password = entry.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("auth entries must look like user:password")
+        pairs.append((user, password))
+    return pairs or None
+
+
+def options_from_args(args: argparse.Namespace) -> PageOptions:
+    """Demo limits are on for share links, Hugging Face Spaces (SPACE_ID) or --demo-limits."""
+    public = args.share or args.demo_limits or bool(os.environ.get("SPACE_ID"))
+    return PageOptions(demo_caps=public, max_prompt_chars=args.max_prompt_chars, max_tokens_cap=args.max_tokens_cap,
+                       max_models=args.max_models, runs_per_minute=args.runs_per_minute, concurrency=args.concurrency)
+
+
+def build_from_args(args: argparse.Namespace):
+    """The Blocks for these flags."""
+    from . import build_demo
+    from .context import PageContext
+
+    ctx = PageContext.create(Settings.load(config_path=args.config), options_from_args(args))
+    return build_demo(ctx)
+
+
+def launch(args: argparse.Namespace) -> int:
+    """Check the flags, build the page and serve it until interrupted."""
+    from starlette.middleware import Middleware
+
+    from . import CSS
+
+    try:
+        auth = read_auth(args)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.share and not auth and not args.open_demo:
+        print("error: --share makes a public link that spends your API credit. Add --auth user:password "
+              "(or --auth-file FILE), or pass --open-demo to share without a login.", file=sys.stderr)
+        return 2
+    try:
+        demo = build_from_args(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    demo.queue(default_concurrency_limit=args.concurrency)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,
+                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]}, footer_links=["api", "gradio"])
+    return 0

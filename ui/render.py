@@ -1,0 +1,93 @@
+"""Formatting engine results for the page: status lines, untrusted-text hygiene, summary and plots."""
+from __future__ import annotations
+
+import re
+
+from compare.metrics import Result
+from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_tokens
+from providers.base import Phase
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
+_HTML_MEDIA = re.compile(r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg)\b[^>]*>", re.I)
+_STATUS_ICONS = {Phase.QUEUED: "⏳", Phase.LOADING: "📦", Phase.WAITING: "…", Phase.STREAMING: "▶",
+                 Phase.DONE: "✓", Phase.ERROR: "✗", Phase.STOPPED: "■"}
+
+
+def untrusted_markdown(text: str) -> str:
+    """Model output made safe to show: no remote images or embedded media (the page's CSP is a second guard)."""
+    text = _MD_IMAGE.sub(lambda m: f"[image removed: {m.group(1) or 'untitled'}]", text)
+    return _HTML_MEDIA.sub("[media removed]", text)
+
+
+def status_line(phase: Phase, detail: str = "", ttft_s: float | None = None) -> str:
+    """A live status such as "▶ streaming · first token 0.21 s"."""
+    line = f"{_STATUS_ICONS.get(phase, '')} **{phase.value}**"
+    if ttft_s is not None and phase == Phase.STREAMING:
+        line += f" · first token {fmt_seconds(ttft_s)}"
+    if detail:
+        line += f" · {escape_md(detail)}"
+    return line
+
+
+def escape_md(text: str) -> str:
+    """Escape characters that would turn plain text (error messages) into markup."""
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def context_gauge(tokens: int | None, window: int | None, exact: bool) -> str:
+    """e.g. "context ~35 / 8,192 tokens (0.4%)", flagged when over the window."""
+    if tokens is None:
+        return ""
+    if not window:
+        return f"context {fmt_tokens(tokens, exact)} tokens (window unknown)"
+    share = tokens / window
+    line = f"context {fmt_tokens(tokens, exact)} / {window:,} tokens ({share:.1%})"
+    return f"⚠️ **{line}: does not fit this model's window**" if share >= 1 else line
+
+
+def result_line(result: Result) -> str:
+    """The finished stats line of one column."""
+    if result.stopped:
+        head = status_line(Phase.STOPPED)
+    elif result.error:
+        head = status_line(Phase.ERROR, result.error)
+    else:
+        head = status_line(Phase.DONE)
+    stats = [f"first token {fmt_seconds(result.ttft_s)}", f"total {fmt_seconds(result.total_s)}",
+             f"{fmt_rate(result.tokens_per_s)} tok/s",
+             f"in {fmt_tokens(result.input_tokens, result.tokens_exact)} · out {fmt_tokens(result.output_tokens, result.tokens_exact)}",
+             f"cost {fmt_cost(result.cost_usd)}"]
+    if result.load_s:
+        stats.insert(0, f"model load {fmt_seconds(result.load_s)}")
+    if result.queue_s:
+        stats.insert(0, f"queued {fmt_seconds(result.queue_s)}")
+    gauge = context_gauge(result.input_tokens, result.context_window, result.tokens_exact)
+    note = "" if result.tokens_exact else f"  \n<small>~ {escape_md(result.token_note.lstrip('~ '))}</small>"
+    return head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "") + note
+
+
+SUMMARY_HEADERS = ["model", "status", "first token (s)", "total (s)", "tokens/s", "input tokens", "output tokens", "exact", "cost (USD)"]
+
+
+def summary_rows(results: list[Result]) -> list[list]:
+    """One row per column for the summary table."""
+    rows = []
+    for r in results:
+        status = "stopped" if r.stopped else ("error" if r.error else "done")
+        rows.append([r.model, status, _round(r.ttft_s, 3), _round(r.total_s, 3), _round(r.tokens_per_s, 1),
+                     r.input_tokens, r.output_tokens, "yes" if r.tokens_exact else "estimated",
+                     None if r.cost_usd is None else round(r.cost_usd, 6)])
+    return rows
+
+
+def _round(value, digits):
+    return None if value is None else round(value, digits)
+
+
+def column_labels(results: list[Result]) -> list[str]:
+    """Unique labels for chart bars when the same model appears in several columns."""
+    labels = []
+    for r in results:
+        label = r.model if [x.model for x in results].count(r.model) == 1 else f"{r.model} #{int(r.column) + 1}"
+        labels.append(label)
+    return labels

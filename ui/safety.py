@@ -1,0 +1,77 @@
+"""Limits for public demos, a per-session rate limiter, and the Content-Security-Policy that blocks remote media."""
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'"
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How the page behaves; demo_caps turns on the limits for shared links and Spaces."""
+
+    demo_caps: bool = False
+    max_prompt_chars: int = 4000
+    max_tokens_cap: int = 512
+    max_models: int = 4
+    runs_per_minute: int = 6
+    concurrency: int = 4
+    coalesce_s: float = 0.05
+
+    @property
+    def prompt_cap(self) -> int | None:
+        """Max prompt characters, when caps are on."""
+        return self.max_prompt_chars if self.demo_caps else None
+
+    @property
+    def tokens_cap(self) -> int | None:
+        """Max tokens per reply, when caps are on."""
+        return self.max_tokens_cap if self.demo_caps else None
+
+    @property
+    def models_cap(self) -> int:
+        """Max columns per run."""
+        return self.max_models if self.demo_caps else 8
+
+
+class RateLimiter:
+    """Sliding one-minute window of runs per session."""
+
+    def __init__(self, per_minute: int, clock=time.monotonic):
+        self.per_minute = per_minute
+        self._clock = clock
+        self._runs: dict[str, deque] = defaultdict(deque)
+
+    def check(self, session: str) -> str | None:
+        """Record a run and return None, or return a message saying when to try again."""
+        now = self._clock()
+        runs = self._runs[session]
+        while runs and now - runs[0] >= 60:
+            runs.popleft()
+        if len(runs) >= self.per_minute:
+            wait = 60 - (now - runs[0])
+            return f"This demo allows {self.per_minute} runs per minute; try again in {wait:.0f} s."
+        runs.append(now)
+        return None
+
+
+class ContentSecurityPolicy:
+    """ASGI middleware adding a CSP header so model output cannot make the browser fetch remote images."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_csp(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
+                headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_csp)
