@@ -43,6 +43,11 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         # Small paced writes must leave at once, not wait on Nagle + delayed ACK (~40 ms stalls).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.fake._track(self.connection, True)
+
+    def finish(self) -> None:
+        self.fake._track(self.connection, False)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -115,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return False
             # Readable with nothing to peek is the client's FIN: notice hang-ups while idle, not at the next write.
-            if select.select([self.connection], [], [], min(left, 0.05))[0]:
+            if self._readable(min(left, 0.05)):
                 try:
                     alive = bool(self.connection.recv(1, socket.MSG_PEEK))
                 except OSError:
@@ -125,6 +130,14 @@ class Handler(BaseHTTPRequestHandler):
                     return False
                 time.sleep(min(left, 0.05))
         return not self._gone
+
+    def _readable(self, timeout: float) -> bool:
+        try:
+            return bool(select.select([self.connection], [], [], timeout)[0])
+        except ValueError:  # fd beyond FD_SETSIZE: poll has no such limit, only millisecond resolution
+            poller = select.poll()
+            poller.register(self.connection, select.POLLIN)
+            return bool(poller.poll(timeout * 1000))
 
     def abort(self) -> None:
         """Close the socket mid-response, without the terminating chunk or the rest of the body."""
@@ -174,11 +187,11 @@ class Handler(BaseHTTPRequestHandler):
             fake._stream_ended()
 
     def send_whole(self, beh: Behaviour, obj: Any, n_pieces: int) -> None:
-        """Send a non-streamed JSON reply after the time the stream would take; applies cut/malformed."""
+        """Send a non-streamed JSON reply (or a callable making it) after the time the stream would take."""
         interval = 1.0 / beh.tokens_per_s if beh.tokens_per_s > 0 else 0.0
         if not self.wait_until(time.perf_counter() + beh.first_token_delay_s + n_pieces * interval):
             return
-        data = json.dumps(obj).encode()
+        data = json.dumps(obj() if callable(obj) else obj).encode()
         if beh.fault == "cut":
             self.send_head(200, "application/json", None, len(data))
             self.send(data[: len(data) // 2])

@@ -1,6 +1,7 @@
 """Shared base of the fake LLM servers: FakeServer (lifecycle, recording, counters, protocol hooks)."""
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
@@ -27,6 +28,7 @@ class FakeServer:
         self._disconnects = self._active = self._peak = self._finished = 0
         self.disconnected = threading.Event()
         self._stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -47,6 +49,14 @@ class FakeServer:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        # Idle keep-alive connections would otherwise go on serving a client's pool after stop().
+        with self._lock:
+            conns = list(self._connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -112,6 +122,10 @@ class FakeServer:
     def _record(self, req: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(req)
+
+    def _track(self, conn: socket.socket, open_: bool) -> None:
+        with self._lock:
+            (self._connections.add if open_ else self._connections.discard)(conn)
 
     def _record_disconnect(self) -> None:
         with self._lock:
