@@ -36,13 +36,17 @@ def build_compare_tab(ctx: PageContext) -> None:
     defaults = ctx.default_columns()
     choices = ctx.available_ids
     system_choices = [SHARED_SYSTEM] + [p.name for p in presets if not p.steps]
-    cols, model_dds, system_dds, gauge_mds, meta_mds, reply_mds = [], [], [], [], [], []
+    cols, model_dds, system_dds, temp_nums, gauge_mds, meta_mds, reply_mds = [], [], [], [], [], [], []
     with gr.Row(elem_id="columns"):
         for slot in range(N_SLOTS):
             with gr.Column(min_width=120, visible=slot < 2, elem_classes=["model-column"], elem_id=f"col-{slot}") as col:
                 model_dds.append(gr.Dropdown(choices, value=defaults[slot][0], label=f"Model {slot + 1}",
                                              allow_custom_value=True, elem_id=f"model-{slot}"))
-                system_dds.append(gr.Dropdown(system_choices, value=defaults[slot][1], label="System prompt", elem_id=f"persona-{slot}"))
+                with gr.Row():
+                    system_dds.append(gr.Dropdown(system_choices, value=defaults[slot][1], label="System prompt",
+                                                  elem_id=f"persona-{slot}", scale=3, min_width=90))
+                    temp_nums.append(gr.Number(None, label="Temp.", minimum=0, maximum=2, step=0.1, scale=1, min_width=60,
+                                               elem_id=f"temp-{slot}", info=None, placeholder="shared"))
                 gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
                 meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
@@ -63,17 +67,19 @@ def build_compare_tab(ctx: PageContext) -> None:
         refresh = gr.Button("Refresh model list", size="sm")
 
     hidden = dict(show_progress="hidden", api_visibility="private")
-    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, *model_dds, *system_dds]
+    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, *model_dds, *system_dds, *temp_nums]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
 
     async def on_run(request: gr.Request, *values):
         p, s, t, mt, tp, sd, n, hist, *rest = values
-        async for update in run_stream(ctx, _session(request), p, s, t, mt, tp, sd, n, hist, list(rest[:N_SLOTS]), list(rest[N_SLOTS:])):
+        models, systems, temps = rest[:N_SLOTS], rest[N_SLOTS:2 * N_SLOTS], rest[2 * N_SLOTS:]
+        async for update in run_stream(ctx, _session(request), p, s, t, mt, tp, sd, n, hist, models, systems, temps):
             yield update
 
     async def on_stop(hist, request: gr.Request):
         return await stop_run(ctx, _session(request), hist)
 
+    finalize = (results_panel, [record], [summary, *plots, json_file, md_file])
     run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
                       concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **hidden)
     run_event.then(results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
@@ -105,7 +111,8 @@ def build_compare_tab(ctx: PageContext) -> None:
     demo = gr.context.Context.root_block
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
     return {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
-            "gauges": gauge_mds, "history": history}
+            "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds, "history": history,
+            "run": (on_run, run_inputs, run_outputs), "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event}
 
 
 def _session(request: gr.Request | None) -> str:

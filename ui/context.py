@@ -27,6 +27,7 @@ class ActiveRun:
     params: dict
     started_at: str
     history: list
+    temperatures: list
 
 
 @dataclass

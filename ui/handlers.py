@@ -45,8 +45,8 @@ def empty_history() -> list[list[Message]]:
     return [[] for _ in range(N_SLOTS)]
 
 
-def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices):
-    """Validate page input; returns (params, [(slot, model, system)]) or raises InputError."""
+def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps=None):
+    """Validate page input; returns (params, [(slot, model, system, temperature)]) or raises InputError."""
     opts = ctx.options
     check_prompt(prompt, opts.prompt_cap)
     max_tokens = None if max_tokens in (None, "") else int(max_tokens)
@@ -62,7 +62,10 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
         model = (models[slot] or "").strip()
         if not model:
             raise InputError(f"Column {slot + 1} has no model: pick one (local:smollm2 needs no key).")
-        slots.append((slot, model, ctx.system_for(choices[slot], system)))
+        own = (temps or [None] * N_SLOTS)[slot]
+        slot_temperature = temperature if own in (None, "") else float(own)
+        check_params(slot_temperature)
+        slots.append((slot, model, ctx.system_for(choices[slot], system), slot_temperature))
     params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed}
     return params, slots
 
@@ -75,22 +78,23 @@ def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
 
 
 async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed,
-                     n_columns, history, models, choices):
+                     n_columns, history, models, choices, temps=None):
     """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval."""
     history = history or empty_history()
     try:
-        params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices)
+        params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps)
         if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
         yield _banner_only(exc, history)
         return
-    views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, _ in slots}
-    columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), params["temperature"],
-                      params["top_p"], params["max_tokens"], params["seed"]) for slot, model, sys_prompt in slots]
+    views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, _, _ in slots}
+    columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,
+                      params["top_p"], params["max_tokens"], params["seed"]) for slot, model, sys_prompt, temp in slots]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    active = ActiveRun(comparison, [s for s, _, _ in slots], prompt, system or "", [p for _, _, p in slots], params, started, history)
+    active = ActiveRun(comparison, [s[0] for s in slots], prompt, system or "", [s[2] for s in slots], params, started, history,
+                       [s[3] for s in slots])
     ctx.active[session] = active
     yield frame(views, "", history, None)
     try:
@@ -125,7 +129,8 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     for slot, result in zip(active.slots, ordered):
         if not result.error and not result.stopped:
             history[slot] += [Message("user", active.prompt), Message("assistant", result.text)]
-    columns = [{"slot": s + 1, "model": r.model, "system_prompt": sp} for s, r, sp in zip(active.slots, ordered, active.systems)]
+    columns = [{"slot": s + 1, "model": r.model, "system_prompt": sp, "temperature": t}
+               for s, r, sp, t in zip(active.slots, ordered, active.systems, active.temperatures)]
     return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
 
 
