@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from .context import N_SLOTS, SHARED_SYSTEM, PageContext
+from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
 from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
 from .render import SUMMARY_HEADERS
 
@@ -45,8 +45,8 @@ def build_compare_tab(ctx: PageContext) -> None:
                 with gr.Row():
                     system_dds.append(gr.Dropdown(system_choices, value=defaults[slot][1], label="System prompt",
                                                   elem_id=f"persona-{slot}", scale=3, min_width=90))
-                    temp_nums.append(gr.Number(None, label="Temp.", minimum=0, maximum=2, step=0.1, scale=1, min_width=60,
-                                               elem_id=f"temp-{slot}", info=None, placeholder="shared"))
+                    temp_nums.append(gr.Dropdown(TEMPERATURE_CHOICES, value=SHARED_TEMPERATURE, label="Temperature",
+                                                 allow_custom_value=True, scale=2, min_width=70, elem_id=f"temp-{slot}"))
                 gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
                 meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))

@@ -11,7 +11,7 @@ from compare.metrics import Result
 from compare.validate import InputError, check_params, check_prompt
 from providers.base import Message, Phase
 
-from .context import N_SLOTS, ActiveRun, PageContext
+from .context import N_SLOTS, SHARED_TEMPERATURE, ActiveRun, PageContext
 from .export import run_record, write_downloads
 from .render import context_gauge, column_labels, result_line, status_line, summary_rows, untrusted_markdown
 
@@ -62,8 +62,11 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
         model = (models[slot] or "").strip()
         if not model:
             raise InputError(f"Column {slot + 1} has no model: pick one (local:smollm2 needs no key).")
-        own = (temps or [None] * N_SLOTS)[slot]
-        slot_temperature = temperature if own in (None, "") else float(own)
+        own = str((temps or [None] * N_SLOTS)[slot] or "").strip()
+        try:
+            slot_temperature = temperature if own in ("", SHARED_TEMPERATURE) else float(own)
+        except ValueError:
+            raise InputError(f"Column {slot + 1}: temperature {own!r} is not a number.") from None
         check_params(slot_temperature)
         slots.append((slot, model, ctx.system_for(choices[slot], system), slot_temperature))
     params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed}
