@@ -58,9 +58,9 @@ class StreamMeter:
         """The reply so far."""
         return "".join(self.parts)
 
-    def status(self, phase: Phase) -> None:
+    def status(self, phase: Phase, now: float | None = None) -> None:
         """Record a state change; time spent queued or loading is kept apart from time to first token."""
-        now = self._clock()
+        now = self._clock() if now is None else now
         if self.phase in self._waits:
             self._waits[self.phase] += now - self._phase_since
         self.phase, self._phase_since = phase, now
@@ -74,7 +74,7 @@ class StreamMeter:
         self._last = now
         if self._first is None:
             self._first = now
-            self.status(Phase.STREAMING)
+            self.status(Phase.STREAMING, now)
             return True
         return False
 
@@ -91,7 +91,7 @@ class StreamMeter:
     def finish(self, counter, messages, error: str | None = None, stopped: bool = False) -> Result:
         """Close the measurement and compute every figure."""
         end = self._clock()
-        self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE)
+        self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE, end)
         text = self.text
         reported_in = self.usage.input_tokens if self.usage else None
         reported_out = self.usage.output_tokens if self.usage else None

@@ -132,15 +132,12 @@ class Comparison:
         emit = lambda event: queue.put_nowait((column.key, event))  # noqa: E731
         try:
             info = self.registry.info(column.model_id)
-        except UnknownModelError as exc:
-            info = None
-            early_error = str(exc)
-        else:
-            early_error = None
-        meter = StreamMeter(column.key, info or _unknown_info(column.model_id))
+        except UnknownModelError:
+            info = _unknown_info(column.model_id)
+        meter = StreamMeter(column.key, info)
         self._meters[column.key] = meter
         try:
-            error = early_error or await self._precheck(column, info)
+            error = await self._precheck(column, info)
             if error is None:
                 emit(StateChange(Phase.WAITING))
                 error = await self._pump(column, meter, emit)
@@ -148,13 +145,19 @@ class Comparison:
         except asyncio.CancelledError:
             self.results[column.key] = meter.finish(self.counter, column.messages, stopped=True)
             raise
+        except Exception as exc:  # whatever happens, the column must finish so the run can end
+            message = self.registry.settings.redact(f"{type(exc).__name__}: {exc}")[:300]
+            result = meter.finish(None, column.messages, error=f"internal error: {message}")
         self.results[column.key] = result
-        emit(StateChange(meter.phase, error or ""))
+        emit(StateChange(meter.phase, result.error or ""))
         emit(Finished(result))
 
     async def _precheck(self, column: Column, info) -> str | None:
         """Unusable model or a prompt that cannot fit: report without sending anything."""
-        reason = self.registry.unusable_reason(column.model_id)
+        try:
+            reason = self.registry.unusable_reason(column.model_id)
+        except UnknownModelError as exc:
+            return str(exc)
         if reason:
             return f"{column.model_id} is not available: {reason}"
         if column.model_id.startswith("local:") or not info.context_window:

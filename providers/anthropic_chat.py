@@ -41,7 +41,7 @@ class AnthropicProvider:
 
             self._client = anthropic.AsyncAnthropic(
                 api_key=self._api_key, base_url=self.base_url, max_retries=0,
-                timeout=anthropic.Timeout(120.0, connect=5.0))
+                timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0))
             self._client_loop = loop
         return self._client
 

@@ -35,17 +35,19 @@ class OllamaProvider:
             import httpx
             import ollama
 
-            self._client = ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(120.0, connect=LIST_TIMEOUT_S))
+            self._client = ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=LIST_TIMEOUT_S))
             self._client_loop = loop
         return self._client
 
     def _error(self, exc: BaseException) -> ProviderError:
         if type(exc).__name__ == "ResponseError":
             status = getattr(exc, "status_code", None)
-            message = str(getattr(exc, "error", exc))
+            detail = str(getattr(exc, "error", exc))
             if status == 404:
-                message += " (run `ollama pull <model>` first)"
-            return ProviderError(self.label, message, status=status, retryable=bool(status and status >= 500))
+                return ProviderError(self.label, f"{detail} (run `ollama pull <model>` first)", status=404)
+            if not status or status < 400:  # an error line inside the NDJSON stream
+                return ProviderError(self.label, f"the server reported an error mid-stream: {detail}", retryable=True)
+            return from_exception(self.label, exc, base_url=self.base_url)
         if isinstance(exc, (ConnectionError, OSError)) or type(exc).__name__ in {"ConnectError", "ConnectTimeout"}:
             return ProviderError(self.label, f"Ollama is not running at {self.base_url}", retryable=True)
         return from_exception(self.label, exc, base_url=self.base_url)

@@ -9,7 +9,6 @@ from .errors import from_exception
 from .settings import Endpoint, Settings
 
 CONNECT_TIMEOUT_S = 5.0
-READ_TIMEOUT_S = 120.0
 
 
 class OpenAICompatProvider:
@@ -39,7 +38,7 @@ class OpenAICompatProvider:
 
             self._client = openai.AsyncOpenAI(
                 api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=0,
-                timeout=openai.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
+                timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
             self._client_loop = loop
         return self._client
 

@@ -91,6 +91,14 @@ class Settings:
         return text
 
     @property
+    def read_timeout_s(self) -> float:
+        """How long to wait for the next bytes of a reply (COMPARE_READ_TIMEOUT_S, default 120 s)."""
+        try:
+            return float(self.get("COMPARE_READ_TIMEOUT_S", "120"))
+        except ValueError:
+            raise ConfigError("COMPARE_READ_TIMEOUT_S must be a number of seconds.") from None
+
+    @property
     def ollama_host(self) -> str:
         """The Ollama server URL from OLLAMA_HOST (host, host:port or full URL)."""
         host = self.get("OLLAMA_HOST", DEFAULT_OLLAMA_HOST)

@@ -1,0 +1,36 @@
+"""Shared helpers for engine tests: fake servers per protocol and one-call comparisons."""
+from __future__ import annotations
+
+import asyncio
+
+from compare import Column, Comparison, make_messages
+from providers import Registry
+from tests.conftest import make_settings
+from tests.fakes.anthropic_server import AnthropicServer
+from tests.fakes.ollama_server import OllamaServer
+from tests.fakes.openai_server import OpenAIServer
+
+SECRET = "sk-test-SECRET-1234567890"
+
+# protocol -> (server class, model id prefix, env builder)
+PROTOCOLS = {
+    "openai": (OpenAIServer, "openai", lambda url: {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": url + "/v1"}),
+    "anthropic": (AnthropicServer, "anthropic", lambda url: {"ANTHROPIC_API_KEY": SECRET, "ANTHROPIC_BASE_URL": url}),
+    "ollama": (OllamaServer, "ollama", lambda url: {"OLLAMA_HOST": url}),
+}
+
+
+def registry_for(env: dict, **extra) -> Registry:
+    """A registry built only from the given environment (no .env, no user config)."""
+    return Registry(make_settings({**env, "COMPARE_READ_TIMEOUT_S": "2", **extra}))
+
+
+def columns(model_ids: list[str], prompt: str = "Say hello", system: str | None = "Be brief.", **params) -> list[Column]:
+    """One column per model id, all with the same conversation."""
+    messages = make_messages(prompt, system)
+    return [Column(str(i), m, messages, **params) for i, m in enumerate(model_ids)]
+
+
+def run(registry: Registry, cols: list[Column]):
+    """Run a comparison to completion and return its results in column order."""
+    return asyncio.run(Comparison(registry, cols).run())
