@@ -154,7 +154,10 @@ class LocalProvider:
         stop = threading.Event()
 
         def emit(item) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the reader's event loop is gone (stopped run); nobody is listening
+                pass
 
         def work() -> None:
             try:

@@ -56,6 +56,9 @@ class Settings:
              config_path: str | os.PathLike | None = None) -> "Settings":
         """Read the process environment over a .env file, then the endpoint rows and user config."""
         merged: dict[str, str] = {}
+        override = os.environ.get("COMPARE_DOTENV")
+        if override is not None and dotenv_path == ".env":
+            dotenv_path = None if override.lower() in ("", "none") else override
         if dotenv_path and Path(dotenv_path).is_file():
             from dotenv import dotenv_values
 

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 os.environ["COMPARE_OFFLINE_TOKENIZERS"] = "1"
+os.environ["COMPARE_DOTENV"] = "none"  # a developer's own .env (with real keys) must not leak into tests
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
 for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST"):

@@ -1,0 +1,81 @@
+"""The command line, run as a user runs it: `python -m compare ...` in a subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.anthropic_server import AnthropicServer
+from tests.fakes.openai_server import OpenAIServer
+from tests.fakes.server import Behaviour
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = {"model", "text", "error", "ttft_s", "total_s", "input_tokens", "output_tokens", "tokens_exact", "tokens_per_s", "cost_usd"}
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    return subprocess.run([sys.executable, "-m", "compare", *args], cwd=ROOT, env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_json_run_across_providers_and_the_local_model():
+    with OpenAIServer(Behaviour(reply="openai says hi")) as oa, AnthropicServer(Behaviour(reply="claude says hi", fault=None)) as an:
+        env = {"OPENAI_API_KEY": "k1", "OPENAI_BASE_URL": oa.url + "/v1", "ANTHROPIC_API_KEY": "k2", "ANTHROPIC_BASE_URL": an.url}
+        done = cli("--json", "--max-tokens", "24", "--system", "Be brief.", "-m", "openai:gpt-4o-mini",
+                   "-m", "anthropic:claude-3-5-haiku-latest", "-m", "local:smollm2", "Explain what a token is", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    by_model = {line["model"]: line for line in lines}
+    assert set(by_model) == {"openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest", "local:smollm2"}
+    assert all(REQUIRED <= set(line) for line in lines)
+    assert by_model["openai:gpt-4o-mini"]["text"] == "openai says hi"
+    assert by_model["anthropic:claude-3-5-haiku-latest"]["text"] == "claude says hi"
+    local = by_model["local:smollm2"]
+    assert local["text"].strip() and local["tokens_exact"] and 0 < local["output_tokens"] <= 24
+    assert all(line["error"] is None for line in lines)
+    assert by_model["openai:gpt-4o-mini"]["cost_usd"] > 0 and local["cost_usd"] == 0
+
+
+def test_a_failing_model_still_exits_zero_with_its_error():
+    with OpenAIServer(Behaviour(fault="401")) as srv:
+        done = cli("--json", "-m", "openai:gpt-4o-mini", "hello", env={"OPENAI_API_KEY": "sk-SECRET-abcdef", "OPENAI_BASE_URL": srv.url + "/v1"})
+    assert done.returncode == 0
+    [line] = [json.loads(x) for x in done.stdout.splitlines()]
+    assert "check OPENAI_API_KEY" in line["error"]
+    assert "sk-SECRET-abcdef" not in done.stdout + done.stderr
+
+
+def test_streaming_output_shows_reply_then_metrics_table():
+    with OpenAIServer(Behaviour(reply="line one\nline two")) as srv:
+        done = cli("-m", "openai:a", "-m", "openai:b", "hi", env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"})
+    assert done.returncode == 0
+    assert "[openai:a] line one" in done.stdout and "[openai:b] line two" in done.stdout
+    assert "ttft" in done.stdout and "tok/s" in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-m", "local:smollm2", "   "], "The prompt is empty"),
+    (["hello"], "No models chosen"),
+    (["-m", "gpt-4o", "hello"], "should look like provider:model"),
+    (["-m", "local:nope", "hello"], "unknown local model"),
+    (["-m", "openai:gpt-4o-mini", "hello"], "set OPENAI_API_KEY in .env"),
+    (["-m", "local:smollm2", "--temperature", "5", "hello"], "Temperature must be between 0 and 2"),
+    (["-m", "local:smollm2", "--max-tokens", "0", "hello"], "Max tokens must be a whole number"),
+])
+def test_bad_input_exits_2_with_one_clear_line(args, message):
+    done = cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_list_shows_availability_and_reasons():
+    done = cli("--list", env={"OLLAMA_HOST": "127.0.0.1:9"})
+    assert done.returncode == 0
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()}
+    assert "available" in rows["local:smollm2"] and "unavailable" not in rows["local:smollm2"]
+    assert "set OPENAI_API_KEY in .env" in rows["openai:gpt-4o-mini"]
