@@ -162,6 +162,9 @@ class Comparison:
             return f"{column.model_id} is not available: {reason}"
         if column.model_id.startswith("local:") or not info.context_window:
             return None  # the local provider checks its exact templated length itself
+        size = sum(len(m.content.encode("utf-8")) + 16 for m in column.messages)
+        if size < info.context_window:
+            return None  # byte-level tokenizers never make more tokens than bytes: it fits without counting
         count = await asyncio.to_thread(self.counter.count_messages, column.model_id, column.messages)
         if count.count >= info.context_window:
             return (f"the prompt is {'~' if not count.exact else ''}{count.count:,} tokens but {column.model_id} has a "

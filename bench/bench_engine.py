@@ -1,0 +1,135 @@
+"""Engine benchmarks, printed as ratios measured side by side in one run (python bench/bench_engine.py)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
+
+from bench.fakeproc import fake_server  # noqa: E402
+from compare import Column, Comparison, Delta, make_messages  # noqa: E402
+from providers import Registry, Settings  # noqa: E402
+
+ROUNDS = 5
+WORDS = " ".join(f"w{i}" for i in range(100))
+
+
+def registry(**env) -> Registry:
+    return Registry(Settings.load(env=env, dotenv_path=None))
+
+
+def cols(ids, **params):
+    messages = make_messages("Say something.", "Be brief.")
+    return [Column(str(i), m, messages, **params) for i, m in enumerate(ids)]
+
+
+async def wall_time(reg, ids) -> float:
+    start = time.perf_counter()
+    await Comparison(reg, cols(ids)).run()
+    return time.perf_counter() - start
+
+
+async def fan_out(url_fast, url_slow) -> dict:
+    """8 concurrent vs 1, and a fast model beside a 10x slower one vs alone."""
+    reg = registry(OPENAI_API_KEY="k", OPENAI_BASE_URL=url_fast + "/v1", VLLM_BASE_URL=url_slow + "/v1")
+    await wall_time(reg, ["openai:m"])  # warm-up: imports, connection pool
+    one, eight, alone, paired = [], [], [], []
+    for _ in range(ROUNDS):
+        one.append(await wall_time(reg, ["openai:m"]))
+        eight.append(await wall_time(reg, [f"openai:m{i}" for i in range(8)]))
+        alone.append((await Comparison(reg, cols(["openai:fast"])).run())[0].total_s)
+        results = await Comparison(reg, cols(["openai:fast", "vllm:slow"])).run()
+        paired.append(results[0].total_s)
+    return {"8 models / 1 model wall time": statistics.median(eight) / statistics.median(one),
+            "fast beside 10x slower / fast alone": statistics.median(paired) / statistics.median(alone)}
+
+
+async def ttft_overhead(url) -> float:
+    """Median extra milliseconds to the first token through the engine vs the bare SDK."""
+    import openai
+
+    reg = registry(OPENAI_API_KEY="k", OPENAI_BASE_URL=url + "/v1")
+    client = openai.AsyncOpenAI(api_key="k", base_url=url + "/v1", max_retries=0)
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say something."}]
+
+    async def direct() -> float:
+        start = time.perf_counter()
+        stream = await client.chat.completions.create(model="m", messages=messages, stream=True, stream_options={"include_usage": True})
+        first = None
+        async for chunk in stream:
+            if first is None and chunk.choices and chunk.choices[0].delta.content:
+                first = time.perf_counter() - start
+        return first
+
+    async def engine() -> float:
+        start = time.perf_counter()
+        first = None
+        async for _, event in Comparison(reg, cols(["openai:m"])).events():
+            if first is None and isinstance(event, Delta):
+                first = time.perf_counter() - start
+        return first
+
+    for _ in range(3):
+        await direct(), await engine()
+    diffs = []
+    for _ in range(30):
+        d, e = await direct(), await engine()
+        diffs.append((e - d) * 1000)
+    return statistics.median(diffs)
+
+
+def local_decode_ratio() -> float:
+    """The local provider's decode rate over a bare llama-cpp-python loop (same model, prompt, threads)."""
+    from llama_cpp import Llama
+
+    reg = registry()
+    runtime = reg.providers["local"].runtimes["smollm2"]
+    column = cols(["local:smollm2"], temperature=0.0, max_tokens=128, seed=0)[0]
+    from providers.base import ChatRequest
+
+    tokens = runtime.prompt_tokens(ChatRequest("smollm2", column.messages))
+    bare = Llama(model_path=str(runtime.model.path), n_ctx=runtime.model.n_ctx, n_threads=runtime.n_threads,
+                 n_threads_batch=runtime.n_threads, verbose=False)
+
+    def bare_rate() -> float:
+        bare.reset()
+        stamps = []
+        for token in bare.generate(tokens, temp=0.0, top_p=0.95, top_k=40, repeat_penalty=1.0, reset=True):
+            if token == bare.token_eos() or len(stamps) >= 128:
+                break
+            bare.detokenize([token])
+            stamps.append(time.perf_counter())
+        return len(stamps) / (stamps[-1] - stamps[0])
+
+    def ours_rate() -> float:
+        runtime.llm().reset()
+        return asyncio.run(Comparison(reg, [column]).run())[0].tokens_per_s
+
+    ours_rate(), bare_rate()
+    ours, theirs = [], []
+    for _ in range(ROUNDS):
+        ours.append(ours_rate())
+        theirs.append(bare_rate())
+    return statistics.median(ours) / statistics.median(theirs)
+
+
+def main() -> None:
+    print(f"bench_engine  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  python {platform.python_version()}")
+    with fake_server("--tokens-per-s", "100", "--reply", WORDS) as fast, \
+         fake_server("--tokens-per-s", "10", "--reply", WORDS) as slow:
+        for name, ratio in asyncio.run(fan_out(fast, slow)).items():
+            print(f"  {name:<42} {ratio:6.3f}   (target <= 1.05)")
+    with fake_server("--reply", WORDS) as instant:
+        print(f"  {'engine overhead on first token (median ms)':<42} {asyncio.run(ttft_overhead(instant)):6.2f}   (target <= 5 ms)")
+    print(f"  {'local decode rate / bare llama.cpp loop':<42} {local_decode_ratio():6.3f}   (target >= 0.95)")
+
+
+if __name__ == "__main__":
+    main()

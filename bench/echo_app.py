@@ -1,0 +1,69 @@
+"""The baseline for bench_browser.py: a bare Gradio page streaming one OpenAI-compatible reply, token by token.
+
+    python bench/echo_app.py --base-url http://127.0.0.1:PORT/v1 [--model NAME] [--port 0]
+
+prints the page URL on stdout once it serves, then serves until killed. Textbox #prompt, Button #run, Markdown #out.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+import time
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def build(base_url: str, model: str, api_key: str = "bench-key"):
+    """The Blocks: one prompt, one button, one Markdown fed by an async generator (no queue tuning, no extras)."""
+    import gradio as gr
+    import openai
+
+    client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+
+    async def reply(prompt: str):
+        text = ""
+        stream = await client.chat.completions.create(model=model, stream=True,
+                                                      messages=[{"role": "user", "content": prompt}])
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                text += chunk.choices[0].delta.content
+                yield text
+
+    with gr.Blocks(title="echo baseline") as demo:
+        prompt = gr.Textbox(label="Prompt", elem_id="prompt")
+        run = gr.Button("Run", elem_id="run")
+        out = gr.Markdown(elem_id="out")
+        run.click(reply, prompt, out)
+    return demo
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python bench/echo_app.py", description=__doc__.splitlines()[0])
+    p.add_argument("--base-url", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:PORT/v1")
+    p.add_argument("--model", default="gpt-fake")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = p.parse_args(argv)
+    port = args.port
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    demo = build(args.base_url, args.model)
+    demo.queue()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"http://127.0.0.1:{port}/", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        demo.close()
+
+
+if __name__ == "__main__":
+    main()
