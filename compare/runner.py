@@ -143,7 +143,9 @@ class Comparison:
                 error = await self._pump(column, meter, emit)
             result = await asyncio.to_thread(meter.finish, self.counter, column.messages, error)
         except asyncio.CancelledError:
-            self.results[column.key] = meter.finish(self.counter, column.messages, stopped=True)
+            result = self.results[column.key] = meter.finish(self.counter, column.messages, stopped=True)
+            emit(StateChange(Phase.STOPPED))
+            emit(Finished(result))  # a reader still draining the queue (the page) sees the stop and ends cleanly
             raise
         except Exception as exc:  # whatever happens, the column must finish so the run can end
             message = self.registry.settings.redact(f"{type(exc).__name__}: {exc}")[:300]

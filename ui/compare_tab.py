@@ -76,15 +76,16 @@ def build_compare_tab(ctx: PageContext) -> None:
         async for update in run_stream(ctx, _session(request), p, s, t, mt, tp, sd, n, hist, models, systems, temps):
             yield update
 
-    async def on_stop(hist, request: gr.Request):
-        return await stop_run(ctx, _session(request), hist)
+    async def on_stop(request: gr.Request):
+        return await stop_run(ctx, _session(request))
 
     finalize = (results_panel, [record], [summary, *plots, json_file, md_file])
     run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
                       concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **hidden)
     run_event.then(results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
-    stop_btn.click(on_stop, [history], [*meta_mds, banner, history, record], cancels=[run_event], **hidden).then(
-        results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
+    # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
+    # from a cancelled generator can overwrite the stopped state.
+    stop_btn.click(on_stop, None, [banner], **hidden)
     clear_btn.click(lambda: [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None],
                     None, [*reply_mds, *meta_mds, banner, history, record, json_file, md_file], **hidden)
 

@@ -30,6 +30,7 @@ class ActiveRun:
     started_at: str
     history: list
     temperatures: list
+    stopped: bool = False
 
 
 @dataclass

@@ -116,7 +116,7 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
         if ctx.active.get(session) is active:
             del ctx.active[session]
     record, history = finish_run(active, comparison.results)
-    yield frame(views, "", history, record)
+    yield frame(views, "Stopped." if active.stopped else "", history, record)
 
 
 def _banner_only(exc: Exception, history) -> list:
@@ -137,21 +137,14 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
 
 
-async def stop_run(ctx: PageContext, session: str, history):
-    """Cancel this session's run (closing upstream streams) and show what each column had."""
-    from gradio import skip
-
-    active = ctx.active.pop(session, None)
+async def stop_run(ctx: PageContext, session: str) -> str:
+    """Cancel this session's run, closing upstream streams; the run's own stream then shows the partial results."""
+    active = ctx.active.get(session)
     if active is None:
-        return [skip()] * N_SLOTS + [skip(), history, skip()]
+        return ""
+    active.stopped = True
     await active.comparison.cancel()
-    record, history = finish_run(active, active.comparison.results)
-    metas = [skip()] * N_SLOTS
-    for slot in active.slots:
-        result = active.comparison.results.get(str(slot))
-        if result is not None:
-            metas[slot] = result_line(result)
-    return metas + ["Stopped.", history, record]
+    return "Stopped."
 
 
 def results_panel(record: dict | None):
@@ -186,6 +179,7 @@ def gauges(ctx: PageContext, prompt, system, n_columns, history, models, choices
             messages = make_messages(prompt or "", ctx.system_for(choices[slot], system), history[slot])
             count = ctx.counter.count_messages(model, messages)
             gauge = context_gauge(count.count, info.context_window, count.exact)
+            gauge = gauge.replace("~", "≈")
             out.append(f"next request: {gauge}" if history[slot] else gauge)
         except Exception as exc:  # a gauge must never break typing
             out.append(f"<small>{type(exc).__name__}: cannot count tokens for {model}</small>")

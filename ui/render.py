@@ -8,7 +8,8 @@ from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_tokens
 from providers.base import Phase
 
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
-_HTML_MEDIA = re.compile(r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg)\b[^>]*>", re.I)
+_HTML_MEDIA = re.compile(r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg|input|style)\b[^>]*>", re.I)
+_FETCHING_ATTRS = re.compile(r"""\s(style|background|poster|srcset)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 _STATUS_ICONS = {Phase.QUEUED: "⏳", Phase.LOADING: "📦", Phase.WAITING: "…", Phase.STREAMING: "▶",
                  Phase.DONE: "✓", Phase.ERROR: "✗", Phase.STOPPED: "■"}
 
@@ -16,7 +17,8 @@ _STATUS_ICONS = {Phase.QUEUED: "⏳", Phase.LOADING: "📦", Phase.WAITING: "…
 def untrusted_markdown(text: str) -> str:
     """Model output made safe to show: no remote images or embedded media (the page's CSP is a second guard)."""
     text = _MD_IMAGE.sub(lambda m: f"[image removed: {m.group(1) or 'untitled'}]", text)
-    return _HTML_MEDIA.sub("[media removed]", text)
+    text = _HTML_MEDIA.sub("[media removed]", text)
+    return _FETCHING_ATTRS.sub("", text)
 
 
 def status_line(phase: Phase, detail: str = "", ttft_s: float | None = None) -> str:
@@ -31,7 +33,7 @@ def status_line(phase: Phase, detail: str = "", ttft_s: float | None = None) -> 
 
 def escape_md(text: str) -> str:
     """Escape characters that would turn plain text (error messages) into markup."""
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", text)
 
 
 def context_gauge(tokens: int | None, window: int | None, exact: bool) -> str:
@@ -62,8 +64,9 @@ def result_line(result: Result) -> str:
     if result.queue_s:
         stats.insert(0, f"queued {fmt_seconds(result.queue_s)}")
     gauge = context_gauge(result.input_tokens, result.context_window, result.tokens_exact)
-    note = "" if result.tokens_exact else f"  \n<small>~ {escape_md(result.token_note.lstrip('~ '))}</small>"
-    return head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "") + note
+    note = "" if result.tokens_exact else f"  \n<small>≈ {escape_md(result.token_note.lstrip('~ '))}</small>"
+    # "~" pairs read as strikethrough in Markdown, so estimated counts are marked "≈" on the page.
+    return (head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "")).replace("~", "≈") + note
 
 
 SUMMARY_HEADERS = ["model", "status", "first token (s)", "total (s)", "tokens/s", "input tokens", "output tokens", "exact", "cost (USD)"]

@@ -1,0 +1,181 @@
+"""Playwright + system Chromium for the browser tests and the browser benchmark: launch, fixtures, page helpers.
+
+Import the fixtures into a test module (``from tests.browser_fixtures import browser, new_page  # noqa: F401``).
+Chromium is Debian's /usr/bin/chromium (``playwright install`` needs the internet): without it the tests skip,
+unless the CI environment variable is set, in which case they fail.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+VIEWPORT = {"width": 1280, "height": 900}
+# Two cores shared by Chromium, the app and the fakes: waits are generous; no test asserts a duration.
+TIMEOUT_MS = 60_000
+PAGE_LOAD_MS = 120_000
+
+
+def chromium_missing_reason() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not Path(CHROMIUM).is_file():
+        return f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+def require_chromium() -> None:
+    """Skip without Chromium, except under CI (env CI set), where a missing browser is a failure."""
+    reason = chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run under CI: {reason}")
+        pytest.skip(reason)
+
+
+def launch_chromium(pw, **kwargs):
+    """Headless system Chromium with the flags that keep it off the network and quiet."""
+    return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (starting it is the slow part)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory: a fresh context + page (1280x900, generous timeouts) on `url`, loaded until #run shows.
+
+    `init_script` runs in the page before any of the app's scripts; `before_goto(page)` can attach listeners."""
+    contexts = []
+
+    def make(url: str, viewport: dict | None = None, init_script: str | None = None, before_goto=None):
+        context = browser.new_context(viewport=viewport or VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        if init_script:
+            page.add_init_script(init_script)
+        if before_goto:
+            before_goto(page)
+        page.goto(url, timeout=PAGE_LOAD_MS)
+        page.wait_for_selector("#run", timeout=PAGE_LOAD_MS)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Full-page PNG under test-artifacts/ (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# --- page helpers (element ids from ui/compare_tab.py) ---------------------------------------------------------
+
+def set_model(page, slot: int, model_id: str) -> None:
+    """Type a model id into column `slot`'s dropdown (it accepts custom values) and confirm with Enter."""
+    box = page.locator(f"#model-{slot} input")
+    box.click()
+    box.fill(model_id)
+    box.press("Enter")
+    page.wait_for_function("([sel, v]) => document.querySelector(sel).value === v", arg=[f"#model-{slot} input", model_id])
+    box.blur()
+
+
+def set_columns(page, n: int) -> None:
+    """Set the Columns slider through its number box and wait for column n-1 to show (and column n to hide)."""
+    box = page.locator("#n-columns input[type=number]")
+    box.fill(str(n))
+    box.press("Enter")
+    box.blur()
+    page.locator(f"#col-{n - 1}").wait_for(state="visible")
+    if page.locator(f"#col-{n}").count():
+        page.locator(f"#col-{n}").wait_for(state="hidden")
+
+
+def set_prompt(page, text: str) -> None:
+    """Replace the prompt text."""
+    page.locator("#prompt textarea").fill(text)
+
+
+def md_selector(elem_id: str) -> str:
+    """The rendered Markdown of a gr.Markdown with this elem_id (without its copy button or status tracker)."""
+    return f"#{elem_id} span.md"
+
+
+def md_text(page, elem_id: str) -> str:
+    """The visible text of a gr.Markdown."""
+    return page.locator(md_selector(elem_id)).inner_text()
+
+
+SAMPLER_JS = """([ids, every]) => {
+  // Record (ms since install, text length of each watched Markdown, status text of each) every `every` ms.
+  const t0 = performance.now();
+  const read = id => { const el = document.querySelector('#' + id + ' span.md'); return el ? el.innerText : ''; };
+  window.__samples = [];
+  window.__sampler = setInterval(() => {
+    window.__samples.push({t: performance.now() - t0, texts: ids.map(id => read(id).length),
+                           metas: ids.map(id => read(id.replace('reply', 'meta')))});
+  }, every);
+}"""
+
+
+def start_sampler(page, reply_ids: list[str], every_ms: int = 50) -> None:
+    """Sample reply lengths and status lines in the page itself (independent of this process's polling)."""
+    page.evaluate(SAMPLER_JS, [reply_ids, every_ms])
+
+
+def stop_sampler(page) -> list[dict]:
+    """Stop sampling and return the samples."""
+    return page.evaluate("() => { clearInterval(window.__sampler); return window.__samples; }")
+
+
+HISTORY_JS = """(ids) => {
+  // Every distinct rendered state (text and HTML) of each watched Markdown, in order, via MutationObserver.
+  window.__history = {};
+  for (const id of ids) {
+    const root = document.querySelector('#' + id);
+    const log = window.__history[id] = [];
+    const record = () => {
+      const el = root.querySelector('span.md');
+      const state = {t: performance.now(), text: el ? el.innerText : '', html: el ? el.innerHTML : ''};
+      if (!log.length || log[log.length - 1].html !== state.html) log.push(state);
+    };
+    record();
+    new MutationObserver(record).observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
+  }
+}"""
+
+
+def start_history(page, ids: list[str]) -> None:
+    """Record every state the given Markdown blocks pass through (catches states shorter than a poll)."""
+    page.evaluate(HISTORY_JS, ids)
+
+
+def history(page) -> dict[str, list[dict]]:
+    """{elem_id: [{t, text, html}, ...]} recorded since start_history."""
+    return page.evaluate("() => window.__history")

@@ -1,0 +1,262 @@
+"""End to end through gradio_client: the running app's /compare endpoint against fake servers and the real local model."""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from tests.appserver import REPO, AppServer
+from tests.fakes.anthropic_server import AnthropicServer
+from tests.fakes.behaviour import DEFAULT_REPLY
+from tests.fakes.openai_server import OpenAIServer
+from tests.fakes.server import Behaviour
+
+OPENAI_KEY = "sk-test-SECRET-1234567890"
+ANTHROPIC_KEY = "sk-ant-test-SECRET-0987654321"
+SECRETS = (OPENAI_KEY, ANTHROPIC_KEY, "SECRET-1234567890", "SECRET-0987654321")
+
+SLOW_REPLY = " ".join(f"slow{i}" for i in range(40))  # 40 chunks at 20/s: 2 s of streaming
+LONG_REPLY = " ".join(f"long{i}" for i in range(600))  # 30 s at 20/s: only ever cancelled
+MINI_IN, MINI_OUT = 1000, 2000  # reported usage for openai:gpt-4o-mini (catalog: $0.15 / $0.60 per million)
+
+
+class KeyEchoingOpenAIServer(OpenAIServer):
+    """The OpenAI fake, plus a model "echo-401" answered like a careless server: a 401 that quotes the key back."""
+
+    def handle(self, h, req):
+        body = req.body if isinstance(req.body, dict) else {}
+        if req.method == "POST" and req.path == "/v1/chat/completions" and body.get("model") == "echo-401":
+            key = req.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            message = f"Incorrect API key provided: {key}. You can find your API key at https://example.invalid/keys."
+            h.send_json(401, self.error_body(401, message))
+            return
+        super().handle(h, req)
+
+
+@pytest.fixture(scope="module")
+def openai_fake():
+    per_model = {
+        "gpt-4o-mini": Behaviour(input_tokens=MINI_IN, output_tokens=MINI_OUT),
+        "slow-a": Behaviour(reply=SLOW_REPLY, tokens_per_s=20),
+        "slow-b": Behaviour(reply=SLOW_REPLY, tokens_per_s=20),
+        "fast": Behaviour(reply="quick answer"),
+        "long": Behaviour(reply=LONG_REPLY, tokens_per_s=20),
+        "fault-500": Behaviour(fault="500"),
+        "fault-401": Behaviour(fault="401"),
+        "fault-cut": Behaviour(fault="cut", cut_after=3),
+    }
+    with KeyEchoingOpenAIServer(Behaviour(), per_model=per_model) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def anthropic_fake():
+    with AnthropicServer(Behaviour(reply="Anthropic fake says hello.")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def app(openai_fake, anthropic_fake):
+    env = {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": openai_fake.url + "/v1",
+           "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": anthropic_fake.url}
+    with AppServer(env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    c = Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
+    yield c
+    c.close()
+
+
+def compare(client, models, prompt="Say hello in five words.", system="Be brief.", temperature=0.7, max_tokens=32):
+    """Call /compare and return {model id: result}."""
+    out = client.predict(prompt, system, models, temperature, max_tokens, api_name="/compare")
+    assert [r["model"] for r in out["results"]] == models
+    return {r["model"]: r for r in out["results"]}
+
+
+def assert_clean_message(message: str) -> None:
+    """A message for people: one or two sentences, no traceback, no key."""
+    assert message and message.strip()
+    assert "Traceback" not in message and 'File "' not in message, message
+    assert len(message) < 600, message
+    for secret in SECRETS:
+        assert secret not in message
+
+
+# --- (a) replies and metrics ---------------------------------------------------------------------------------
+
+def test_fake_reply_exact_usage_and_catalog_cost_and_local_model(client, openai_fake):
+    openai_fake.reset()
+    results = compare(client, ["openai:gpt-4o-mini", "local:smollm2"])
+
+    fake = results["openai:gpt-4o-mini"]
+    assert fake["error"] is None and not fake["stopped"]
+    assert fake["text"] == DEFAULT_REPLY  # every streamed word arrives, in order, nothing added
+    assert fake["tokens_exact"] is True
+    assert (fake["input_tokens"], fake["output_tokens"]) == (MINI_IN, MINI_OUT)
+    assert fake["cost_usd"] == pytest.approx((MINI_IN * 0.15 + MINI_OUT * 0.60) / 1e6)
+    assert 0 < fake["ttft_s"] <= fake["total_s"]
+    sent = [r for r in openai_fake.requests if r.path == "/v1/chat/completions"][-1]
+    assert sent.body["model"] == "gpt-4o-mini" and sent.body["max_tokens"] == 32
+    assert sent.body["messages"] == [{"role": "system", "content": "Be brief."},
+                                     {"role": "user", "content": "Say hello in five words."}]
+    assert sent.headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+    local = results["local:smollm2"]
+    assert local["error"] is None
+    assert local["text"].strip()
+    assert local["tokens_exact"] is True
+    assert local["input_tokens"] > 0 and 0 < local["output_tokens"] <= 32
+    assert local["cost_usd"] == 0.0
+    assert 0 < local["ttft_s"] <= local["total_s"]
+
+
+def test_two_providers_in_one_call(client, anthropic_fake):
+    results = compare(client, ["anthropic:claude-fake", "openai:fast"])
+    assert results["anthropic:claude-fake"]["text"] == "Anthropic fake says hello."
+    assert results["anthropic:claude-fake"]["tokens_exact"] is True
+    assert results["openai:fast"]["text"] == "quick answer"
+    assert anthropic_fake.requests[-1].body["system"] == "Be brief."
+
+
+# --- (b) concurrency -----------------------------------------------------------------------------------------
+
+def test_columns_stream_concurrently(client, openai_fake):
+    openai_fake.reset()
+    start = time.perf_counter()
+    results = compare(client, ["openai:slow-a", "openai:slow-b", "openai:fast"])
+    wall = time.perf_counter() - start
+    slow_a, slow_b, fast = results["openai:slow-a"], results["openai:slow-b"], results["openai:fast"]
+    assert slow_a["text"] == SLOW_REPLY and slow_b["text"] == SLOW_REPLY and fast["text"] == "quick answer"
+
+    # The fast column is not held back by the slow ones...
+    assert fast["total_s"] < 0.25 * min(slow_a["total_s"], slow_b["total_s"]), (fast["total_s"], slow_a["total_s"])
+    # ...and the call lasts about as long as its slowest column, not the sum of all three.
+    serial = slow_a["total_s"] + slow_b["total_s"] + fast["total_s"]
+    assert wall >= max(slow_a["total_s"], slow_b["total_s"])
+    assert wall < 0.75 * serial, (wall, serial)
+    assert openai_fake.peak_streams >= 2
+
+
+# --- (c) one failing model among working ones ----------------------------------------------------------------
+
+@pytest.mark.parametrize("model, expected", [
+    ("openai:fault-500", "OpenAI (HTTP 500): the server had an internal error; try again"),
+    ("openai:fault-401", "OpenAI (HTTP 401): the API key was rejected; check OPENAI_API_KEY"),
+    ("openai:fault-cut", "connection was cut mid-stream"),
+])
+def test_one_failing_model_does_not_spoil_the_others(client, model, expected):
+    results = compare(client, ["openai:fast", model, "anthropic:claude-fake"])
+    failed = results[model]
+    assert expected in failed["error"], failed["error"]
+    assert_clean_message(failed["error"])
+    assert results["openai:fast"]["error"] is None and results["openai:fast"]["text"] == "quick answer"
+    assert results["anthropic:claude-fake"]["error"] is None
+    assert results["anthropic:claude-fake"]["text"] == "Anthropic fake says hello."
+
+
+# --- (d) bad input -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, expected", [
+    (("", "", ["openai:fast"], 0.7, 32), "The prompt is empty"),
+    (("   \n", "", ["openai:fast"], 0.7, 32), "The prompt is empty"),
+    (("hi", "", ["nosuch:model"], 0.7, 32), "Unknown model: unknown provider 'nosuch'"),
+    (("hi", "", ["gpt-4o"], 0.7, 32), "should look like provider:model"),
+    (("hi", "", ["local:nope"], 0.7, 32), "unknown local model 'local:nope'"),
+    (("hi", "", [], 0.7, 32), "No models chosen"),
+    (("hi", "", ["openai:fast"], 5, 32), "Temperature must be between 0 and 2 (got 5)"),
+    (("hi", "", ["openai:fast"], 0.7, 0), "Max tokens must be a whole number"),
+], ids=["empty", "blank", "unknown-provider", "no-provider", "unknown-local", "no-models", "temperature-5", "max-tokens-0"])
+def test_bad_input_gives_a_clear_error(client, openai_fake, args, expected):
+    openai_fake.reset()
+    with pytest.raises(AppError) as caught:
+        client.predict(*args, api_name="/compare")
+    assert expected in str(caught.value), str(caught.value)
+    assert_clean_message(str(caught.value))
+    assert not [r for r in openai_fake.requests if r.path == "/v1/chat/completions"], "bad input reached a provider"
+
+
+# --- (e) keys never leak -------------------------------------------------------------------------------------
+
+def test_keys_never_leak(client, app, openai_fake):
+    openai_fake.reset()
+    results = compare(client, ["openai:echo-401", "openai:fast"])
+    # The fake really did receive the key and quote it back in its 401 body...
+    echoed = [r for r in openai_fake.requests if isinstance(r.body, dict) and r.body.get("model") == "echo-401"]
+    assert echoed and echoed[0].headers.get("authorization") == f"Bearer {OPENAI_KEY}"
+    error = results["openai:echo-401"]["error"]
+    # ...and the app passed on the server's words with the key scrubbed.
+    assert "Incorrect API key provided: [redacted]" in error, error
+    assert_clean_message(error)
+
+    pages = {path: httpx.get(app.url + path, timeout=30) for path in
+             ("config", "gradio_api/info", "gradio_api/openapi.json", "")}
+    for path, response in pages.items():
+        for secret in SECRETS:
+            assert secret not in response.text, f"/{path} contains a key"
+    assert pages["gradio_api/info"].status_code == 200 and "/compare" in pages["gradio_api/info"].text
+    dumped = json.dumps(results)
+    for secret in SECRETS:
+        assert secret not in dumped
+
+
+# --- (f) the app's own files are not served ------------------------------------------------------------------
+
+@pytest.fixture
+def dotenv_probe():
+    """A .env in the working directory: a harmless one is created (and removed) only when none exists."""
+    path = Path(os.getcwd()) / ".env"
+    if path.exists():
+        yield path, None
+        return
+    marker = f"E2E_DOTENV_PROBE=not-a-secret-{uuid.uuid4().hex}"
+    path.write_text(marker + "\n")
+    try:
+        yield path, marker
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def test_source_and_dotenv_files_are_not_served(app, dotenv_probe):
+    dotenv, marker = dotenv_probe
+    app_py = (REPO / "app.py").read_text()
+    probes = [".env", str(dotenv), "app.py", str(REPO / "app.py"), "./app.py", "ui/safety.py",
+              "providers/settings.py", "tests/conftest.py", "../" + REPO.name + "/app.py", "/etc/passwd"]
+    for probe in probes:
+        response = httpx.get(app.url + "gradio_api/file=" + probe, timeout=30)
+        assert response.status_code in (403, 404), (probe, response.status_code)
+        assert "build_from_args" not in response.text and "root:" not in response.text
+        if marker:
+            assert marker not in response.text
+    # The pre-4.0 route must not serve them either (whatever it answers).
+    for probe in (".env", "app.py"):
+        response = httpx.get(app.url + "file=" + probe, timeout=30)
+        assert app_py not in response.text and (not marker or marker not in response.text)
+
+
+# --- cancelling a running /compare job closes the upstream stream --------------------------------------------
+
+def test_cancelling_a_job_closes_the_upstream_stream(client, openai_fake):
+    openai_fake.reset()
+    job = client.submit("Tell me a long story.", "", ["openai:long"], 0.7, 32, api_name="/compare")
+    deadline = time.monotonic() + 60
+    while openai_fake.active_streams == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert openai_fake.active_streams == 1, "the stream never started"
+    time.sleep(0.3)  # a few chunks in
+    assert job.cancel()
+    assert openai_fake.disconnected.wait(15), "the upstream stream was not closed after job.cancel()"
+    assert openai_fake.finished_streams == 0
+    assert openai_fake.wait_idle(15)
+    # The concurrency slot is free again: a new call runs normally.
+    assert compare(client, ["openai:fast"])["openai:fast"]["text"] == "quick answer"
