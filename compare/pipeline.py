@@ -10,6 +10,7 @@ from typing import AsyncIterator, Union
 from providers.registry import Registry
 
 from . import make_messages
+from .coalesce import coalesced
 from .metrics import Result
 from .runner import Column, Comparison, Delta, Event
 from .tokens import TokenCounter
@@ -150,27 +151,12 @@ class PipelineRun:
                 for item in batch:
                     yield item
 
-    async def batches(self, interval: float = 0.05) -> AsyncIterator[list[tuple[str, int | None, PipelineEvent]]]:
+    async def batches(self, interval=0.05) -> AsyncIterator[list[tuple[str, int | None, PipelineEvent]]]:
         """Events coalesced to at most one list per interval; first tokens and state changes go out at once."""
         queue = self._start()
-        remaining = len(self._tasks)
-        loop = asyncio.get_running_loop()
-        last = -interval
         try:
-            while remaining:
-                batch = [await queue.get()]
-                while True:
-                    while not queue.empty():
-                        batch.append(queue.get_nowait())
-                    wait = last + interval - loop.time()
-                    if wait <= 0 or any(_urgent(e) for _, _, e in batch):
-                        break
-                    try:
-                        batch.append(await asyncio.wait_for(queue.get(), wait))
-                    except asyncio.TimeoutError:
-                        break
-                remaining -= sum(isinstance(e, PipelineDone) for _, _, e in batch)
-                last = loop.time()
+            async for batch in coalesced(queue, len(self._tasks), lambda item: _urgent(item[2]),
+                                         lambda item: isinstance(item[2], PipelineDone), interval):
                 yield batch
         finally:
             await self.cancel()

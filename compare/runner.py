@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Union
+from typing import AsyncIterator, Callable, Union
 
 from providers.base import ChatRequest, Message, Phase, ProviderError, Status, Usage
 from providers.registry import Registry, UnknownModelError
 
+from .coalesce import coalesced
 from .metrics import Result, StreamMeter
 from .tokens import TokenCounter
 
@@ -84,27 +85,16 @@ class Comparison:
         finally:
             await self.cancel()
 
-    async def batches(self, interval: float = 0.05) -> AsyncIterator[list[tuple[str, Event]]]:
-        """Yield lists of events at most once per interval; a first token, state change or finish goes out at once."""
+    async def batches(self, interval: float | Callable[[], float] = 0.05) -> AsyncIterator[list[tuple[str, Event]]]:
+        """Yield lists of events at most once per interval (a number, or a function giving the next one).
+
+        A first token, a finish or a state change other than "waiting" goes out at once; the initial
+        "waiting" states wait up to one interval so they can share a frame with a fast first token.
+        """
         queue = self._start()
-        remaining = len(self._tasks)
-        loop = asyncio.get_running_loop()
-        last = -interval
         try:
-            while remaining:
-                batch = [await queue.get()]
-                deadline = last + interval
-                while True:
-                    while not queue.empty():
-                        batch.append(queue.get_nowait())
-                    if any(_urgent(e) for _, e in batch) or loop.time() >= deadline:
-                        break
-                    try:
-                        batch.append(await asyncio.wait_for(queue.get(), deadline - loop.time()))
-                    except asyncio.TimeoutError:
-                        break
-                remaining -= sum(isinstance(e, Finished) for _, e in batch)
-                last = loop.time()
+            async for batch in coalesced(queue, len(self._tasks), lambda item: _urgent(item[1]),
+                                         lambda item: isinstance(item[1], Finished), interval):
                 yield batch
         finally:
             await self.cancel()
@@ -197,7 +187,9 @@ class Comparison:
 
 
 def _urgent(event: Event) -> bool:
-    return not isinstance(event, Delta) or event.first
+    if isinstance(event, Delta):
+        return event.first
+    return not (isinstance(event, StateChange) and event.phase == Phase.WAITING)
 
 
 def _unknown_info(model_id: str):

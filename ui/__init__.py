@@ -3,15 +3,29 @@ from __future__ import annotations
 
 import gradio as gr
 
+from .classroom_api import register_classroom_api
 from .compare_tab import build_compare_tab
 from .context import PageContext
+from .lessons_tab import build_lessons_tab, wire_lessons
+from .pipeline_tab import build_pipeline_tab
 from .safety import PageOptions
+from .tokens_tab import build_context_tab, build_tokens_tab
 
 CSS = """
 #columns { flex-wrap: nowrap !important; gap: 8px; overflow-x: auto; }
 #columns > .model-column { min-width: 140px !important; flex: 1 1 0 !important; }
 .model-column .reply { font-size: 0.92em; }
 .model-column .meta, .model-column .gauge { font-size: 0.8em; color: var(--body-text-color-subdued); }
+#pipelines { flex-wrap: nowrap !important; gap: 8px; overflow-x: auto; }
+#pipelines > .pipeline-column { min-width: 160px !important; flex: 1 1 0 !important; }
+.pipeline-column .reply { font-size: 0.92em; }
+.pipeline-column .meta, .pipeline-column .totals { font-size: 0.8em; color: var(--body-text-color-subdued); }
+.pipeline-column .totals { border-top: 1px solid var(--border-color-primary); padding-top: 4px; }
+#tok-views { flex-wrap: nowrap !important; gap: 8px; overflow-x: auto; }
+#tok-views > .token-column { min-width: 200px !important; flex: 1 1 0 !important; }
+.token-column .token-view { max-height: 320px; overflow-y: auto; }
+.token-column .token-note { font-size: 0.8em; color: var(--body-text-color-subdued); margin-top: 4px; }
+.lesson-error { color: var(--error-text-color); }
 """
 INTRO = ("# LLM side by side\nOne prompt, several models, streaming at once — with time to first token, "
          "total time, tokens per second, token counts and cost for each. The embedded local model needs no keys.")
@@ -26,9 +40,18 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             o = ctx.options
             gr.Markdown(f"<small>Public demo limits: prompts up to {o.max_prompt_chars:,} characters, replies up to "
                         f"{o.max_tokens_cap} tokens, {o.max_models} models per run, {o.runs_per_minute} runs per minute.</small>")
-        with gr.Tabs():
-            with gr.Tab("Compare", id="compare"):
-                build_compare_tab(ctx)
+        with gr.Tabs(elem_id="tabs") as tabs:
+            with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
+                compare = build_compare_tab(ctx)
+            with gr.Tab("Lessons", id="lessons", elem_id="tab-lessons"):
+                lessons = build_lessons_tab(ctx)
+            with gr.Tab("Tokens", id="tokens", elem_id="tab-tokens"):
+                tokens = build_tokens_tab(ctx)
+            with gr.Tab("Context windows", id="context", elem_id="tab-context"):
+                context = build_context_tab(ctx, compare, tokens)
+            with gr.Tab("Pipeline", id="pipeline", elem_id="tab-pipeline"):
+                pipeline = build_pipeline_tab(ctx)
+        wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline)
         _register_api(ctx)
     demo.ctx = ctx
     return demo
@@ -38,6 +61,7 @@ def _register_api(ctx: PageContext) -> None:
     from .api import make_compare_api
 
     gr.api(make_compare_api(ctx), api_name="compare", concurrency_limit=ctx.options.concurrency, concurrency_id="compare")
+    register_classroom_api(ctx)
 
 
 __all__ = ["CSS", "PageContext", "PageOptions", "build_demo"]

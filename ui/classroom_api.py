@@ -1,0 +1,65 @@
+"""The classroom API endpoints: `tokenize` (text → tokens per encoding) and `pipeline` (generate → transform)."""
+from __future__ import annotations
+
+import gradio as gr
+
+from compare.pipeline import PipelineRun
+from compare.tokenview import available_tokenizers, tokenize_api
+from compare.validate import InputError
+
+from .context import PageContext
+from .pipeline_tab import parse_pipeline_inputs, pipeline_preset
+from .tokens_tab import MAX_CHARS
+
+
+def make_tokenize_api(ctx: PageContext):
+    """The `tokenize` endpoint bound to this app's registry (for the local models' own tokenizers)."""
+
+    def tokenize(text: str, encodings: list[str] | None = None) -> dict:
+        """Split text into tokens per encoding (o200k_base, cl100k_base, local:<model>); returns ids, token strings and counts."""
+        names = [encodings] if isinstance(encodings, str) else list(encodings or []) or available_tokenizers(ctx.registry)
+        try:
+            if not isinstance(text, str):
+                raise InputError("text must be a string.")
+            if len(text) > MAX_CHARS:
+                raise InputError(f"The text is {len(text):,} characters; the tokenize endpoint accepts at most {MAX_CHARS:,}.")
+            return tokenize_api(text, names, ctx.registry)
+        except (InputError, ValueError, TypeError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    return tokenize
+
+
+def make_pipeline_api(ctx: PageContext):
+    """The `pipeline` endpoint: each (step-1 model, step-2 model) pair runs generate → transform; all pairs at once."""
+    preset = pipeline_preset(ctx)
+    step1_default = preset.steps[0].system if preset else ""
+    step2_default = preset.steps[1].system if preset else ""
+
+    async def pipeline(prompt: str, step1_models: list[str], step2_models: list[str], step1_system: str = step1_default,
+                       step2_system: str = step2_default, step2_prompt: str = "{previous}", temperature: float = 0.7,
+                       max_tokens: int = 256, request: gr.Request = None) -> dict:
+        """Run step 1 (prompt) then step 2 (step2_prompt with {previous} = the step-1 reply) for each model pair; returns each step's metrics and totals."""
+        try:
+            first = [step1_models] if isinstance(step1_models, str) else list(step1_models or [])
+            second = [step2_models] if isinstance(step2_models, str) else list(step2_models or [])
+            if len(first) != len(second):
+                raise InputError(f"Give one step-2 model per step-1 model ({len(first)} step-1, {len(second)} step-2).")
+            steps, specs, params = parse_pipeline_inputs(ctx, prompt, step1_system, step2_system, step2_prompt,
+                                                         temperature, max_tokens, list(zip(first, second)))
+            session = getattr(request, "session_hash", None) or "api"
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+                raise InputError(limited)
+        except (InputError, ValueError, TypeError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        results = await PipelineRun(ctx.registry, specs, steps, prompt, ctx.counter, **params).run()
+        return {"prompt": prompt, "step1_system": step1_system, "step2_system": step2_system, "step2_prompt": step2_prompt,
+                "pipelines": [r.to_json() for r in results]}
+
+    return pipeline
+
+
+def register_classroom_api(ctx: PageContext) -> None:
+    """Register `tokenize` and `pipeline` on the Blocks being built."""
+    gr.api(make_tokenize_api(ctx), api_name="tokenize", concurrency_limit=2, concurrency_id="tokens")
+    gr.api(make_pipeline_api(ctx), api_name="pipeline", concurrency_limit=ctx.options.concurrency, concurrency_id="compare")

@@ -1,0 +1,140 @@
+"""The Lessons tab: short explanations from prompts/lessons, each with a button that fills and runs another tab."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from compare.lessons import Lesson, load_lessons_lenient, resolve_models
+
+from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
+from .handlers import empty_history
+from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
+from .render import escape_md
+from .tokens_tab import example_note
+
+HIDDEN = dict(show_progress="hidden", api_visibility="private")
+TARGET_TAB = {"compare": "compare", "tokens": "tokens", "context": "context", "pipeline": "pipeline"}
+
+
+@dataclass
+class LessonsPanel:
+    """The laid-out lessons and their buttons, wired once the other tabs exist."""
+
+    lessons: list[Lesson]
+    buttons: list[gr.Button]
+    errors: list[str]
+
+
+def persona_names(ctx: PageContext) -> set[str]:
+    """Preset names a lesson column may use as its system prompt."""
+    return {p.name for p in ctx.presets.values() if not p.steps}
+
+
+def lesson_models(ctx: PageContext, lesson: Lesson) -> list[str]:
+    """The models this lesson would run on right now."""
+    s = lesson.setup
+    if lesson.action == "compare":
+        return resolve_models([c.get("model", "local") for c in s["columns"]], ctx.available_ids)[:ctx.options.models_cap]
+    if lesson.action == "pipeline":
+        pairs = s["pipelines"][:pipelines_cap(ctx)]
+        return [" → ".join(resolve_models(list(p), ctx.available_ids)) for p in pairs]
+    if lesson.action == "context":
+        return resolve_models(s["models"], ctx.available_ids, keep_unavailable=True)
+    return []
+
+
+def build_lessons_tab(ctx: PageContext) -> LessonsPanel:
+    """Lay out every lesson (explanation, the models it will use, a run button); malformed files are listed by name."""
+    lessons, errors = load_lessons_lenient(preset_names=persona_names(ctx))
+    gr.Markdown(f"{len(lessons)} short lessons on how LLMs work. Each runs on the models you have: with no API keys everything uses "
+                "the embedded local model. Read the explanation, press **Run this lesson**, then look at the results.")
+    for error in errors:
+        gr.Markdown(f"⚠️ Lesson file skipped: {escape_md(error)}", elem_classes=["lesson-error"])
+    buttons = []
+    for i, lesson in enumerate(lessons):
+        with gr.Group(elem_classes=["lesson"]):
+            models = lesson_models(ctx, lesson)
+            label = "Context windows for" if lesson.action == "context" else "Runs on"
+            runs_on = f"\n\n<small>{label}: {escape_md(' · '.join(models))}</small>" if models else ""
+            gr.Markdown(f"### {i + 1}. {lesson.title}\n{lesson.explanation}{runs_on}", elem_id=f"lesson-{lesson.name}",
+                        padding=True)
+            with gr.Row():
+                buttons.append(gr.Button("Run this lesson", variant="primary", size="sm", scale=0, min_width=180,
+                                         elem_id=f"lesson-run-{i + 1}"))
+    if not lessons:
+        gr.Markdown("No lessons found in prompts/lessons.")
+    return LessonsPanel(lessons, buttons, errors)
+
+
+def _temperature_choice(value) -> str:
+    if value is None:
+        return SHARED_TEMPERATURE
+    return next((c for c in TEMPERATURE_CHOICES[1:] if float(c) == float(value)), f"{value:g}")
+
+
+def _max_tokens(ctx: PageContext, value):
+    cap = ctx.options.tokens_cap
+    return gr.skip() if value is None else min(value, cap) if cap else value
+
+
+def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: dict, tokens: dict, context: dict,
+                 pipeline: dict) -> None:
+    """Connect each lesson button: fill the target tab, switch to it, run, and let that tab's Stop cancel the run."""
+    for lesson, button in zip(panel.lessons, panel.buttons):
+        if lesson.action == "compare":
+            outputs = [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
+                       compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"], tabs]
+            event = button.click(lambda lesson=lesson: _fill_compare(ctx, lesson), None, outputs, **HIDDEN)
+            run_fn, run_inputs, run_outputs = compare["run"]
+            event = event.then(run_fn, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
+                               concurrency_id="compare", **HIDDEN)
+            event.then(*compare["finalize"], **HIDDEN)
+        elif lesson.action == "tokens":
+            button.click(lambda lesson=lesson: _fill_tokens(tokens, lesson), None, [tokens["text"], tokens["lesson"], tabs], **HIDDEN)
+        elif lesson.action == "context":
+            outputs = [context["text"], context["models"], context["reply_tokens"], tabs]
+            event = button.click(lambda lesson=lesson: _fill_context(ctx, lesson), None, outputs, **HIDDEN)
+            event = event.then(*context["context"], **HIDDEN)
+            if lesson.setup.get("measure"):
+                event.then(*context["measure"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
+        else:
+            outputs = [pipeline["prompt"], pipeline["step1_system"], pipeline["step2_system"], pipeline["step2_prompt"],
+                       pipeline["n_pipelines"], pipeline["max_tokens"], *pipeline["model_dds"], tabs]
+            event = button.click(lambda lesson=lesson: _fill_pipeline(ctx, lesson), None, outputs, **HIDDEN)
+            event = event.then(*pipeline["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
+    # Lesson runs go through the tabs' own run handlers, so each tab's Stop (which signals the engine) stops them too.
+
+
+def _fill_compare(ctx: PageContext, lesson: Lesson) -> list:
+    s = lesson.setup
+    columns = s["columns"][:ctx.options.models_cap]
+    models = resolve_models([c.get("model", "local") for c in columns], ctx.available_ids)
+    skip_rest = [gr.skip()] * (N_SLOTS - len(columns))
+    return [s["prompt"], s.get("system", ""), len(columns), empty_history(), _max_tokens(ctx, s.get("max_tokens")),
+            s.get("temperature", gr.skip()), *models, *skip_rest,
+            *[c.get("system", SHARED_SYSTEM) for c in columns], *skip_rest,
+            *[_temperature_choice(c.get("temperature")) for c in columns], *skip_rest,
+            gr.Tabs(selected=TARGET_TAB[lesson.action])]
+
+
+def _fill_tokens(tokens: dict, lesson: Lesson) -> list:
+    text = lesson.setup["text"]
+    note = next((example_note(e) for e in tokens["examples"] if e["text"] == text), "")
+    return [text, note, gr.Tabs(selected="tokens")]
+
+
+def _fill_context(ctx: PageContext, lesson: Lesson) -> list:
+    s = lesson.setup
+    models = list(dict.fromkeys(resolve_models(s["models"], ctx.available_ids, keep_unavailable=True)))
+    return [s["text"], models, s.get("reply_tokens", gr.skip()), gr.Tabs(selected="context")]
+
+
+def _fill_pipeline(ctx: PageContext, lesson: Lesson) -> list:
+    s, preset = lesson.setup, pipeline_preset(ctx)
+    pairs = s["pipelines"][:pipelines_cap(ctx)]
+    models = [m for pair in pairs for m in resolve_models(list(pair), ctx.available_ids)]
+    defaults = (preset.example, preset.steps[0].system, preset.steps[1].system, preset.steps[1].prompt) if preset else ("", "", "", "{previous}")
+    texts = [s.get(k) or d for k, d in zip(("prompt", "step1_system", "step2_system", "step2_prompt"), defaults)]
+    return [*texts, len(pairs), _max_tokens(ctx, s.get("max_tokens")), *models,
+            *[gr.skip()] * (2 * (MAX_PIPELINES - len(pairs))), gr.Tabs(selected="pipeline")]
