@@ -12,7 +12,7 @@ from providers import ModelInfo, Registry, Settings
 from .safety import PageOptions, RateLimiter
 
 N_SLOTS = 8
-SHARED_SYSTEM = "(shared system prompt)"
+SHARED_SYSTEM = "(shared)"
 SHARED_TEMPERATURE = "shared"
 TEMPERATURE_CHOICES = [SHARED_TEMPERATURE, "0", "0.3", "0.7", "1.0", "1.2", "1.5", "2.0"]
 
