@@ -85,38 +85,46 @@ async def ttft_overhead(url) -> float:
     return statistics.median(diffs)
 
 
+BARE_LOOP = """
+import json, sys, time
+from llama_cpp import Llama
+path, n_threads, tokens = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+llm = Llama(model_path=path, n_ctx=8192, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
+stamps = []
+for token in llm.generate(tokens, temp=0.0, top_p=0.95, top_k=40, repeat_penalty=1.0, reset=True):
+    if token == llm.token_eos() or len(stamps) >= 128:
+        break
+    llm.detokenize([token])
+    stamps.append(time.perf_counter())
+print(len(stamps) / (stamps[-1] - stamps[0]))
+"""
+
+
 def local_decode_ratio() -> float:
-    """The local provider's decode rate over a bare llama-cpp-python loop (same model, prompt, threads)."""
-    from llama_cpp import Llama
+    """The local provider's decode rate over a bare llama-cpp-python loop (same model, prompt, threads).
+
+    The bare loop runs in its own process, on its main thread, as a plain script would.
+    """
+    import json
+    import subprocess
+
+    from providers.base import ChatRequest
 
     reg = registry()
     runtime = reg.providers["local"].runtimes["smollm2"]
     column = cols(["local:smollm2"], temperature=0.0, max_tokens=128, seed=0)[0]
-    from providers.base import ChatRequest
-
     tokens = runtime.prompt_tokens(ChatRequest("smollm2", column.messages))
-    bare = Llama(model_path=str(runtime.model.path), n_ctx=runtime.model.n_ctx, n_threads=runtime.n_threads,
-                 n_threads_batch=runtime.n_threads, verbose=False)
-
-    def bare_rate() -> float:
-        bare.reset()
-        stamps = []
-        for token in bare.generate(tokens, temp=0.0, top_p=0.95, top_k=40, repeat_penalty=1.0, reset=True):
-            if token == bare.token_eos() or len(stamps) >= 128:
-                break
-            bare.detokenize([token])
-            stamps.append(time.perf_counter())
-        return len(stamps) / (stamps[-1] - stamps[0])
+    args = [sys.executable, "-c", BARE_LOOP, str(runtime.model.path), str(runtime.n_threads), json.dumps(tokens)]
 
     def ours_rate() -> float:
-        runtime.llm().reset()
+        runtime.llm().reset()  # no KV-cache reuse: both sides decode the same prompt from scratch
         return asyncio.run(Comparison(reg, [column]).run())[0].tokens_per_s
 
-    ours_rate(), bare_rate()
+    ours_rate()
     ours, theirs = [], []
     for _ in range(ROUNDS):
         ours.append(ours_rate())
-        theirs.append(bare_rate())
+        theirs.append(float(subprocess.run(args, capture_output=True, text=True, check=True).stdout))
     return statistics.median(ours) / statistics.median(theirs)
 
 

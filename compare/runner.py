@@ -166,14 +166,21 @@ class Comparison:
     async def _pump(self, column: Column, meter: StreamMeter, emit) -> str | None:
         provider, model = self.registry.resolve(column.model_id)
         request = ChatRequest(model, column.messages, column.temperature, column.top_p, column.max_tokens, column.seed)
+        count = 0
         try:
             async for item in provider.stream(request):
                 if isinstance(item, str):
                     if meter.delta(item):
                         emit(StateChange(Phase.STREAMING))
                         emit(Delta(item, first=True))
+                        # Chunks already buffered are read without suspending; step aside so the reader
+                        # (and the other columns) see the first token now rather than after the whole burst.
+                        await asyncio.sleep(0)
                     elif item:
                         emit(Delta(item))
+                        count += 1
+                        if count % 32 == 0:
+                            await asyncio.sleep(0)
                 elif isinstance(item, Usage):
                     meter.record_usage(item)
                 elif isinstance(item, Status):
