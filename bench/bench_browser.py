@@ -302,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         bare, bare_url = spawn(["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft"],
                                "echo app", 120)
         procs.append(bare)
+        shaped, shaped_url = spawn(["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft",
+                                    "--extra-inputs", "29", "--extra-outputs", "18"], "same-shape echo app", 120)
+        procs.append(shaped)
 
         from playwright.sync_api import sync_playwright
 
@@ -321,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
             baseline.goto(bare_url, timeout=120_000)
             baseline.wait_for_selector("#run")
             baseline.locator("#prompt textarea").fill("Write a few sentences.")
+            same_shape = browser.new_page(viewport={"width": 1280, "height": 900})
+            same_shape.add_init_script(SSE_TAP_JS)
+            same_shape.set_default_timeout(120_000)
+            same_shape.goto(shaped_url, timeout=120_000)
+            same_shape.wait_for_selector("#run")
+            same_shape.locator("#prompt textarea").fill("Write a few sentences.")
 
             def ours_done(page):
                 page.wait_for_function("() => document.querySelector('#meta-0 span.md').textContent.includes('done')")
@@ -335,16 +344,19 @@ def main(argv: list[str] | None = None) -> int:
 
             # (i) first visible token, interleaved (ABBA...) after one warm-up each.
             first_word = words(SHORT_WORDS, SHORT_END).split()[0] + " "
-            for page in (ours, baseline):
+            for page in (ours, baseline, same_shape):
                 page.evaluate("needle => { window.__sseNeedle = needle; }", first_word)
             ttft_once(ours, "#reply-0", ours_done, short_proxy)
             ttft_once(baseline, "#out", bare_done, short_proxy)
-            ttft = {"ours": [], "bare": []}
+            ttft_once(same_shape, "#out", bare_done, short_proxy)
+            ttft = {"ours": [], "bare": [], "shape": []}
             for i in range(args.runs):
-                order = [("ours", ours, "#reply-0", ours_done), ("bare", baseline, "#out", bare_done)]
+                order = [("ours", ours, "#reply-0", ours_done), ("bare", baseline, "#out", bare_done),
+                         ("shape", same_shape, "#out", bare_done)]
                 for name, page, out, done in (order if i % 2 == 0 else order[::-1]):
                     ttft[name].append(ttft_once(page, out, done, short_proxy))
             baseline.close()
+            same_shape.close()
 
             # (ii) + (iii): four long columns.
             page = ours
@@ -395,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = ("ms", "to_server_ms", "server_to_page_ms", "page_to_paint_ms")
     med = {name: {k: statistics.median(r[k] for r in runs) for k in parts} for name, runs in ttft.items()}
     ratio = med["ours"]["ms"] / med["bare"]["ms"]
+    shape_ratio = med["ours"]["ms"] / med["shape"]["ms"]
     d = {k: m1.get(k, 0) - m0.get(k, 0) for k in ("ProcessTime", "ThreadTime", "TaskDuration", "ScriptDuration",
                                                   "LayoutDuration", "RecalcStyleDuration")}
     wall = t_visible - t_click
@@ -409,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{SHORT_WORDS}-token reply)")
     print(f"    {'':<18}{'runs':<{7 * args.runs}}{'median':>8}   median split: click -> request at fake server"
           " -> first bytes back reach the page (SSE) -> painted")
-    for name, label in (("ours", "ours (1 column)"), ("bare", "bare echo app")):
+    for name, label in (("ours", "ours (1 column)"), ("bare", "bare echo app"), ("shape", "echo, same shape")):
         runs = " ".join(f"{r['ms']:6.0f}" for r in ttft[name])
         m = med[name]
         print(f"    {label:<18}{runs:<{7 * args.runs}}{m['ms']:8.0f}   {m['to_server_ms']:5.0f} + "
@@ -433,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    {'metric':<48}{'measured':>10}{'target':>10}  verdict")
     print(f"    {'first visible token, ours / bare (medians)':<48}{ratio:>9.2f}x{'<= 1.2x':>10}  "
           f"{verdict(ratio <= TTFT_TARGET)}")
+    print(f"    {'  same vs an echo app with our 30 inputs/19 outputs':<48}{shape_ratio:>9.2f}x{'-':>10}")
     print(f"    {'last token sent -> visible, 4 columns (ms)':<48}{tail_ms:>10.0f}{'<= 150':>10}  "
           f"{verdict(tail_ms <= TAIL_TARGET_MS)}")
     print(f"    {'browser CPU for the 4-column run (s)':<48}{cpu_browser:>10.2f}{'-':>10}")

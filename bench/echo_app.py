@@ -16,27 +16,33 @@ import time
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-def build(base_url: str, model: str, api_key: str = "bench-key"):
-    """The Blocks: one prompt, one button, one Markdown fed by an async generator (no queue tuning, no extras)."""
+def build(base_url: str, model: str, api_key: str = "bench-key", extra_inputs: int = 0, extra_outputs: int = 0):
+    """The Blocks: one prompt, one button, one Markdown fed by an async generator (no queue tuning, no extras).
+
+    extra_inputs / extra_outputs add idle components to the event, to give a baseline of the same shape as our
+    Compare tab (30 inputs, 19 outputs), which costs the browser and Gradio more per event than one in, one out.
+    """
     import gradio as gr
     import openai
 
     client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
-    async def reply(prompt: str):
+    async def reply(prompt: str, *_unused):
         text = ""
         stream = await client.chat.completions.create(model=model, stream=True,
                                                       messages=[{"role": "user", "content": prompt}])
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 text += chunk.choices[0].delta.content
-                yield text
+                yield [text] + [""] * extra_outputs if extra_outputs else text
 
     with gr.Blocks(title="echo baseline") as demo:
         prompt = gr.Textbox(label="Prompt", elem_id="prompt")
         run = gr.Button("Run", elem_id="run")
         out = gr.Markdown(elem_id="out")
-        run.click(reply, prompt, out)
+        inputs = [prompt] + [gr.Textbox(visible=False) for _ in range(extra_inputs)]
+        outputs = [out] + [gr.Markdown(visible=i < 7) for i in range(extra_outputs)]
+        run.click(reply, inputs if extra_inputs else prompt, outputs if extra_outputs else out)
     return demo
 
 
@@ -45,13 +51,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--base-url", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:PORT/v1")
     p.add_argument("--model", default="gpt-fake")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--extra-inputs", type=int, default=0)
+    p.add_argument("--extra-outputs", type=int, default=0)
     args = p.parse_args(argv)
     port = args.port
     if not port:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    demo = build(args.base_url, args.model)
+    demo = build(args.base_url, args.model, extra_inputs=args.extra_inputs, extra_outputs=args.extra_outputs)
     demo.queue()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
