@@ -246,7 +246,7 @@ def test_model_output_cannot_run_script_or_fetch_remote_media(new_page, app, lea
     set_columns(page, 1)
     set_model(page, 0, "openai:evil")
     set_prompt(page, "Show me an image.")
-    page.click("#run")
+    page.locator("#prompt textarea").press("Enter")  # Enter in the prompt box runs, like the Run button
     wait_meta(page, 0, "done")
     page.wait_for_timeout(1500)  # give any late fetch or handler time to fire
     screenshot(page, "browser_hostile_output")

@@ -12,7 +12,7 @@ def build_compare_tab(ctx: PageContext) -> None:
     presets = list(ctx.presets.values())
     first = presets[0] if presets else None
     with gr.Row():
-        prompt = gr.Textbox(label="Prompt", lines=3, max_lines=12, scale=3, elem_id="prompt", autofocus=True,
+        prompt = gr.Textbox(label="Prompt", lines=1, max_lines=12, scale=3, elem_id="prompt", autofocus=True,
                             value=first.example if first else "", placeholder="Ask something… (Enter runs, Shift+Enter adds a line)")
         system = gr.Textbox(label="System prompt", lines=3, max_lines=12, scale=2, elem_id="system",
                             value=first.system if first else "")
