@@ -17,20 +17,20 @@ import argparse
 import datetime
 import os
 import platform
-import re
-import socket
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.browser_probe import (MARKER_WATCH_JS, CpuMeter, browser_version, chromium_pids, cpu_busy,  # noqa: E402
+                                  open_page, ttft_once)
+from bench.timing_proxy import TimingProxy, host_port  # noqa: E402
 from tests.appserver import AppProcess, spawn, stop_process  # noqa: E402
-from tests.browser_fixtures import (CHROMIUM, chromium_missing_reason, launch_chromium, set_columns,  # noqa: E402
-                                    set_model, set_prompt)
+from tests.browser_fixtures import (chromium_missing_reason, launch_chromium, set_columns, set_model,  # noqa: E402
+                                    set_prompt)
 from tests.fakes.behaviour import DEFAULT_REPLY  # noqa: E402
 
 RATE = 500
@@ -39,239 +39,12 @@ LONG_WORDS = 2000  # (ii): 4 s per column
 MARKER = "ZQXENDMARKERZQX"
 SHORT_END = "SHORTENDWORD"
 TTFT_TARGET, TAIL_TARGET_MS = 1.2, 150.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def words(n: int, last: str) -> str:
     """n words of ordinary prose (the fake's default reply, cycled), the last one being `last`."""
     base = DEFAULT_REPLY.split()
     return " ".join([base[i % len(base)] for i in range(n - 1)] + [last])
-
-
-# --- a pass-through proxy that timestamps requests, first reply bytes and the marker --------------------------
-
-class TimingProxy:
-    """TCP pass-through to a fake server. Per request: time.time() when it arrives, when the first reply bytes leave
-    the server, and when `marker` passes (None if it never does), with the model name from the request body."""
-
-    def __init__(self, upstream: tuple[str, int], marker: bytes = b"\x00never\x00"):
-        self.upstream, self.marker = upstream, marker
-        self.requests: list[dict] = []
-        self._lock = threading.Lock()
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(64)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._stop = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self._stop:
-            try:
-                client, _ = self._sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket):
-        up = socket.create_connection(self.upstream)
-        for s in (client, up):
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        current: dict = {}
-
-        def requests_side():
-            buf = b""
-            try:
-                while data := client.recv(65536):
-                    if re.match(rb"(GET|POST|PUT|DELETE) ", data):  # httpx writes each request head in one piece
-                        record = {"t_request": time.time(), "model": None, "t_first": None, "t_marker": None}
-                        with self._lock:
-                            self.requests.append(record)
-                        current["r"], buf = record, b""
-                    buf = (buf + data)[-65536:]
-                    if current.get("r") and not current["r"]["model"]:
-                        if m := re.search(rb'"model"\s*:\s*"([^"]+)"', buf):
-                            current["r"]["model"] = m.group(1).decode()
-                    up.sendall(data)
-            except OSError:
-                pass
-            finally:
-                _close(up)
-
-        threading.Thread(target=requests_side, daemon=True).start()
-        tail = b""
-        try:
-            while data := up.recv(65536):
-                now, record = time.time(), current.get("r")
-                window = tail + data
-                if record is not None:
-                    if record["t_first"] is None:
-                        record["t_first"] = now
-                    if record["t_marker"] is None and self.marker in window:
-                        record["t_marker"] = now
-                client.sendall(data)
-                tail = window[-len(self.marker):]
-        except OSError:
-            pass
-        finally:
-            _close(client)
-
-    def chats(self, model_prefix: str = "") -> list[dict]:
-        """The chat requests seen so far (oldest first)."""
-        with self._lock:
-            return [r for r in self.requests if r["model"] and r["model"].startswith(model_prefix)]
-
-    def close(self):
-        self._stop = True
-        _close(self._sock)
-
-
-def _close(s: socket.socket):
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    s.close()
-
-
-# --- CPU accounting ------------------------------------------------------------------------------------------
-
-def cpu_busy(seconds: float) -> float:
-    """Share of all CPUs busy over the next `seconds` (from /proc/stat), to flag a machine that is not idle."""
-    def sample():
-        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-        return sum(values), values[3] + values[4]  # total, idle + iowait
-
-    total0, idle0 = sample()
-    time.sleep(seconds)
-    total1, idle1 = sample()
-    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
-
-
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(entry))
-    return kids
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process (all its threads), in seconds; 0 if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def chromium_pids() -> list[int]:
-    """Chromium processes started (via Playwright's driver) by this process."""
-    kids, found, todo = _children(), [], [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        for child in kids.get(pid, []):
-            todo.append(child)
-            try:
-                comm = Path(f"/proc/{child}/comm").read_text().strip()
-            except OSError:
-                continue
-            if "chrom" in comm:
-                found.append(child)
-    return found
-
-
-class CpuMeter:
-    """CPU seconds used between start() and stop() by a set of processes (found again at stop, for new renderers)."""
-
-    def __init__(self, pids_fn):
-        self.pids_fn = pids_fn
-
-    def start(self):
-        self.before = {pid: cpu_seconds(pid) for pid in self.pids_fn()}
-
-    def stop(self) -> float:
-        return sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in self.pids_fn())
-
-
-# --- in-page measurements ------------------------------------------------------------------------------------
-
-FIRST_TOKEN_JS = """([button, out, timeoutMs]) => new Promise((resolve, reject) => {
-  // Click; resolve with ms until the reply shows new text, taken at the next animation frame (= painted),
-  // plus the wall-clock (Date.now) times of the click and of that frame.
-  const md = () => document.querySelector(out + ' span.md');
-  const before = md().textContent;
-  let t0, clickedAt, done = false;
-  const check = () => {
-    if (done) return;
-    const text = md().textContent;
-    if (text.trim().length && text !== before) {
-      done = true; obs.disconnect();
-      requestAnimationFrame(() => resolve({ms: performance.now() - t0, clickedAt, paintedAt: Date.now(),
-                                           sseAt: window.__sse.length ? window.__sse[0] : null}));
-    }
-  };
-  const obs = new MutationObserver(check);
-  obs.observe(document.querySelector(out), {subtree: true, childList: true, characterData: true});
-  setTimeout(() => { if (!done) { obs.disconnect(); reject(new Error('no token within ' + timeoutMs + ' ms')); } }, timeoutMs);
-  window.__sse = [];
-  clickedAt = Date.now();
-  t0 = performance.now();
-  document.querySelector(button).click();
-})"""
-
-SSE_TAP_JS = """(() => {
-  // Note (Date.now) when a server-sent line carrying window.__sseNeedle reaches the page: Gradio's client reads its
-  // event stream as text lines through a ReadableStream reader, so wrapping read() sees each line as it arrives.
-  const read = ReadableStreamDefaultReader.prototype.read;
-  window.__sse = []; window.__sseNeedle = null;
-  ReadableStreamDefaultReader.prototype.read = function () {
-    return read.call(this).then(r => {
-      const needle = window.__sseNeedle;
-      if (needle && typeof r.value === 'string' && r.value.startsWith('data:') && r.value.includes(needle))
-        window.__sse.push(Date.now());
-      return r;
-    });
-  };
-})();"""
-
-MARKER_WATCH_JS = """([ids, marker]) => {
-  // For each reply, the wall-clock ms (Date.now, same clock as Python's time.time) when the marker is first painted.
-  window.__marker = {}; window.__markerSeen = {};
-  for (const id of ids) {
-    const root = document.querySelector('#' + id);
-    const obs = new MutationObserver(() => {
-      if (window.__markerSeen[id]) return;
-      const md = root.querySelector('span.md');
-      if (md && md.textContent.includes(marker)) {
-        window.__markerSeen[id] = Date.now(); obs.disconnect();
-        requestAnimationFrame(() => { window.__marker[id] = Date.now(); });
-      }
-    });
-    obs.observe(root, {subtree: true, childList: true, characterData: true});
-  }
-  window.__clickedAt = Date.now();
-  document.querySelector('#run').click();
-}"""
-
-
-def ttft_once(page, out: str, wait_done, proxy: "TimingProxy") -> dict:
-    """One click -> first painted token; adds the split at the fake server (request out, first reply bytes back)."""
-    page.bring_to_front()
-    seen = len(proxy.chats())
-    result = page.evaluate(FIRST_TOKEN_JS, ["#run", out, 60_000])
-    wait_done(page)
-    request = proxy.chats()[seen]
-    result["to_server_ms"] = request["t_request"] * 1000 - result["clickedAt"]
-    result["from_server_ms"] = result["paintedAt"] - request["t_first"] * 1000
-    sse = result["sseAt"] if result["sseAt"] is not None else float("nan")
-    result["server_to_page_ms"] = sse - request["t_first"] * 1000
-    result["page_to_paint_ms"] = result["paintedAt"] - sse
-    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         long_srv, long_url = spawn(["-m", "tests.fakes.serve", "--protocol", "openai", "--tokens-per-s", str(RATE),
                                     "--reply", words(LONG_WORDS, MARKER)], "long fake server", 60)
         procs.append(long_srv)
-        short_proxy = TimingProxy(_host_port(short_url))
-        long_proxy = TimingProxy(_host_port(long_url), MARKER.encode())
+        short_proxy = TimingProxy(host_port(short_url))
+        long_proxy = TimingProxy(host_port(long_url), MARKER.encode())
         proxies += [short_proxy, long_proxy]
         # openai:* -> short replies, groq:* -> long replies (two endpoint rows of one app); both apps share the proxy.
         app = AppProcess({"OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": short_proxy.url + "/v1",
@@ -310,25 +83,13 @@ def main(argv: list[str] | None = None) -> int:
 
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
-            ours = browser.new_page(viewport={"width": 1280, "height": 900})
-            ours.add_init_script(SSE_TAP_JS)
-            ours.set_default_timeout(120_000)
-            ours.goto(app.url, timeout=120_000)
-            ours.wait_for_selector("#run")
+            ours = open_page(browser, app.url)
             set_columns(ours, 1)
             set_model(ours, 0, "openai:ttft")
             set_prompt(ours, "Write a few sentences.")
-            baseline = browser.new_page(viewport={"width": 1280, "height": 900})
-            baseline.add_init_script(SSE_TAP_JS)
-            baseline.set_default_timeout(120_000)
-            baseline.goto(bare_url, timeout=120_000)
-            baseline.wait_for_selector("#run")
+            baseline = open_page(browser, bare_url)
             baseline.locator("#prompt textarea").fill("Write a few sentences.")
-            same_shape = browser.new_page(viewport={"width": 1280, "height": 900})
-            same_shape.add_init_script(SSE_TAP_JS)
-            same_shape.set_default_timeout(120_000)
-            same_shape.goto(shaped_url, timeout=120_000)
-            same_shape.wait_for_selector("#run")
+            same_shape = open_page(browser, shaped_url)
             same_shape.locator("#prompt textarea").fill("Write a few sentences.")
 
             def ours_done(page):
@@ -455,21 +216,6 @@ def main(argv: list[str] | None = None) -> int:
         print("    WARNING: the machine was already busy before the bench started; these timings are noisy. "
               "Re-run on an idle machine.")
     return 0
-
-
-def _host_port(url: str) -> tuple[str, int]:
-    host, port = url.removeprefix("http://").rstrip("/").split(":")
-    return host, int(port)
-
-
-def browser_version() -> str:
-    try:
-        import subprocess
-
-        out = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=20).stdout
-        return (re.search(r"[\d.]+", out) or [out.strip()])[0]
-    except Exception:
-        return "?"
 
 
 if __name__ == "__main__":
