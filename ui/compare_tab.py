@@ -4,7 +4,7 @@ import gradio as gr
 
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
 from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
-from .render import SUMMARY_HEADERS
+from .render import SUMMARY_HEADERS, escape_md
 
 
 def build_compare_tab(ctx: PageContext) -> None:
@@ -51,6 +51,8 @@ def build_compare_tab(ctx: PageContext) -> None:
                 meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
             cols.append(col)
+
+    unavailable = gr.Markdown(_unavailable_summary(ctx), elem_id="unavailable")
 
     with gr.Accordion("Results", open=True):
         summary = gr.Dataframe(headers=SUMMARY_HEADERS, interactive=False, elem_id="summary", wrap=True)
@@ -106,9 +108,9 @@ def build_compare_tab(ctx: PageContext) -> None:
 
     def on_refresh():
         ctx.refresh_models()
-        return [_models_rows(ctx)] + [gr.Dropdown(choices=ctx.available_ids) for _ in model_dds]
+        return [_models_rows(ctx), _unavailable_summary(ctx)] + [gr.Dropdown(choices=ctx.available_ids) for _ in model_dds]
 
-    refresh.click(on_refresh, None, [models_table, *model_dds], **hidden)
+    refresh.click(on_refresh, None, [models_table, unavailable, *model_dds], **hidden)
     demo = gr.context.Context.root_block
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
     return {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
@@ -118,6 +120,18 @@ def build_compare_tab(ctx: PageContext) -> None:
 
 def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "anonymous"
+
+
+def _unavailable_summary(ctx: PageContext) -> str:
+    """One line naming each provider that cannot be used now and what would fix it."""
+    reasons: dict[str, str] = {}
+    for m in ctx.models:
+        if not m.available and m.provider not in reasons:
+            reasons[m.provider] = m.reason or "unavailable"
+    if not reasons:
+        return ""
+    parts = " · ".join(f"{name} ({escape_md(reason)})" for name, reason in reasons.items())
+    return f"<small>Not selectable now: {parts}. Details under *Models* below.</small>"
 
 
 def _models_rows(ctx: PageContext) -> list[list]:

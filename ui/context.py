@@ -69,9 +69,12 @@ class PageContext:
 
     @property
     def available_ids(self) -> list[str]:
-        """Model ids that can run now, local first."""
-        ids = [m.id for m in self.models if m.available]
-        return sorted(ids, key=lambda i: (not i.startswith("local:"), i))
+        """Model ids that can run now: local first, then cloud models cheapest first."""
+        def order(m):  # local first, then cheapest cloud model first (a class's budget), unknown prices last
+            price = None if m.input_per_m is None or m.output_per_m is None else m.input_per_m + m.output_per_m
+            return (not m.id.startswith("local:"), price is None, price or 0.0, m.id)
+
+        return [m.id for m in sorted((m for m in self.models if m.available), key=order)]
 
     def default_columns(self) -> list[tuple[str, str]]:
         """(model, system choice) per slot: two local columns under different presets when there are no keys."""
