@@ -123,15 +123,26 @@ def _session(request: gr.Request | None) -> str:
 
 
 def _unavailable_summary(ctx: PageContext) -> str:
-    """One line naming each provider that cannot be used now and what would fix it."""
-    reasons: dict[str, str] = {}
+    """One line naming the providers that cannot be used now, grouped by what would fix them."""
+    keys, down, other = {}, {}, {}
     for m in ctx.models:
-        if not m.available and m.provider not in reasons:
-            reasons[m.provider] = m.reason or "unavailable"
-    if not reasons:
-        return ""
-    parts = " · ".join(f"{name} ({escape_md(reason)})" for name, reason in reasons.items())
-    return f"<small>Not selectable now: {parts}. Details under *Models* below.</small>"
+        reason = m.reason or ""
+        if m.available or m.provider in keys or m.provider in down or m.provider in other:
+            continue
+        if reason.startswith("set ") and reason.endswith(" in .env"):
+            keys[m.provider] = reason[4:-8]
+        elif "not running" in reason or "did not answer" in reason:
+            down[m.provider] = reason
+        else:
+            other[m.provider] = reason
+    parts = []
+    if keys:
+        parts.append("need a key in .env: " + ", ".join(f"{p} ({k})" for p, k in keys.items()))
+    if down:
+        parts.append("no server running: " + ", ".join(down))
+    if other:
+        parts.append("; ".join(f"{p}: {escape_md(r)}" for p, r in other.items()))
+    return f"<small>Not selectable now — {' · '.join(parts)}. Details under *Models* below.</small>" if parts else ""
 
 
 def _models_rows(ctx: PageContext) -> list[list]:
