@@ -48,6 +48,7 @@ def words(n: int, last: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the browser benchmark and print its table."""
     p = argparse.ArgumentParser(prog="python bench/bench_browser.py", description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5, help="measured first-token runs per app (after one warm-up)")
     args = p.parse_args(argv)

@@ -22,15 +22,18 @@ WORDS = " ".join(f"w{i}" for i in range(100))
 
 
 def registry(**env) -> Registry:
+    """A registry built only from the given environment."""
     return Registry(Settings.load(env=env, dotenv_path=None))
 
 
 def cols(ids, **params):
+    """One column per model id with a short fixed conversation."""
     messages = make_messages("Say something.", "Be brief.")
     return [Column(str(i), m, messages, **params) for i, m in enumerate(ids)]
 
 
 async def wall_time(reg, ids) -> float:
+    """Seconds for one whole comparison."""
     start = time.perf_counter()
     await Comparison(reg, cols(ids)).run()
     return time.perf_counter() - start
@@ -129,6 +132,7 @@ def local_decode_ratio() -> float:
 
 
 def main() -> None:
+    """Run every engine benchmark and print the ratios."""
     print(f"bench_engine  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  python {platform.python_version()}")
     with fake_server("--tokens-per-s", "100", "--reply", WORDS) as fast, \
          fake_server("--tokens-per-s", "10", "--reply", WORDS) as slow:

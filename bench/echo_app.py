@@ -47,6 +47,7 @@ def build(base_url: str, model: str, api_key: str = "bench-key", extra_inputs: i
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Serve the echo baseline until killed."""
     p = argparse.ArgumentParser(prog="python bench/echo_app.py", description=__doc__.splitlines()[0])
     p.add_argument("--base-url", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:PORT/v1")
     p.add_argument("--model", default="gpt-fake")
