@@ -1,12 +1,11 @@
 """LLM side by side: `python app.py` serves the comparison page on http://127.0.0.1:7860 (see --help)."""
-from __future__ import annotations
+from ui.launch import build_from_args, build_or_exit, checked_auth, launch, parse_args
 
-import sys
-
-from ui.launch import build_from_args, launch, parse_args
-
+# `python app.py`, `gradio app.py` (reload mode) and Hugging Face Spaces all find the page as `demo` here.
 if __name__ == "__main__":
-    sys.exit(launch(parse_args()))
+    args = parse_args()
+    auth = checked_auth(args)  # bad flags fail before the (slower) build
+    demo = build_or_exit(args)
+    launch(demo, args, auth)
 else:
-    # `gradio app.py` (reload mode) and Hugging Face Spaces import this module and serve `demo`.
     demo = build_from_args(parse_args([]))

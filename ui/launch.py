@@ -62,27 +62,37 @@ def build_from_args(args: argparse.Namespace):
     return build_demo(ctx)
 
 
-def launch(args: argparse.Namespace) -> int:
-    """Check the flags, build the page and serve it until interrupted."""
+def checked_auth(args: argparse.Namespace) -> list[tuple[str, str]] | None:
+    """Credentials for the flags, or exit 2 with one clear line (bad entries, --share without a login)."""
+    try:
+        auth = read_auth(args)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    if args.share and not auth and not args.open_demo:
+        _fail("--share makes a public link that spends your API credit. Add --auth user:password "
+              "(or --auth-file FILE), or pass --open-demo to share without a login.")
+    return auth
+
+
+def build_or_exit(args: argparse.Namespace):
+    """The Blocks, or exit 2 with the config file's problem (never a traceback)."""
+    try:
+        return build_from_args(args)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def launch(demo, args: argparse.Namespace, auth) -> None:
+    """Serve the page until interrupted, with the CSP header and the configured concurrency."""
     from starlette.middleware import Middleware
 
     from . import CSS
 
-    try:
-        auth = read_auth(args)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.share and not auth and not args.open_demo:
-        print("error: --share makes a public link that spends your API credit. Add --auth user:password "
-              "(or --auth-file FILE), or pass --open-demo to share without a login.", file=sys.stderr)
-        return 2
-    try:
-        demo = build_from_args(args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     demo.queue(default_concurrency_limit=args.concurrency)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,
                 app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]}, footer_links=["api", "gradio"])
-    return 0
