@@ -184,7 +184,6 @@ def gauges(ctx: PageContext, prompt, system, n_columns, history, models, choices
             messages = make_messages(prompt or "", ctx.system_for(choices[slot], system), history[slot])
             count = ctx.counter.count_messages(model, messages)
             gauge = context_gauge(count.count, info.context_window, count.exact)
-            gauge = gauge.replace("~", "≈")
             out.append(f"next request: {gauge}" if history[slot] else gauge)
         except Exception as exc:  # a gauge must never break typing
             out.append(f"<small>{type(exc).__name__}: cannot count tokens for {model}</small>")

@@ -8,12 +8,12 @@ import gradio as gr
 from compare import Delta, Finished, StateChange
 from compare.lessons import resolve_models
 from compare.pipeline import PipelineDone, PipelineResult, PipelineRun, PipelineSpec, StepSpec
-from compare.report import fmt_cost, fmt_seconds, fmt_tokens
+from compare.report import fmt_cost, fmt_seconds
 from compare.validate import InputError, check_models, check_params, check_prompt
 from providers.base import Phase
 
 from .context import PageContext
-from .render import result_line, status_line, untrusted_markdown
+from .render import md_tokens, result_line, status_line, untrusted_markdown
 
 MAX_PIPELINES = 4
 STEP2_HINT = "{previous} is replaced by the step-1 reply (added at the end when missing)"
@@ -50,8 +50,7 @@ def totals_line(result: PipelineResult) -> str:
     t = result.totals()
     times = " + ".join(fmt_seconds(r.total_s) for r in result.steps)
     state = "stopped" if result.stopped else "failed" if result.error else "done" if result.complete else "so far"
-    # "~" is escaped because two estimated counts on one line would otherwise render as GFM strikethrough
-    tokens = [fmt_tokens(t[k], t["tokens_exact"]).replace("~", "\\~") for k in ("input_tokens", "output_tokens")]
+    tokens = [md_tokens(t[k], t["tokens_exact"]) for k in ("input_tokens", "output_tokens")]
     return (f"**Pipeline total ({state})** · in {tokens[0]} · out {tokens[1]} · time {fmt_seconds(t['total_s'])} ({times}) · "
             f"cost {fmt_cost(t['cost_usd'])}")
 

@@ -36,14 +36,19 @@ def escape_md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", text)
 
 
+def md_tokens(value: int | None, exact: bool) -> str:
+    """A token count for Markdown: estimated counts keep their "~", escaped so two on a line are not strikethrough."""
+    return escape_md(fmt_tokens(value, exact))
+
+
 def context_gauge(tokens: int | None, window: int | None, exact: bool) -> str:
     """e.g. "context ~35 / 8,192 tokens (0.4%)", flagged when over the window."""
     if tokens is None:
         return ""
     if not window:
-        return f"context {fmt_tokens(tokens, exact)} tokens (window unknown)"
+        return f"context {md_tokens(tokens, exact)} tokens (window unknown)"
     share = tokens / window
-    line = f"context {fmt_tokens(tokens, exact)} / {window:,} tokens ({share:.1%})"
+    line = f"context {md_tokens(tokens, exact)} / {window:,} tokens ({share:.1%})"
     return f"⚠️ **{line}: does not fit this model's window**" if share >= 1 else line
 
 
@@ -57,16 +62,15 @@ def result_line(result: Result) -> str:
         head = status_line(Phase.DONE)
     stats = [f"first token {fmt_seconds(result.ttft_s)}", f"total {fmt_seconds(result.total_s)}",
              f"{fmt_rate(result.tokens_per_s)} tok/s",
-             f"in {fmt_tokens(result.input_tokens, result.tokens_exact)} · out {fmt_tokens(result.output_tokens, result.tokens_exact)}",
+             f"in {md_tokens(result.input_tokens, result.tokens_exact)} · out {md_tokens(result.output_tokens, result.tokens_exact)}",
              f"cost {fmt_cost(result.cost_usd)}"]
     if result.load_s:
         stats.insert(0, f"model load {fmt_seconds(result.load_s)}")
     if result.queue_s:
         stats.insert(0, f"queued {fmt_seconds(result.queue_s)}")
     gauge = context_gauge(result.input_tokens, result.context_window, result.tokens_exact)
-    note = "" if result.tokens_exact else f"  \n<small>≈ {escape_md(result.token_note.lstrip('~ '))}</small>"
-    # "~" pairs read as strikethrough in Markdown, so estimated counts are marked "≈" on the page.
-    return (head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "")).replace("~", "≈") + note
+    note = "" if result.tokens_exact else f"  \n<small>{escape_md(result.token_note)}</small>"
+    return head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "") + note
 
 
 SUMMARY_HEADERS = ["model", "status", "first token (s)", "total (s)", "tokens/s", "input tokens", "output tokens", "exact", "cost (USD)"]
