@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import sys
-import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from tests.fakes.process import free_port, serve_until_terminated  # noqa: E402
 
 
 def build(base_url: str, model: str, api_key: str = "bench-key", extra_inputs: int = 0, extra_outputs: int = 0):
@@ -55,24 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--extra-inputs", type=int, default=0)
     p.add_argument("--extra-outputs", type=int, default=0)
     args = p.parse_args(argv)
-    port = args.port
-    if not port:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+    port = args.port or free_port()
     demo = build(args.base_url, args.model, extra_inputs=args.extra_inputs, extra_outputs=args.extra_outputs)
     demo.queue()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"http://127.0.0.1:{port}/", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        demo.close()
-
+    serve_until_terminated(f"http://127.0.0.1:{port}/", demo.close)
 
 if __name__ == "__main__":
     main()

@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import fields
 from pathlib import Path
 from typing import Mapping
+
+from tests.fakes.process import free_port, serve_until_terminated
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -49,13 +48,6 @@ _CLOSED = "http://127.0.0.1:9"
 ISOLATION_ENV = {"LMSTUDIO_BASE_URL": _CLOSED + "/v1", "VLLM_BASE_URL": _CLOSED + "/v1",
                  "LLAMACPP_BASE_URL": _CLOSED + "/v1", "OLLAMA_HOST": _CLOSED,
                  "COMPARE_CONFIG": str(REPO / "test-artifacts" / "no-such-compare.toml")}
-
-
-def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build_demo_for(env: Mapping[str, str], options=None):
@@ -207,16 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     env = dict(e.split("=", 1) for e in args.env)
     options = PageOptions(**dict(_parse_option(o) for o in args.option))
     app = AppServer(env, options, port=args.port or None).start()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(app.url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        app.close()
-
+    serve_until_terminated(app.url, app.close)
 
 if __name__ == "__main__":
     main()

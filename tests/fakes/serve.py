@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
 from .anthropic_server import AnthropicServer
 from .behaviour import FAULTS, Behaviour
 from .ollama_server import OllamaServer
 from .openai_server import OpenAIServer
+from .process import serve_until_terminated
 
 SERVERS = {"openai": (OpenAIServer, "/v1"), "anthropic": (AnthropicServer, ""), "ollama": (OllamaServer, "")}
 
@@ -36,17 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     cls, suffix = SERVERS[args.protocol]
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     srv = cls(beh, models=models, host=args.host, port=args.port).start()
-    # SIGTERM (plain `kill`) should stop as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(srv.url, flush=True)  # stdout is just the root URL, for scripts to read
     print(f"{args.protocol} fake server; SDK base URL: {srv.url}{suffix}", file=sys.stderr, flush=True)
-    try:
-        signal.pause()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        srv.stop()
-
+    serve_until_terminated(srv.url, srv.stop)  # stdout is just the root URL, for scripts to read
 
 if __name__ == "__main__":
     main()
