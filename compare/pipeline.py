@@ -12,7 +12,7 @@ from providers.registry import Registry
 from . import make_messages
 from .coalesce import coalesced
 from .metrics import Result
-from .runner import Column, Comparison, Delta, Event
+from .runner import Column, Comparison, Event, is_urgent
 from .tokens import TokenCounter
 
 _PLACEHOLDER = re.compile(r"\{(input|previous)\}")
@@ -155,8 +155,8 @@ class PipelineRun:
         """Events coalesced to at most one list per interval; first tokens and state changes go out at once."""
         queue = self._start()
         try:
-            async for batch in coalesced(queue, len(self._tasks), lambda item: _urgent(item[2]),
-                                         lambda item: isinstance(item[2], PipelineDone), interval):
+            done = lambda item: isinstance(item[2], PipelineDone)  # noqa: E731
+            async for batch in coalesced(queue, len(self._tasks), lambda item: done(item) or is_urgent(item[2]), done, interval):
                 yield batch
         finally:
             await self.cancel()
@@ -180,6 +180,3 @@ class PipelineRun:
         index, comparison = self._current.get(key, (None, None))
         return comparison.live_ttft(f"{key}/{step}") if index == step else None
 
-
-def _urgent(event) -> bool:
-    return not isinstance(event, Delta) or event.first

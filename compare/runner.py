@@ -93,7 +93,7 @@ class Comparison:
         """
         queue = self._start()
         try:
-            async for batch in coalesced(queue, len(self._tasks), lambda item: _urgent(item[1]),
+            async for batch in coalesced(queue, len(self._tasks), lambda item: is_urgent(item[1]),
                                          lambda item: isinstance(item[1], Finished), interval):
                 yield batch
         finally:
@@ -193,7 +193,8 @@ class Comparison:
         return None
 
 
-def _urgent(event: Event) -> bool:
+def is_urgent(event: Event) -> bool:
+    """Whether an event should reach the reader at once: a first token, a finish, a state change past waiting."""
     if isinstance(event, Delta):
         return event.first
     return not (isinstance(event, StateChange) and event.phase == Phase.WAITING)

@@ -28,7 +28,6 @@ class LocalRuntime:
         self._formatter = None
         self._stop_ids: set[int] = set()
         self.lock = threading.Lock()
-        self._load_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -42,9 +41,8 @@ class LocalRuntime:
         return self._llm
 
     def _load_once(self) -> None:
-        with self._load_lock:
-            if self._llm is None:
-                self._llm = self._load()
+        if self._llm is None:  # only ever runs on the decode thread, so no second load can race this one
+            self._llm = self._load()
 
     def _load(self):
         if not self.model.path.is_file():

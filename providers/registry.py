@@ -107,7 +107,7 @@ class Registry:
         provider = self.providers[name]
         reason = provider.unavailable_reason()
         if reason:
-            models = list(getattr(getattr(provider, "endpoint", None), "models", ()) or await _safe_list(provider))
+            models = await _safe_list(provider)  # cloud providers list their catalog rows without a request
             return [self.info(f"{name}:{m}", False, reason) for m in models] or [self.info(f"{name}:*", False, reason)]
         try:
             models = await asyncio.wait_for(provider.list_models(), timeout)
