@@ -23,6 +23,8 @@ def check_prompt(prompt: str | None, max_chars: int | None = None) -> str:
 
 def check_params(temperature=None, max_tokens=None, top_p=None, seed=None, max_tokens_cap: int | None = None) -> None:
     """Sampling parameters within the ranges every provider accepts."""
+    temperature, top_p = as_number("Temperature", temperature), as_number("top_p", top_p)
+    max_tokens, seed = as_number("Max tokens", max_tokens), as_number("Seed", seed)
     low, high = TEMPERATURE_RANGE
     if temperature is not None and not (low <= float(temperature) <= high):
         raise InputError(f"Temperature must be between {low:g} and {high:g} (got {temperature}).")
@@ -33,6 +35,18 @@ def check_params(temperature=None, max_tokens=None, top_p=None, seed=None, max_t
         raise InputError(f"Max tokens must be a whole number from {MAX_TOKENS_RANGE[0]} to {cap:,} (got {max_tokens}).")
     if seed is not None and (int(seed) != seed or seed < 0):
         raise InputError(f"Seed must be a whole number of 0 or more (got {seed}).")
+
+
+def as_number(label: str, value):
+    """A numeric field as given (int or float), None for blank; InputError naming the field for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{label} must be a number (got {value!r}).") from None
 
 
 def check_models(registry: Registry, model_ids: list[str], max_models: int = MAX_MODELS) -> list[str]:

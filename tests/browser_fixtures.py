@@ -96,14 +96,19 @@ def screenshot(page, name: str) -> Path:
 
 # --- page helpers (element ids from ui/compare_tab.py) ---------------------------------------------------------
 
-def set_model(page, slot: int, model_id: str) -> None:
-    """Type a model id into column `slot`'s dropdown (it accepts custom values) and confirm with Enter."""
-    box = page.locator(f"#model-{slot} input")
+def set_dropdown(page, elem_id: str, value: str) -> None:
+    """Type a value into a dropdown, confirm with Enter, and wait until the dropdown shows it."""
+    box = page.locator(f"#{elem_id} input")
     box.click()
-    box.fill(model_id)
+    box.fill(value)
     box.press("Enter")
-    page.wait_for_function("([sel, v]) => document.querySelector(sel).value === v", arg=[f"#model-{slot} input", model_id])
+    page.wait_for_function("([sel, v]) => document.querySelector(sel).value === v", arg=[f"#{elem_id} input", value])
     box.blur()
+
+
+def set_model(page, slot: int, model_id: str) -> None:
+    """Type a model id into column `slot`'s dropdown (it accepts custom values)."""
+    set_dropdown(page, f"model-{slot}", model_id)
 
 
 def set_columns(page, n: int) -> None:

@@ -14,8 +14,8 @@ import pytest
 
 from tests.appserver import AppServer
 from tests.browser_fixtures import (ARTIFACTS, browser, history, md_text, new_page, require_chromium,  # noqa: F401
-                                    screenshot, set_columns, set_model, set_prompt, start_history, start_sampler,
-                                    stop_sampler)
+                                    screenshot, set_columns, set_dropdown, set_model, set_prompt, start_history,
+                                    start_sampler, stop_sampler)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -113,7 +113,10 @@ def test_run_streams_into_every_column(new_page, app, fake):
     page = new_page(app.url)
     set_model(page, 0, "openai:alpha")
     set_model(page, 1, "openai:beta")
+    set_dropdown(page, "temp-0", "0.3")
+    set_dropdown(page, "persona-1", "Sarcastic persona")
     set_prompt(page, "Count for me, please.")
+    fake.reset()
     start_sampler(page, ["reply-0", "reply-1"])
     page.click("#run")
     for slot in (0, 1):
@@ -132,6 +135,11 @@ def test_run_streams_into_every_column(new_page, app, fake):
     both_partial = [s for s in samples if all(0 < n < len(f) for n, f in zip(s["texts"], finals))]
     assert both_partial, "the two columns never streamed at the same time"
     assert any("streaming" in s["metas"][0] for s in samples), "no live status while streaming"
+    # each column's own settings reached its request (the page packs them in the browser)
+    sent = {r.body["model"]: r.body for r in fake.requests if r.path.endswith("/chat/completions")}
+    assert sent["alpha"]["temperature"] == 0.3 and sent["beta"]["temperature"] == 0.7
+    systems = {model: body["messages"][0]["content"] for model, body in sent.items()}
+    assert "sarcastic" in systems["beta"].lower() and "sarcastic" not in systems["alpha"].lower(), systems
 
     for slot in (0, 1):
         meta = md_text(page, f"meta-{slot}")

@@ -45,10 +45,10 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
                 compare = build_compare_tab(ctx)
             with gr.Tab("Lessons", id="lessons", elem_id="tab-lessons"):
                 lessons = build_lessons_tab(ctx)
-            with gr.Tab("Tokens", id="tokens", elem_id="tab-tokens"):
-                tokens = build_tokens_tab(ctx)
-            with gr.Tab("Context windows", id="context", elem_id="tab-context"):
-                context = build_context_tab(ctx, compare, tokens)
+            with gr.Tab("Tokens", id="tokens", elem_id="tab-tokens") as tokens_tab:
+                tokens = build_tokens_tab(ctx, tokens_tab)
+            with gr.Tab("Context windows", id="context", elem_id="tab-context") as context_tab:
+                context = build_context_tab(ctx, context_tab, compare, tokens)
             with gr.Tab("Pipeline", id="pipeline", elem_id="tab-pipeline"):
                 pipeline = build_pipeline_tab(ctx)
         wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline)

@@ -3,7 +3,8 @@
 import gradio as gr
 
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
-from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
+from .handlers import (PACK_COLUMNS_JS, empty_history, gauges, pack_columns, results_panel, run_stream, stop_run,
+                       unpack_columns)
 from .render import SUMMARY_HEADERS, escape_md
 
 
@@ -68,27 +69,42 @@ def build_compare_tab(ctx: PageContext) -> None:
                                     interactive=False, elem_id="models-table", wrap=True)
         refresh = gr.Button("Refresh model list", size="sm")
 
-    hidden = dict(show_progress="hidden", api_visibility="private")
-    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, *model_dds, *system_dds, *temp_nums]
+    # Gradio's page refreshes the loading status of every input and progress target of every event that has run,
+    # on each status message (each streamed frame included): keep that set small by showing progress on the banner.
+    hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
+    setting_dds = [*model_dds, *system_dds, *temp_nums]
+    # Run reads the 24 column settings from one hidden value the browser keeps current (no server round trip):
+    # the page does work per event input before sending a request, so 24 fewer inputs show the first token sooner.
+    column_settings = gr.JSON(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), visible=False)
+    gr.on([d.change for d in setting_dds], None, setting_dds, [column_settings], js=PACK_COLUMNS_JS, **hidden)
+    fixed_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history]
+    run_inputs = [*fixed_inputs, *setting_dds]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
+    # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
+    raw = dict(preprocess=False, postprocess=False)
 
     async def on_run(request: gr.Request, *values):
-        p, s, t, mt, tp, sd, n, hist, *rest = values
+        fixed, rest = values[:len(fixed_inputs)], values[len(fixed_inputs):]
         models, systems, temps = rest[:N_SLOTS], rest[N_SLOTS:2 * N_SLOTS], rest[2 * N_SLOTS:]
-        async for update in run_stream(ctx, _session(request), p, s, t, mt, tp, sd, n, hist, models, systems, temps):
+        async for update in run_stream(ctx, _session(request), *fixed, models, systems, temps):
+            yield update
+
+    async def on_run_packed(request: gr.Request, *values):
+        *fixed, packed = values
+        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed)):
             yield update
 
     async def on_stop(request: gr.Request):
         return await stop_run(ctx, _session(request))
 
     finalize = (results_panel, [record], [summary, *plots, json_file, md_file])
-    run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
-                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **hidden)
+    run_event = gr.on([run_btn.click, prompt.submit], on_run_packed, [*fixed_inputs, column_settings], run_outputs,
+                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **raw, **hidden)
     run_event.then(results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
     stop_btn.click(on_stop, None, [banner], **hidden)
-    clear_btn.click(lambda: [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None],
+    clear_btn.click(lambda: [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None],
                     None, [*reply_mds, *meta_mds, banner, history, record, json_file, md_file], **hidden)
 
     def on_preset(name):
@@ -97,13 +113,13 @@ def build_compare_tab(ctx: PageContext) -> None:
 
     preset.change(on_preset, [preset], [system, prompt], **hidden)
     n_columns.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(N_SLOTS)], [n_columns], cols, **hidden)
-    gauge_inputs = [prompt, system, n_columns, history, *model_dds, *system_dds]
+    gauge_inputs = [prompt, system, n_columns, history, column_settings]
 
-    def on_gauge(*values):
-        p, s, n, hist, *rest = values
-        return gauges(ctx, p, s, n, hist, list(rest[:N_SLOTS]), list(rest[N_SLOTS:]))
+    def on_gauge(p, s, n, hist, packed):
+        models, systems, _ = unpack_columns(packed)
+        return gauges(ctx, p, s, n, hist, models, systems)
 
-    gr.on([prompt.change, system.change, n_columns.change, history.change, *[d.change for d in model_dds + system_dds]],
+    gr.on([prompt.change, system.change, n_columns.change, history.change, column_settings.change],
           on_gauge, gauge_inputs, gauge_mds, trigger_mode="always_last", concurrency_limit=4, concurrency_id="gauge", **hidden)
 
     def on_refresh():
@@ -115,7 +131,7 @@ def build_compare_tab(ctx: PageContext) -> None:
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
     return {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
             "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds, "history": history,
-            "run": (on_run, run_inputs, run_outputs), "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event}
+            "run": (on_run, run_inputs, run_outputs, raw), "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event}
 
 
 def _session(request: gr.Request | None) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
-from compare.validate import InputError, check_params, check_prompt
+from compare.validate import InputError, as_number, check_params, check_prompt
 from providers.base import Message, Phase
 
 from .context import N_SLOTS, SHARED_TEMPERATURE, ActiveRun, PageContext
@@ -49,14 +49,16 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
     """Validate page input; returns (params, [(slot, model, system, temperature)]) or raises InputError."""
     opts = ctx.options
     check_prompt(prompt, opts.prompt_cap)
-    max_tokens = None if max_tokens in (None, "") else int(max_tokens)
-    seed = None if seed in (None, "") else int(seed)
     check_params(temperature, max_tokens, top_p, seed, opts.tokens_cap)
+    temperature, top_p = as_number("Temperature", temperature), as_number("top_p", top_p)
+    # check_params accepted them, so each is blank or a whole number
+    max_tokens, seed = [None if v in (None, "") else int(float(v)) for v in (max_tokens, seed)]
     if opts.tokens_cap and max_tokens is None:
         max_tokens = opts.tokens_cap
-    n = int(n_columns or 0)
-    if not 1 <= n <= opts.models_cap:
+    n = as_number("Columns", n_columns) or 0
+    if n != int(n) or not 1 <= n <= opts.models_cap:
         raise InputError(f"Choose between 1 and {opts.models_cap} columns.")
+    n = int(n)
     slots = []
     for slot in range(n):
         model = (models[slot] or "").strip()
@@ -71,6 +73,28 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
         slots.append((slot, model, ctx.system_for(choices[slot], system), slot_temperature))
     params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed}
     return params, slots
+
+
+# Runs in the browser on every column-setting change; its arguments come in the order of pack_columns's lists.
+PACK_COLUMNS_JS = ("(...v) => { const n = v.length / 3; "
+                   "return {models: v.slice(0, n), systems: v.slice(n, 2 * n), temperatures: v.slice(2 * n)}; }")
+
+
+def pack_columns(models, systems, temperatures) -> dict:
+    """Every column's settings as one value, the shape PACK_COLUMNS_JS builds in the browser."""
+    return {"models": list(models), "systems": list(systems), "temperatures": list(temperatures)}
+
+
+def unpack_columns(packed) -> tuple[list, list, list]:
+    """(models, system choices, temperatures), one per slot; blanks where the packed value is malformed."""
+    packed = packed if isinstance(packed, dict) else {}
+
+    def per_slot(key: str) -> list:
+        values = packed.get(key)
+        values = values[:N_SLOTS] if isinstance(values, list) else []
+        return [v if isinstance(v, str) else "" for v in values] + [""] * (N_SLOTS - len(values))
+
+    return per_slot("models"), per_slot("systems"), per_slot("temperatures")
 
 
 def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:

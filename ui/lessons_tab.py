@@ -86,9 +86,9 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
             outputs = [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
                        compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"], tabs]
             event = button.click(lambda lesson=lesson: _fill_compare(ctx, lesson), None, outputs, **HIDDEN)
-            run_fn, run_inputs, run_outputs = compare["run"]
+            run_fn, run_inputs, run_outputs, raw = compare["run"]
             event = event.then(run_fn, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
-                               concurrency_id="compare", **HIDDEN)
+                               concurrency_id="compare", **raw, **HIDDEN)
             event.then(*compare["finalize"], **HIDDEN)
         elif lesson.action == "tokens":
             button.click(lambda lesson=lesson: _fill_tokens(tokens, lesson), None, [tokens["text"], tokens["lesson"], tabs], **HIDDEN)

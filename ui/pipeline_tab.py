@@ -168,7 +168,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         await entry[0].cancel()
         return "Stopped."
 
-    hidden = dict(show_progress="hidden", api_visibility="private")
+    hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
     run_event = run_btn.click(on_run, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
                               concurrency_id="compare", **hidden)
     stop_btn.click(on_stop, None, [banner], **hidden)

@@ -111,7 +111,7 @@ async def measure_overhead(ctx: PageContext, session: str, text: str, models: li
     return rows, note
 
 
-def build_tokens_tab(ctx: PageContext) -> dict:
+def build_tokens_tab(ctx: PageContext, tab: gr.Tab) -> dict:
     """Lay out the Tokens tab (tokenizers side by side, summary, id table) and return its handles."""
     examples = load_examples()
     names = available_tokenizers(ctx.registry)[:MAX_VIEWS]
@@ -139,14 +139,14 @@ def build_tokens_tab(ctx: PageContext) -> dict:
     render_fn = lambda t, n: tokens_view(ctx, t, names, n)  # noqa: E731
     render = (render_fn, [text, table_choice], [*views, summary, timing, table])
     gr.on([text.change, table_choice.change], *render, trigger_mode="always_last", concurrency_limit=2,
-          concurrency_id="tokens", **HIDDEN)
+          concurrency_id="tokens", **HIDDEN, show_progress_on=[timing])
     for button, example in zip(example_btns, examples):
         button.click(lambda e=example: (e["text"], example_note(e)), None, [text, lesson], **HIDDEN)
-    gr.context.Context.root_block.load(*render, **HIDDEN)
+    _when_shown(tab, render, show_progress_on=[timing])
     return {"text": text, "lesson": lesson, "render": render, "examples": examples}
 
 
-def build_context_tab(ctx: PageContext, compare: dict | None = None, tokens: dict | None = None) -> dict:
+def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None, tokens: dict | None = None) -> dict:
     """Lay out the Context windows tab (fill, reply cost, template overhead) and return its handles."""
     gr.Markdown("How much of each model's **context window** a text fills, what a reply of N tokens would cost at "
                 "catalog prices, and the **hidden tokens** a chat template adds to what you typed.")
@@ -185,8 +185,14 @@ def build_context_tab(ctx: PageContext, compare: dict | None = None, tokens: dic
 
     measure = (on_measure, [text, models], [overhead, banner])
     measure_btn.click(*measure, concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
-    gr.context.Context.root_block.load(*context, **HIDDEN)
+    _when_shown(tab, context)
     return {"text": text, "models": models, "reply_tokens": reply_tokens, "context": context, "measure": measure}
+
+
+def _when_shown(tab: gr.Tab, handler: tuple, **kwargs) -> None:
+    """Fill a tab when it is opened rather than at page load: every input and output of an event that has run adds
+    to the work Gradio's page does on each status message of any later event, the Compare tab's streams included."""
+    tab.select(*handler, **HIDDEN, **kwargs)
 
 
 def _conversation_text(prompt: str, history) -> str:

@@ -1,0 +1,50 @@
+"""The Compare tab's run handler takes raw browser values: bad ones give one clear banner, nothing is sent."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from providers import Settings
+from tests.appserver import ISOLATION_ENV
+from ui.context import N_SLOTS, PageContext
+from ui.handlers import empty_history, pack_columns, run_stream, unpack_columns
+
+LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return PageContext.create(Settings.load(env=dict(ISOLATION_ENV), dotenv_path=None))
+
+
+def frames(ctx, packed, **changes) -> list:
+    page = dict(prompt="Hi", system="", temperature=0.7, max_tokens=16, top_p=1.0, seed=None, n_columns=1,
+                history=empty_history())
+    page.update(changes)
+
+    async def collect():
+        return [f async for f in run_stream(ctx, "session", *page.values(), *unpack_columns(packed))]
+
+    return asyncio.run(collect())
+
+
+@pytest.mark.parametrize("packed, changes, expected", [
+    (pack_columns(["local:smollm2"], [""], ["hot"]), {}, "Column 1: temperature 'hot' is not a number."),
+    ({"models": "local:smollm2"}, {}, "Column 1 has no model"),  # malformed packed settings
+    (None, {}, "Column 1 has no model"),
+    ({"models": [{"evil": 1}]}, {}, "Column 1 has no model"),
+    (LOCAL, {"temperature": "warm"}, "Temperature must be a number (got 'warm')."),
+    (LOCAL, {"max_tokens": "lots"}, "Max tokens must be a number (got 'lots')."),
+    (LOCAL, {"max_tokens": -5}, "Max tokens must be a whole number from 1"),
+    (LOCAL, {"seed": 1.5}, "Seed must be a whole number"),
+    (LOCAL, {"n_columns": 2.5}, "Choose between 1 and 8 columns."),
+    (LOCAL, {"n_columns": None}, "Choose between 1 and 8 columns."),
+    (LOCAL, {"prompt": None}, "The prompt is empty"),
+])
+def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, expected):
+    out = frames(ctx, packed, **changes)
+    assert len(out) == 1, "bad input must not start a run"
+    banner = out[0][2 * N_SLOTS]
+    assert banner.startswith("⚠️ ") and expected in banner, banner
+    assert not ctx.active
