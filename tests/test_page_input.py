@@ -48,3 +48,16 @@ def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, e
     banner = out[0][2 * N_SLOTS]
     assert banner.startswith("⚠️ ") and expected in banner, banner
     assert not ctx.active
+
+
+def test_a_stop_cancels_only_earlier_runs_of_its_session_and_tab_once():
+    from ui.queued_stop import StopRequests
+
+    stops = StopRequests()
+    stops.note("s1", "compare", 2000.0)
+    assert not stops.cancels("s1", "pipeline", 1000.0) and not stops.cancels("s2", "compare", 1000.0)
+    assert stops.cancels("s1", "compare", 1000.0)  # clicked before the Stop: it waited in the queue
+    assert not stops.cancels("s1", "compare", 1000.0)  # that Stop is spent
+    stops.note("s1", "compare", 2000.0)
+    assert not stops.cancels("s1", "compare", 3000.0)  # clicked after the Stop
+    assert not stops.cancels("s1", "compare", 1000.0)

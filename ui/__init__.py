@@ -34,7 +34,9 @@ INTRO = ("# LLM side by side\nOne prompt, several models, streaming at once — 
 def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
     """Build the whole app as a Blocks (no launching here)."""
     ctx = ctx or PageContext.create()
-    with gr.Blocks(title="LLM side by side") as demo:
+    # delete_cache: Gradio's served copies of run downloads go after a day (checked hourly), so a long-lived
+    # classroom server does not fill its disk.
+    with gr.Blocks(title="LLM side by side", delete_cache=(3600, 86400)) as demo:
         gr.Markdown(INTRO)
         if ctx.options.demo_caps:
             o = ctx.options

@@ -5,6 +5,7 @@ import gradio as gr
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
 from .handlers import (PACK_COLUMNS_JS, empty_history, gauges, pack_columns, results_panel, run_stream, stop_run,
                        unpack_columns)
+from .queued_stop import STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
 from .render import SUMMARY_HEADERS, escape_md
 
 
@@ -77,33 +78,27 @@ def build_compare_tab(ctx: PageContext) -> None:
     # the page does work per event input before sending a request, so 24 fewer inputs show the first token sooner.
     column_settings = gr.JSON(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), visible=False)
     gr.on([d.change for d in setting_dds], None, setting_dds, [column_settings], js=PACK_COLUMNS_JS, **hidden)
-    fixed_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history]
-    run_inputs = [*fixed_inputs, *setting_dds]
+    stamp = click_stamp()
+    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, column_settings, stamp]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
-    raw = dict(preprocess=False, postprocess=False)
+    run_options = dict(preprocess=False, postprocess=False, js=STAMP_RUN_JS)
 
     async def on_run(request: gr.Request, *values):
-        fixed, rest = values[:len(fixed_inputs)], values[len(fixed_inputs):]
-        models, systems, temps = rest[:N_SLOTS], rest[N_SLOTS:2 * N_SLOTS], rest[2 * N_SLOTS:]
-        async for update in run_stream(ctx, _session(request), *fixed, models, systems, temps):
+        *fixed, packed, clicked_at = values
+        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=clicked_at):
             yield update
 
-    async def on_run_packed(request: gr.Request, *values):
-        *fixed, packed = values
-        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed)):
-            yield update
+    async def on_stop(request: gr.Request, stop_stamp):
+        return await stop_run(ctx, _session(request), stop_stamp)
 
-    async def on_stop(request: gr.Request):
-        return await stop_run(ctx, _session(request))
-
-    finalize = (results_panel, [record], [summary, *plots, json_file, md_file])
-    run_event = gr.on([run_btn.click, prompt.submit], on_run_packed, [*fixed_inputs, column_settings], run_outputs,
-                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **raw, **hidden)
-    run_event.then(results_panel, [record], [summary, *plots, json_file, md_file], **hidden)
+    finalize = (lambda r: results_panel(ctx, r), [record], [summary, *plots, json_file, md_file])
+    run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
+                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **run_options, **hidden)
+    run_event.then(*finalize, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
-    stop_btn.click(on_stop, None, [banner], **hidden)
+    stop_btn.click(on_stop, [stamp], [banner], js=STAMP_STOP_JS, preprocess=False, **hidden)
     clear_btn.click(lambda: [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None],
                     None, [*reply_mds, *meta_mds, banner, history, record, json_file, md_file], **hidden)
 
@@ -131,7 +126,8 @@ def build_compare_tab(ctx: PageContext) -> None:
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
     return {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
             "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds, "history": history,
-            "run": (on_run, run_inputs, run_outputs, raw), "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event}
+            "column_settings": column_settings, "run": (on_run, run_inputs, run_outputs), "run_options": run_options,
+            "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event}
 
 
 def _session(request: gr.Request | None) -> str:

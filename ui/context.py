@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from compare import Comparison
 from compare.presets import Preset, load_presets
 from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Settings
 
+from .queued_stop import StopRequests
 from .safety import PageOptions, RateLimiter
 
 N_SLOTS = 8
@@ -44,6 +47,8 @@ class PageContext:
     limiter: RateLimiter
     models: list[ModelInfo] = field(default_factory=list)
     active: dict[str, ActiveRun] = field(default_factory=dict)
+    stops: StopRequests = field(default_factory=StopRequests)
+    _downloads: Path | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, settings: Settings | None = None, options: PageOptions | None = None) -> "PageContext":
@@ -85,6 +90,13 @@ class PageContext:
         second = cloud[0] if cloud else first
         persona = "Sarcastic persona" if second == first and "Sarcastic persona" in self.presets else SHARED_SYSTEM
         return [(first, SHARED_SYSTEM), (second, persona)] + [(first, SHARED_SYSTEM)] * (N_SLOTS - 2)
+
+    @property
+    def downloads_dir(self) -> Path:
+        """This app's private folder for run downloads, made on first use."""
+        if self._downloads is None:
+            self._downloads = Path(tempfile.mkdtemp(prefix="llm-compare-"))
+        return self._downloads
 
     def system_for(self, choice: str, shared: str) -> str:
         """The system prompt a column uses: the shared box, or a preset's."""

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-import tempfile
+import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,12 +43,20 @@ def markdown_report(record: dict) -> str:
     return "\n".join(lines)
 
 
-def write_downloads(record: dict) -> tuple[str, str]:
-    """Write the JSON and Markdown files for a run; returns their paths."""
-    folder = Path(tempfile.mkdtemp(prefix="llm-compare-"))
-    stamp = record["started_at"].replace(":", "").replace("-", "")[:15]
-    json_path = folder / f"comparison-{stamp}.json"
-    md_path = folder / f"comparison-{stamp}.md"
+KEEP_DOWNLOADS_S = 3600
+
+
+def write_downloads(record: dict, folder: Path) -> tuple[str, str]:
+    """Write a run's JSON and Markdown files into `folder` and return their paths; files there older than an hour
+    go first (Gradio serves its own copies, made as the files are returned, so ours are only needed briefly)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_DOWNLOADS_S
+    for old in folder.glob("comparison-*"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    # unique per run: two sessions can finish runs started in the same second
+    name = f"comparison-{record['started_at'].replace(':', '').replace('-', '')[:15]}-{uuid.uuid4().hex[:8]}"
+    json_path, md_path = folder / f"{name}.json", folder / f"{name}.md"
     json_path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     md_path.write_text(markdown_report(record), encoding="utf-8")
     return str(json_path), str(md_path)

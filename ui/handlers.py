@@ -13,6 +13,7 @@ from providers.base import Message, Phase
 
 from .context import N_SLOTS, SHARED_TEMPERATURE, ActiveRun, PageContext
 from .export import run_record, write_downloads
+from .queued_stop import NOT_STARTED
 from .render import context_gauge, column_labels, result_line, status_line, summary_rows, untrusted_markdown
 
 
@@ -105,15 +106,18 @@ def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
 
 
 async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed,
-                     n_columns, history, models, choices, temps=None):
+                     n_columns, history, models, choices, temps=None, clicked_at=None):
     """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval."""
     history = history or empty_history()
+    if ctx.stops.cancels(session, "compare", clicked_at):
+        yield _banner_only(NOT_STARTED, history)
+        return
     try:
         params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps)
         if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
-        yield _banner_only(exc, history)
+        yield _banner_only(f"⚠️ {exc}", history)
         return
     views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, _, _ in slots}
     columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,
@@ -148,10 +152,10 @@ def adaptive_interval(base: float, views: dict[int, ColumnView]) -> float:
     return min(0.25, base + 0.002 * shown / 1024)
 
 
-def _banner_only(exc: Exception, history) -> list:
+def _banner_only(message: str, history) -> list:
     from gradio import skip
 
-    return [skip()] * (2 * N_SLOTS) + [f"⚠️ {exc}", history, None]
+    return [skip()] * (2 * N_SLOTS) + [message, history, None]
 
 
 def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, list]:
@@ -166,8 +170,10 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
 
 
-async def stop_run(ctx: PageContext, session: str) -> str:
-    """Cancel this session's run, closing upstream streams; the run's own stream then shows the partial results."""
+async def stop_run(ctx: PageContext, session: str, stamp=None) -> str:
+    """Cancel this session's run, closing upstream streams (its own stream then shows the partial results), and any
+    run of the session still waiting in the queue (clicked before `stamp`)."""
+    ctx.stops.note(session, "compare", stamp)
     active = ctx.active.get(session)
     if active is None:
         return ""
@@ -176,7 +182,7 @@ async def stop_run(ctx: PageContext, session: str) -> str:
     return "Stopped."
 
 
-def results_panel(record: dict | None):
+def results_panel(ctx: PageContext, record: dict | None):
     """Summary table, four bar charts and the two downloads for a finished run."""
     from gradio import skip
 
@@ -190,7 +196,7 @@ def results_panel(record: dict | None):
     for field_name, title in (("ttft_s", "first token (s)"), ("total_s", "total (s)"), ("tokens_per_s", "tokens/s"), ("cost_usd", "cost (USD)")):
         rows = [(label, getattr(r, field_name)) for label, r in zip(labels, results) if getattr(r, field_name) is not None]
         charts.append(pd.DataFrame(rows, columns=["model", title]))
-    json_path, md_path = write_downloads(record)
+    json_path, md_path = write_downloads(record, ctx.downloads_dir)
     return [table, *charts, json_path, md_path]
 
 

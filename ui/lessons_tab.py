@@ -8,7 +8,7 @@ import gradio as gr
 from compare.lessons import Lesson, load_lessons_lenient, resolve_models
 
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
-from .handlers import empty_history
+from .handlers import empty_history, pack_columns
 from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
 from .render import escape_md
 from .tokens_tab import example_note
@@ -84,11 +84,11 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
     for lesson, button in zip(panel.lessons, panel.buttons):
         if lesson.action == "compare":
             outputs = [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
-                       compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"], tabs]
+                       compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],
+                       compare["column_settings"], tabs]
             event = button.click(lambda lesson=lesson: _fill_compare(ctx, lesson), None, outputs, **HIDDEN)
-            run_fn, run_inputs, run_outputs, raw = compare["run"]
-            event = event.then(run_fn, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
-                               concurrency_id="compare", **raw, **HIDDEN)
+            event = event.then(*compare["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
+                               **compare["run_options"], **HIDDEN)
             event.then(*compare["finalize"], **HIDDEN)
         elif lesson.action == "tokens":
             button.click(lambda lesson=lesson: _fill_tokens(tokens, lesson), None, [tokens["text"], tokens["lesson"], tabs], **HIDDEN)
@@ -102,7 +102,8 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
             outputs = [pipeline["prompt"], pipeline["step1_system"], pipeline["step2_system"], pipeline["step2_prompt"],
                        pipeline["n_pipelines"], pipeline["max_tokens"], *pipeline["model_dds"], tabs]
             event = button.click(lambda lesson=lesson: _fill_pipeline(ctx, lesson), None, outputs, **HIDDEN)
-            event = event.then(*pipeline["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
+            event = event.then(*pipeline["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
+                               **pipeline["run_options"], **HIDDEN)
     # Lesson runs go through the tabs' own run handlers, so each tab's Stop (which signals the engine) stops them too.
 
 
@@ -110,12 +111,13 @@ def _fill_compare(ctx: PageContext, lesson: Lesson) -> list:
     s = lesson.setup
     columns = s["columns"][:ctx.options.models_cap]
     models = resolve_models([c.get("model", "local") for c in columns], ctx.available_ids)
+    systems = [c.get("system", SHARED_SYSTEM) for c in columns]
+    temperatures = [_temperature_choice(c.get("temperature")) for c in columns]
     skip_rest = [gr.skip()] * (N_SLOTS - len(columns))
+    # The run reads the packed settings, so set them here too rather than wait for the dropdowns' change events.
     return [s["prompt"], s.get("system", ""), len(columns), empty_history(), _max_tokens(ctx, s.get("max_tokens")),
-            s.get("temperature", gr.skip()), *models, *skip_rest,
-            *[c.get("system", SHARED_SYSTEM) for c in columns], *skip_rest,
-            *[_temperature_choice(c.get("temperature")) for c in columns], *skip_rest,
-            gr.Tabs(selected=TARGET_TAB[lesson.action])]
+            s.get("temperature", gr.skip()), *models, *skip_rest, *systems, *skip_rest, *temperatures, *skip_rest,
+            pack_columns(models, systems, temperatures), gr.Tabs(selected=TARGET_TAB[lesson.action])]
 
 
 def _fill_tokens(tokens: dict, lesson: Lesson) -> list:

@@ -13,6 +13,7 @@ from compare.validate import InputError, check_models, check_params, check_promp
 from providers.base import Phase
 
 from .context import PageContext
+from .queued_stop import NOT_STARTED, STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
 from .render import md_tokens, result_line, status_line, untrusted_markdown
 
 MAX_PIPELINES = 4
@@ -120,12 +121,17 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             columns.append(col)
             outs += [meta1, reply1, meta2, reply2, totals]
     active: dict[str, tuple[PipelineRun, dict]] = {}
-    run_inputs = [prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, n_pipelines, *model_dds]
+    stamp = click_stamp()
+    run_inputs = [prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, n_pipelines, *model_dds,
+                  stamp]
     run_outputs = [*outs, banner]
 
     async def on_run(request: gr.Request, *values):
-        p, sys1, sys2, p2, temp, mt, n, *models = values
+        p, sys1, sys2, p2, temp, mt, n, *models, clicked_at = values
         session = getattr(request, "session_hash", None) or "anonymous"
+        if ctx.stops.cancels(session, "pipeline", clicked_at):
+            yield [gr.skip()] * len(outs) + [NOT_STARTED]
+            return
         try:
             chosen = [(models[2 * i], models[2 * i + 1]) for i in range(int(n or 0))]
             steps, specs, params = parse_pipeline_inputs(ctx, p, sys1, sys2, p2, temp, mt, chosen)
@@ -160,22 +166,25 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         stopped = any(r.stopped for r in run.results.values())
         yield _frame(run, views, "Stopped." if stopped else "")
 
-    async def on_stop(request: gr.Request):
+    async def on_stop(request: gr.Request, stop_stamp):
         # Stop only signals the engine; the run's own stream then ends with the partial results (no late frames).
-        entry = active.get(getattr(request, "session_hash", None) or "anonymous")
+        session = getattr(request, "session_hash", None) or "anonymous"
+        ctx.stops.note(session, "pipeline", stop_stamp)
+        entry = active.get(session)
         if entry is None:
             return ""
         await entry[0].cancel()
         return "Stopped."
 
     hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
+    run_options = dict(js=STAMP_RUN_JS)
     run_event = run_btn.click(on_run, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
-                              concurrency_id="compare", **hidden)
-    stop_btn.click(on_stop, None, [banner], **hidden)
+                              concurrency_id="compare", **run_options, **hidden)
+    stop_btn.click(on_stop, [stamp], [banner], js=STAMP_STOP_JS, **hidden)
     n_pipelines.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(MAX_PIPELINES)], [n_pipelines], columns, **hidden)
     return {"prompt": prompt, "step1_system": step1_system, "step2_system": step2_system, "step2_prompt": step2_prompt,
             "n_pipelines": n_pipelines, "model_dds": model_dds, "max_tokens": max_tokens, "temperature": temperature,
-            "run": (on_run, run_inputs, run_outputs), "stop_btn": stop_btn, "run_event": run_event}
+            "run": (on_run, run_inputs, run_outputs), "run_options": run_options, "stop_btn": stop_btn, "run_event": run_event}
 
 
 def _mark_skipped(views: dict, result: PipelineResult) -> None:
