@@ -6,6 +6,7 @@ unless the CI environment variable is set, in which case they fail.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -97,18 +98,35 @@ def screenshot(page, name: str) -> Path:
 # --- page helpers (element ids from ui/compare_tab.py) ---------------------------------------------------------
 
 def set_dropdown(page, elem_id: str, value: str) -> None:
-    """Type a value into a dropdown, confirm with Enter, and wait until the dropdown shows it."""
+    """Type a value into a dropdown and pick it: click its option when it is one of the choices (Enter alone can
+    race the option list and be undone on blur), else confirm the custom value with Enter."""
     box = page.locator(f"#{elem_id} input")
     box.click()
     box.fill(value)
-    box.press("Enter")
+    option = page.locator(f"#{elem_id} li[role=option][aria-label={json.dumps(value)}]")
+    if option.count():
+        option.click()
+    else:
+        box.press("Enter")
     page.wait_for_function("([sel, v]) => document.querySelector(sel).value === v", arg=[f"#{elem_id} input", value])
     box.blur()
 
 
+COLUMN_SETTING_KEYS = {"model": "models", "persona": "systems", "temp": "temperatures"}
+
+
+def set_column_setting(page, kind: str, slot: int, value: str) -> None:
+    """Set column `slot`'s model, persona (system prompt) or temp dropdown, then wait until the page's packed
+    column settings (what Run sends, kept in the hidden #column-settings field) hold the new value."""
+    set_dropdown(page, f"{kind}-{slot}", value)
+    page.wait_for_function("([key, slot, v]) => { try { return JSON.parse(document.querySelector("
+                           "'#column-settings textarea').value)[key][slot] === v; } catch (e) { return false; } }",
+                           arg=[COLUMN_SETTING_KEYS[kind], slot, value])
+
+
 def set_model(page, slot: int, model_id: str) -> None:
     """Type a model id into column `slot`'s dropdown (it accepts custom values)."""
-    set_dropdown(page, f"model-{slot}", model_id)
+    set_column_setting(page, "model", slot, model_id)
 
 
 def set_columns(page, n: int) -> None:

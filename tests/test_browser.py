@@ -14,8 +14,8 @@ import pytest
 
 from tests.appserver import AppServer
 from tests.browser_fixtures import (ARTIFACTS, browser, history, md_text, new_page, require_chromium,  # noqa: F401
-                                    screenshot, set_columns, set_dropdown, set_model, set_prompt, start_history,
-                                    start_sampler, stop_sampler)
+                                    screenshot, set_column_setting, set_columns, set_model, set_prompt,
+                                    start_history, start_sampler, stop_sampler)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -113,8 +113,8 @@ def test_run_streams_into_every_column(new_page, app, fake):
     page = new_page(app.url)
     set_model(page, 0, "openai:alpha")
     set_model(page, 1, "openai:beta")
-    set_dropdown(page, "temp-0", "0.3")
-    set_dropdown(page, "persona-1", "Sarcastic persona")
+    set_column_setting(page, "temp", 0, "0.3")
+    set_column_setting(page, "persona", 1, "Sarcastic persona")
     set_prompt(page, "Count for me, please.")
     fake.reset()
     start_sampler(page, ["reply-0", "reply-1"])
@@ -122,7 +122,6 @@ def test_run_streams_into_every_column(new_page, app, fake):
     for slot in (0, 1):
         wait_meta(page, slot, "done")
     samples = stop_sampler(page)
-    screenshot(page, "browser_run_streams")
 
     finals = [md_text(page, "reply-0"), md_text(page, "reply-1")]
     assert normalise(finals[0]) == ALPHA and normalise(finals[1]) == BETA
@@ -149,6 +148,8 @@ def test_run_streams_into_every_column(new_page, app, fake):
                            "document.querySelector('#summary').innerText.includes(m))")
     summary = normalise(page.locator("#summary").inner_text())
     assert "openai:alpha done" in summary and "openai:beta done" in summary, summary
+    page.locator("#plot-0 svg").wait_for()  # the first-token chart is drawn
+    screenshot(page, "browser_run_streams")
 
     links = {}
     for elem_id, ext in (("export-json", ".json"), ("export-md", ".md")):

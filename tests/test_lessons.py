@@ -108,7 +108,7 @@ def test_lesson_setups_fill_the_tabs_with_local_models_when_there_are_no_keys(no
     assert len(temperature) == 6 + 3 * N_SLOTS + 2
     assert temperature[2] == 4 and temperature[6:10] == ["local:smollm2"] * 4
     assert temperature[6 + 2 * N_SLOTS:6 + 2 * N_SLOTS + 4] == ["0", "0", "1.2", "1.2"]
-    packed = temperature[-2]  # what the run reads
+    packed = json.loads(temperature[-2])  # what the run reads
     assert packed["models"] == ["local:smollm2"] * 4 and packed["temperatures"] == ["0", "0", "1.2", "1.2"]
     personas = _fill_compare(no_keys_ctx, lessons["01-system-vs-user"])
     assert personas[6 + N_SLOTS:6 + N_SLOTS + 2] == ["Explain like I'm five", "Sarcastic persona"]

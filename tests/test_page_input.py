@@ -8,7 +8,8 @@ import pytest
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from ui.context import N_SLOTS, PageContext
-from ui.handlers import empty_history, pack_columns, run_stream, unpack_columns
+from ui.column_settings import pack_columns, unpack_columns
+from ui.handlers import empty_history, run_stream
 
 LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
 
@@ -33,7 +34,8 @@ def frames(ctx, packed, **changes) -> list:
     (pack_columns(["local:smollm2"], [""], ["hot"]), {}, "Column 1: temperature 'hot' is not a number."),
     ({"models": "local:smollm2"}, {}, "Column 1 has no model"),  # malformed packed settings
     (None, {}, "Column 1 has no model"),
-    ({"models": [{"evil": 1}]}, {}, "Column 1 has no model"),
+    ('{"models": [{"evil": 1}]}', {}, "Column 1 has no model"),
+    ("not json", {}, "Column 1 has no model"),
     (LOCAL, {"temperature": "warm"}, "Temperature must be a number (got 'warm')."),
     (LOCAL, {"max_tokens": "lots"}, "Max tokens must be a number (got 'lots')."),
     (LOCAL, {"max_tokens": -5}, "Max tokens must be a whole number from 1"),

@@ -3,8 +3,8 @@
 import gradio as gr
 
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
-from .handlers import (PACK_COLUMNS_JS, empty_history, gauges, pack_columns, results_panel, run_stream, stop_run,
-                       unpack_columns)
+from .column_settings import column_settings_field, pack_columns, unpack_columns
+from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
 from .queued_stop import STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
 from .render import SUMMARY_HEADERS, escape_md
 
@@ -74,10 +74,8 @@ def build_compare_tab(ctx: PageContext) -> None:
     # on each status message (each streamed frame included): keep that set small by showing progress on the banner.
     hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
     setting_dds = [*model_dds, *system_dds, *temp_nums]
-    # Run reads the 24 column settings from one hidden value the browser keeps current (no server round trip):
-    # the page does work per event input before sending a request, so 24 fewer inputs show the first token sooner.
-    column_settings = gr.JSON(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), visible=False)
-    gr.on([d.change for d in setting_dds], None, setting_dds, [column_settings], js=PACK_COLUMNS_JS, **hidden)
+    column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
+                                            **hidden)
     stamp = click_stamp()
     run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, column_settings, stamp]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]

@@ -76,28 +76,6 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
     return params, slots
 
 
-# Runs in the browser on every column-setting change; its arguments come in the order of pack_columns's lists.
-PACK_COLUMNS_JS = ("(...v) => { const n = v.length / 3; "
-                   "return {models: v.slice(0, n), systems: v.slice(n, 2 * n), temperatures: v.slice(2 * n)}; }")
-
-
-def pack_columns(models, systems, temperatures) -> dict:
-    """Every column's settings as one value, the shape PACK_COLUMNS_JS builds in the browser."""
-    return {"models": list(models), "systems": list(systems), "temperatures": list(temperatures)}
-
-
-def unpack_columns(packed) -> tuple[list, list, list]:
-    """(models, system choices, temperatures), one per slot; blanks where the packed value is malformed."""
-    packed = packed if isinstance(packed, dict) else {}
-
-    def per_slot(key: str) -> list:
-        values = packed.get(key)
-        values = values[:N_SLOTS] if isinstance(values, list) else []
-        return [v if isinstance(v, str) else "" for v in values] + [""] * (N_SLOTS - len(values))
-
-    return per_slot("models"), per_slot("systems"), per_slot("temperatures")
-
-
 def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
     """One full update: 8 replies, 8 status lines, banner, history, run record."""
     replies = [views[s].reply_markdown() if s in views else "" for s in range(N_SLOTS)]

@@ -8,7 +8,8 @@ import gradio as gr
 from compare.lessons import Lesson, load_lessons_lenient, resolve_models
 
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
-from .handlers import empty_history, pack_columns
+from .column_settings import pack_columns
+from .handlers import empty_history
 from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
 from .render import escape_md
 from .tokens_tab import example_note
