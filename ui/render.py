@@ -77,11 +77,11 @@ SUMMARY_HEADERS = ["model", "status", "first token (s)", "total (s)", "tokens/s"
 
 
 def summary_rows(results: list[Result]) -> list[list]:
-    """One row per column for the summary table."""
+    """One row per column for the summary table, labelled like the chart bars."""
     rows = []
-    for r in results:
+    for r, label in zip(results, column_labels(results)):
         status = "stopped" if r.stopped else ("error" if r.error else "done")
-        rows.append([r.model, status, _round(r.ttft_s, 3), _round(r.total_s, 3), _round(r.tokens_per_s, 1),
+        rows.append([label, status, _round(r.ttft_s, 3), _round(r.total_s, 3), _round(r.tokens_per_s, 1),
                      r.input_tokens, r.output_tokens, "yes" if r.tokens_exact else "estimated",
                      None if r.cost_usd is None else round(r.cost_usd, 6)])
     return rows
