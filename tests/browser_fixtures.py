@@ -140,6 +140,12 @@ def set_columns(page, n: int) -> None:
         page.locator(f"#col-{n}").wait_for(state="hidden")
 
 
+def wait_meta(page, slot: int, needle: str) -> None:
+    """Wait until column `slot`'s status line contains `needle`."""
+    page.wait_for_function("([id, needle]) => document.querySelector('#' + id + ' span.md').innerText.includes(needle)",
+                           arg=[f"meta-{slot}", needle])
+
+
 def set_prompt(page, text: str) -> None:
     """Replace the prompt text."""
     page.locator("#prompt textarea").fill(text)

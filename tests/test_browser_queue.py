@@ -7,7 +7,7 @@ import pytest
 
 from tests.appserver import AppServer
 from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot, set_model,  # noqa: F401
-                                    set_prompt)
+                                    set_prompt, wait_meta)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.safety import PageOptions
@@ -39,27 +39,23 @@ def one_column(page, model: str) -> None:
     set_prompt(page, "Say something.")
 
 
-def meta_says(page, needle: str) -> None:
-    page.wait_for_function("n => document.querySelector('#meta-0 span.md').innerText.includes(n)", arg=needle)
-
-
 def test_stop_cancels_a_run_waiting_for_a_slot(new_page, app, fake):
     first, second = new_page(app.url), new_page(app.url)  # two browser contexts: two sessions
     one_column(first, "openai:slow")
     one_column(second, "openai:quick")
     first.click("#run")
-    meta_says(first, "streaming")
+    wait_meta(first, 0, "streaming")
     second.click("#run")  # waits: the one slot is taken
     second.wait_for_timeout(500)
     second.click("#stop")
     second.wait_for_timeout(300)
     first.click("#stop")
-    meta_says(first, "stopped")
+    wait_meta(first, 0, "stopped")
     second.wait_for_function("() => document.querySelector('#banner span.md').innerText.includes('before it started')")
     screenshot(second, "browser_queue_stopped")
     assert "quick" not in [r.body["model"] for r in fake.requests if r.path.endswith("/chat/completions")]
     assert not md_text(second, "reply-0")
 
     second.click("#run")  # the Stop is spent: the next run goes through
-    meta_says(second, "done")
+    wait_meta(second, 0, "done")
     assert md_text(second, "reply-0").split() == QUICK.split()
