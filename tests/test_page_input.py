@@ -32,7 +32,8 @@ def frames(ctx, packed, **changes) -> list:
 
 @pytest.mark.parametrize("packed, changes, expected", [
     (pack_columns(["local:smollm2"], [""], ["hot"]), {}, "Column 1: temperature 'hot' is not a number."),
-    ({"models": "local:smollm2"}, {}, "Column 1 has no model"),  # malformed packed settings
+    ('{"models": "local:smollm2"}', {}, "Column 1 has no model"),  # malformed packed settings
+    ({"models": ["local:smollm2"]}, {}, "Column 1 has no model"),  # not the field's text form
     (None, {}, "Column 1 has no model"),
     ('{"models": [{"evil": 1}]}', {}, "Column 1 has no model"),
     ("not json", {}, "Column 1 has no model"),

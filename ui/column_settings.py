@@ -24,7 +24,7 @@ def pack_columns(models, systems, temperatures) -> str:
 def unpack_columns(packed) -> tuple[list, list, list]:
     """(models, system choices, temperatures), one per slot; blanks where the field's value is malformed."""
     try:
-        packed = json.loads(packed) if isinstance(packed, str) else packed
+        packed = json.loads(packed) if isinstance(packed, str) else None
     except ValueError:
         packed = None
     packed = packed if isinstance(packed, dict) else {}
