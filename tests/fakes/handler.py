@@ -8,7 +8,7 @@ import socketserver
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .behaviour import Behaviour, RecordedRequest
 
@@ -154,8 +154,8 @@ class Handler(BaseHTTPRequestHandler):
         buf.clear()
         return self.send(b"%X\r\n%s\r\n" % (len(data), data))
 
-    def stream(self, beh: Behaviour, content_type: str, head: Iterable[bytes], pieces: list[str],
-               render: Callable[[str], bytes], tail: Callable[[], Iterable[bytes]], malformed: bytes) -> None:
+    def stream(self, beh: Behaviour, content_type: str, head: Iterable[bytes], pieces: Sequence[Any],
+               render: Callable[[Any], bytes], tail: Callable[[], Iterable[bytes]], malformed: bytes) -> None:
         """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed."""
         fake = self.fake
         fake._stream_started()

@@ -1,11 +1,15 @@
 """Fake OpenAI Chat Completions server (SSE streaming, usage chunk, /v1/models, OpenAI error bodies)."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
 
-from .server import FakeServer, Handler, RecordedRequest, sse
+from .plan import int_param, make_plan
+from .server import Behaviour, FakeServer, Handler, RecordedRequest, sse
+
+EFFORTS = ("minimal", "low", "medium", "high")  # what o-series / gpt-5 accept for reasoning_effort
 
 _ERROR_KINDS = {  # status -> (type, code), as the real API sends them
     400: ("invalid_request_error", None),
@@ -33,13 +37,36 @@ class OpenAIServer(FakeServer):
     def handle(self, h: Handler, req: RecordedRequest) -> None:
         """Route GET /v1/models and POST /v1/chat/completions."""
         if req.method == "GET" and req.path == "/v1/models":
-            if not self.pre_fault(h, self.behaviour):
+            if not self.pre_list(h):
                 data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models]
                 h.send_json(200, {"object": "list", "data": data})
         elif req.method == "POST" and req.path == "/v1/chat/completions":
             self._chat(h, req.body if isinstance(req.body, dict) else {})
         else:
             h.send_json(404, self.error_body(404, f"Invalid URL ({req.method} {req.path})"))
+
+    def param_error(self, beh: Behaviour, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The 400 body the real API sends for a parameter this model refuses, else None."""
+        for name in beh.rejects:
+            if name in body:
+                return _invalid(f"Unrecognized request argument supplied: {name}", name, None)
+        if not beh.reasoning_model:
+            return None
+        if "max_tokens" in body:
+            message = ("Unsupported parameter: 'max_tokens' is not supported with this model. "
+                       "Use 'max_completion_tokens' instead.")
+            return _invalid(message, "max_tokens", "unsupported_parameter")
+        for name in ("temperature", "top_p"):
+            value = body.get(name)
+            if value is not None and value != 1:
+                return _invalid(f"Unsupported value: '{name}' does not support {_show(value)} with this model. "
+                                "Only the default (1) value is supported.", name, "unsupported_value")
+        effort = body.get("reasoning_effort")
+        if effort is not None and effort not in EFFORTS:
+            return _invalid(f"Unsupported value: 'reasoning_effort' does not support {_show(effort)} with this "
+                            "model. Supported values are: 'minimal', 'low', 'medium', and 'high'.",
+                            "reasoning_effort", "unsupported_value")
+        return None
 
     def _chat(self, h: Handler, body: dict[str, Any]) -> None:
         model = str(body.get("model", ""))
@@ -50,16 +77,30 @@ class OpenAIServer(FakeServer):
             message = f"The model `{model}` does not exist or you do not have access to it."
             h.send_json(404, self.error_body(404, message))
             return
-        pieces = beh.pieces()
-        n_in, n_out = beh.token_counts(body, pieces)
-        usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+        if (error := self.param_error(beh, body)) is not None:
+            h.send_json(400, error)
+            return
+        field = beh.reasoning_field
+        hidden = 0 if field is not None else beh.hidden_reasoning_tokens or len(beh.reasoning_pieces())
+        cap = int_param(body.get("max_completion_tokens"))
+        plan = make_plan(beh, body, thinking=field is not None, hidden=hidden,
+                         cap=cap if cap is not None else int_param(body.get("max_tokens")))
+        usage: dict[str, Any] = {"prompt_tokens": plan.n_in, "completion_tokens": plan.n_out,
+                                 "total_tokens": plan.n_in + plan.n_out}
+        if plan.n_reasoning > 0:
+            usage["completion_tokens_details"] = {"reasoning_tokens": plan.n_reasoning, "audio_tokens": 0,
+                                                  "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+        finish = plan.finish(beh, "stop", "length")
         base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": model,
                 "system_fingerprint": "fp_fake"}
         if not body.get("stream"):
-            message = {"role": "assistant", "content": beh.reply, "refusal": None}
-            choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
+            message = {"role": "assistant", "content": plan.text(beh), "refusal": None}
+            if plan.thinking:
+                message[str(field)] = "".join(plan.thinking)
+            choice = {"index": 0, "message": message, "logprobs": None,
+                      "finish_reason": finish if beh.finish_signal else None}
             whole = {**base, "object": "chat.completion", "choices": [choice]}
-            h.send_whole(beh, whole | ({"usage": usage} if beh.usage else {}), len(pieces))
+            h.send_whole(beh, whole | ({"usage": usage} if beh.usage else {}), len(plan.items()))
             return
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
@@ -69,12 +110,27 @@ class OpenAIServer(FakeServer):
             return sse({**base, "object": "chat.completion.chunk", "choices": [choice]}
                        | ({"usage": None} if include_usage else {}))
 
+        def render(item: tuple[str, str]) -> bytes:
+            kind, piece = item
+            return chunk({"content": None, str(field): piece} if kind == "thinking" else {"content": piece})
+
         def tail() -> list[bytes]:
-            events = [chunk({}, "stop")]
+            # Without the finish signal the usage chunk still comes (when asked for), but no finish and no [DONE].
+            events = [chunk({}, finish)] if beh.finish_signal else []
             if include_usage and beh.usage:
                 events.append(sse({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}))
-            return [*events, b"data: [DONE]\n\n"]
+            return [*events, b"data: [DONE]\n\n"] if beh.finish_signal else events
 
-        head = [chunk({"role": "assistant", "content": "", "refusal": None})]
-        h.stream(beh, "text/event-stream; charset=utf-8", head, pieces, lambda p: chunk({"content": p}), tail,
+        first = ({"role": "assistant", "content": None, str(field): ""} if plan.thinking
+                 else {"role": "assistant", "content": "", "refusal": None})
+        h.stream(beh, "text/event-stream; charset=utf-8", [chunk(first)], plan.items(), render, tail,
                  malformed=b'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "oops\n\n')
+
+
+def _invalid(message: str, param: str, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+
+
+def _show(value: Any) -> str:
+    """A value as OpenAI quotes it in messages: strings in single quotes, numbers bare."""
+    return f"'{value}'" if isinstance(value, str) else json.dumps(value)

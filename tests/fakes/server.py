@@ -18,8 +18,10 @@ class FakeServer:
     default_models: tuple[str, ...] = ("fake-model",)
 
     def __init__(self, behaviour: Behaviour | None = None, *, per_model: dict[str, Behaviour] | None = None,
-                 models: list[str] | None = None, host: str = "127.0.0.1", port: int = 0):
+                 models: list[str] | None = None, list_status: int | None = None, host: str = "127.0.0.1",
+                 port: int = 0):
         self.behaviour = behaviour or Behaviour()
+        self.list_status = list_status  # the model listing answers this error status; chats are unaffected
         self.per_model = dict(per_model or {})
         self._models = list(models) if models is not None else None
         self._addr = (host, port)
@@ -173,10 +175,20 @@ class FakeServer:
             return True
         if beh.fault in ERRORS:
             status, message = ERRORS[beh.fault]
+            message = beh.error_message if beh.error_message is not None else message
             headers = {"retry-after": str(beh.retry_after_s)} if status == 429 else None
             h.send_json(status, self.error_body(status, message), headers)
             return True
         return False
+
+    def pre_list(self, h: Handler) -> bool:
+        """Apply `list_status` and the server behaviour's faults to a model listing; True when already answered."""
+        if self.list_status is not None:
+            status = self.list_status
+            message = ERRORS.get(str(status), (status, f"Model listing failed with status {status} (fake server)"))[1]
+            h.send_json(status, self.error_body(status, self.behaviour.error_message or message))
+            return True
+        return self.pre_fault(h, self.behaviour)
 
     def handle(self, h: Handler, req: RecordedRequest) -> None:
         """Answer one request; subclasses route on req.method and req.path."""
