@@ -4,13 +4,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 
 from providers import ConfigError, Registry, Settings
+from providers.base import REASONING_LEVELS
 
 from . import Column, Comparison, Delta, Finished, make_messages
 from .report import table
 from .validate import InputError, check_models, check_params, check_prompt
+
+
+DEFAULT_MAX_TOKENS = 256
+JSON_KEYS = ("model", "text", "error", "status", "finish_reason", "warnings", "ttft_s", "answer_ttft_s", "total_s",
+             "input_tokens", "output_tokens", "reasoning_tokens", "tokens_exact", "tokens_source", "tokens_per_s",
+             "itl_p50_ms", "itl_p95_ms", "cost_usd", "cost_note", "token_note", "queue_s", "load_s", "stopped",
+             "started_at", "reasoning", "reasoning_s", "local_input_tokens", "local_output_tokens")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -21,7 +30,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--system", default=None, help="system prompt")
     parser.add_argument("--temperature", type=float, default=None)
     parser.add_argument("--top-p", type=float, default=None)
-    parser.add_argument("--max-tokens", type=int, default=None)
+    parser.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help=f"answer tokens (default {DEFAULT_MAX_TOKENS}, as on the page)")
+    parser.add_argument("--reasoning", choices=REASONING_LEVELS, default=None,
+                        help="thinking effort for reasoning models (default: each provider's own)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json", action="store_true", help="print one JSON object per model, one per line")
     parser.add_argument("--list", action="store_true", help="list every model id, whether it is available, and why not")
@@ -73,11 +84,13 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     check_params(args.temperature, args.max_tokens, args.top_p, args.seed)
     ids = check_models(registry, args.models)
     messages = make_messages(prompt, args.system)
-    columns = [Column(str(i), m, messages, args.temperature, args.top_p, args.max_tokens, args.seed) for i, m in enumerate(ids)]
+    columns = [Column(str(i), m, messages, args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
+               for i, m in enumerate(ids)]
     comparison = Comparison(registry, columns)
-    printer = LinePrinter({c.key: c.model_id for c in columns})
+    printer = LinePrinter(column_labels(ids))
+    interrupted = _stop_on_ctrl_c(comparison)
     async for key, event in comparison.events():
-        if isinstance(event, Delta) and not args.json:
+        if isinstance(event, Delta) and not args.json and not event.thinking:
             printer.write(key, event.text)
         elif isinstance(event, Finished):
             if args.json:
@@ -85,14 +98,32 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
             else:
                 printer.close(key)
     if not args.json:
-        print("\n" + table([comparison.results[c.key] for c in columns]))
-    return 0
+        print("\n" + table([comparison.results[c.key] for c in columns], list(printer.labels.values())))
+    return 130 if interrupted.is_set() else 0
+
+
+def column_labels(ids: list[str]) -> dict[str, str]:
+    """Column key -> label; a model that appears twice is numbered by its column."""
+    return {str(i): m if ids.count(m) == 1 else f"{m} #{i + 1}" for i, m in enumerate(ids)}
+
+
+def _stop_on_ctrl_c(comparison: Comparison) -> asyncio.Event:
+    """Ctrl-C stops every stream; each column still prints what it had, marked stopped."""
+    interrupted = asyncio.Event()
+
+    def stop() -> None:
+        interrupted.set()
+        asyncio.ensure_future(comparison.cancel())
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop)
+    except (NotImplementedError, RuntimeError):  # no signal handlers on this platform or thread
+        pass
+    return interrupted
 
 
 def _json_line(data: dict) -> dict:
-    keys = ("model", "text", "error", "ttft_s", "total_s", "input_tokens", "output_tokens", "tokens_exact",
-            "tokens_per_s", "cost_usd", "token_note", "queue_s", "load_s", "stopped", "started_at")
-    return {k: data[k] for k in keys}
+    return {k: data[k] for k in JSON_KEYS}
 
 
 def main(argv: list[str] | None = None) -> int:

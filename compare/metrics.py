@@ -5,32 +5,47 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from providers.base import Phase, Usage
+from providers.base import Finish, Phase, Usage
 from providers.registry import ModelInfo
+
+from .counts import settle_counts
 
 
 @dataclass
 class Result:
-    """The final record of one column: reply, error, timings, tokens and cost."""
+    """The final record of one column: reply, thinking, error, timings, tokens and cost (see the README's formulas)."""
 
     column: str
     model: str
     text: str = ""
     error: str | None = None
     stopped: bool = False
+    status: str = "done"  # "done", "warning" (incomplete or empty), "error" or "stopped"
     ttft_s: float | None = None
+    answer_ttft_s: float | None = None
     total_s: float | None = None
     queue_s: float | None = None
     load_s: float | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
     tokens_exact: bool = False
+    tokens_source: str = "estimated"
     token_note: str = ""
+    local_input_tokens: int | None = None
+    local_output_tokens: int | None = None
     tokens_per_s: float | None = None
+    itl_p50_ms: float | None = None
+    itl_p95_ms: float | None = None
     cost_usd: float | None = None
+    cost_note: str = ""
     context_window: int | None = None
     server_timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
+    reasoning: str = ""
+    reasoning_s: float | None = None
+    finish_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """A JSON-ready dict (the CLI's --json line and the API's output)."""
@@ -45,32 +60,47 @@ class StreamMeter:
         self.info = info
         self._clock = clock
         self.parts: list[str] = []
+        self.thinking_parts: list[str] = []
         self.usage: Usage | None = None
+        self.finish_signal: Finish | None = None
+        self.notes: list[str] = []
+        self.sent = False
         self.phase = Phase.WAITING
         self._t0 = self._phase_since = clock()
         self._waits = {Phase.QUEUED: 0.0, Phase.LOADING: 0.0}
         self._first: float | None = None
         self._last: float | None = None
+        self._answer_times: list[float] = []
+        self._thinking_span: list[float] = []
         self._started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
     @property
     def text(self) -> str:
-        """The reply so far."""
+        """The answer so far."""
         return "".join(self.parts)
+
+    @property
+    def reasoning(self) -> str:
+        """The thinking so far."""
+        return "".join(self.thinking_parts)
 
     def status(self, phase: Phase, now: float | None = None) -> None:
         """Record a state change; time spent queued or loading is kept apart from time to first token."""
         now = self._clock() if now is None else now
         if self.phase in self._waits:
-            self._waits[self.phase] += now - self._phase_since
+            self._waits[self.phase] += max(0.0, now - self._phase_since)
         self.phase, self._phase_since = phase, now
 
-    def delta(self, text: str) -> bool:
-        """Record a text delta; returns True for the first non-empty one."""
+    def chunk(self, text: str, thinking: bool = False, at: float | None = None) -> bool:
+        """Record streamed text (stamped `at` when the provider knows when it was produced); True for the first."""
         if not text:
             return False
-        now = self._clock()
-        self.parts.append(text)
+        now = self._clock() if at is None else at
+        (self.thinking_parts if thinking else self.parts).append(text)
+        if thinking:
+            self._thinking_span = [self._thinking_span[0] if self._thinking_span else now, now]
+        else:
+            self._answer_times.append(now)
         self._last = now
         if self._first is None:
             self._first = now
@@ -78,43 +108,116 @@ class StreamMeter:
             return True
         return False
 
-    def ttft(self) -> float | None:
-        """Time to first token so far (None before it), excluding queueing and model loading."""
-        if self._first is None:
+    def delta(self, text: str) -> bool:
+        """Record answer text now; True for the first token."""
+        return self.chunk(text)
+
+    def _since_start(self, t: float | None) -> float | None:
+        if t is None:
             return None
-        return self._first - self._t0 - self._waits[Phase.QUEUED] - self._waits[Phase.LOADING]
+        return t - self._t0 - self._waits[Phase.QUEUED] - self._waits[Phase.LOADING]
+
+    def ttft(self) -> float | None:
+        """Time to the first token of any kind (thinking or answer), excluding queueing and model loading."""
+        return self._since_start(self._first)
+
+    def answer_ttft(self) -> float | None:
+        """Time to the first answer token, excluding queueing and model loading."""
+        return self._since_start(self._answer_times[0] if self._answer_times else None)
 
     def record_usage(self, usage: Usage) -> None:
-        """Keep the server-reported usage (exact counts)."""
+        """Keep the server-reported usage."""
         self.usage = usage
 
     def finish(self, counter, messages, error: str | None = None, stopped: bool = False) -> Result:
         """Close the measurement and compute every figure."""
         end = self._clock()
         self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE, end)
-        text = self.text
-        reported_in = self.usage.input_tokens if self.usage else None
-        reported_out = self.usage.output_tokens if self.usage else None
-        notes = []
-        input_tokens, output_tokens = reported_in, reported_out
-        if input_tokens is None and counter is not None:
-            estimate = counter.count_messages(self.info.id, messages)
-            input_tokens, notes = estimate.count, notes + [estimate.note]
-        if output_tokens is None and counter is not None:
-            estimate = counter.count_text(self.info.id, text)
-            output_tokens, notes = estimate.count, notes + [estimate.note]
-        exact = reported_in is not None and reported_out is not None
-        rate = None
-        if self._first is not None and self._last is not None and output_tokens and self._last > self._first:
-            rate = output_tokens / (self._last - self._first)
-        cost = None
-        if self.info.input_per_m is not None and self.info.output_per_m is not None and input_tokens is not None:
-            cost = (input_tokens * self.info.input_per_m + (output_tokens or 0) * self.info.output_per_m) / 1e6
+        answer, thinking = self.text, self.reasoning
+        counts = settle_counts(self.usage, counter, self.info.id, messages, answer, thinking,
+                               own_tokenizer=self.info.provider == "local")
+        request_s = end - self._t0 - self._waits[Phase.QUEUED]  # the request's own time: queueing is not in it
+        warnings = list(self.notes) + counts.warnings
+        hidden = bool(counts.reasoning_tokens) and not thinking and counts.output_tokens is not None
+        rate = self._rate(counts.output_tokens, hidden)
+        if hidden and rate is not None:
+            warnings.append("thinking hidden by the provider: tokens/s spans from the request, not the first token")
+        timings, dropped = _plausible(self.usage.server_timings if self.usage else {}, request_s)
+        if dropped:
+            warnings.append(f"server timings dropped as implausible: {', '.join(dropped)}")
+        status = "stopped" if stopped else "error" if error else "done"
+        if status == "done":
+            ending = self._ending_warnings(answer, thinking)
+            warnings += ending
+            status = "warning" if ending else status
+        cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens)
+        itl = [(b - a) * 1000 for a, b in zip(self._answer_times, self._answer_times[1:])]
+        note = {"reported": "exact: reported by the provider",
+                "disputed": "disputed: the provider's count and a local count differ"}.get(counts.source)
         return Result(
-            column=self.column, model=self.info.id, text=text, error=error, stopped=stopped,
-            ttft_s=self.ttft(),
-            total_s=end - self._t0, queue_s=self._waits[Phase.QUEUED] or None, load_s=self._waits[Phase.LOADING] or None,
-            input_tokens=input_tokens, output_tokens=output_tokens, tokens_exact=exact,
-            token_note="exact: reported by the provider" if exact else "; ".join(dict.fromkeys(n for n in notes if n)) or "partly reported",
-            tokens_per_s=rate, cost_usd=cost, context_window=self.info.context_window,
-            server_timings=dict(self.usage.server_timings) if self.usage else {}, started_at=self._started_at)
+            column=self.column, model=self.info.id, text=answer, error=error, stopped=stopped, status=status,
+            ttft_s=self.ttft(), answer_ttft_s=self.answer_ttft(), total_s=request_s,
+            queue_s=self._waits[Phase.QUEUED] or None, load_s=self._waits[Phase.LOADING] or None,
+            input_tokens=counts.input_tokens, output_tokens=counts.output_tokens, reasoning_tokens=counts.reasoning_tokens,
+            tokens_exact=counts.source == "reported", tokens_source=counts.source,
+            token_note=note or "; ".join(dict.fromkeys(counts.notes)) or "estimated locally",
+            local_input_tokens=counts.local_input, local_output_tokens=counts.local_output,
+            tokens_per_s=rate, itl_p50_ms=_percentile(itl, 50), itl_p95_ms=_percentile(itl, 95),
+            cost_usd=cost, cost_note=cost_note, context_window=self.info.context_window, server_timings=timings,
+            started_at=self._started_at, reasoning=thinking, reasoning_s=self._thinking_seconds(),
+            finish_reason=self.finish_signal.reason if self.finish_signal else None, warnings=warnings)
+
+    def _rate(self, output_tokens: int | None, hidden_reasoning: bool) -> float | None:
+        """All output tokens over the span from the first token of any kind to the last (from the request when the
+        provider hid its thinking, which happened before the first visible token)."""
+        start = self._t0 + self._waits[Phase.QUEUED] + self._waits[Phase.LOADING] if hidden_reasoning else self._first
+        if start is None or self._last is None or not output_tokens or self._last <= start:
+            return None
+        return output_tokens / (self._last - start)
+
+    def _thinking_seconds(self) -> float | None:
+        if not self._thinking_span:
+            return None
+        end = self._answer_times[0] if self._answer_times else self._thinking_span[-1]
+        return max(0.0, end - self._thinking_span[0])
+
+    def _ending_warnings(self, answer: str, thinking: str) -> list[str]:
+        out = []
+        reason = self.finish_signal.reason if self.finish_signal else None
+        if self.finish_signal is None:
+            out.append("no finish signal: the stream ended without the provider's end marker")
+        elif reason == "length":
+            full = self.finish_signal.raw == "context_window"
+            out.append("cut off: the context window is full" if full else "cut off by max tokens")
+        elif reason == "content_filter":
+            out.append(f"stopped by the provider ({self.finish_signal.raw or 'content filter'})")
+        if not answer.strip():
+            out.append("empty reply: all output went to thinking" if thinking.strip() else "empty reply")
+        return out
+
+    def _cost(self, input_tokens: int | None, output_tokens: int | None) -> tuple[float | None, str]:
+        info = self.info
+        if not self.sent:
+            return None, "not sent"
+        if info.input_per_m is None or info.output_per_m is None:
+            return None, info.price_note or "no price known for this model"
+        if input_tokens is None:
+            return None, "no token counts"
+        return (input_tokens * info.input_per_m + (output_tokens or 0) * info.output_per_m) / 1e6, ""
+
+
+def _plausible(timings: dict[str, float], request_s: float) -> tuple[dict[str, float], list[str]]:
+    """Server timings that are positive and no longer than the request itself."""
+    kept = {k: v for k, v in timings.items() if 0 < v <= request_s}
+    return kept, [f"{k} {v:.3g} s" for k, v in timings.items() if k not in kept]
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default), None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)

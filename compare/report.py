@@ -30,19 +30,32 @@ def fmt_rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def table(results: list[Result]) -> str:
-    """A fixed-width metrics table, one row per column."""
-    head = ("model", "ttft", "total", "tok/s", "in", "out", "cost", "status")
+def fmt_status(result: Result) -> str:
+    """One word for how a column ended: done, stopped, error, or what made it incomplete."""
+    if result.status != "warning":
+        return "ok" if result.status == "done" else result.status
+    if result.finish_reason == "length":
+        return "cut (max tokens)"
+    if result.finish_reason is None:
+        return "no finish signal"
+    return "empty" if not result.text.strip() else (result.finish_reason or "warning")
+
+
+def table(results: list[Result], labels: list[str] | None = None) -> str:
+    """A fixed-width metrics table, one row per column, then errors, warnings and what ~ means."""
+    head = ("model", "ttft", "total", "tok/s", "in", "out", "think", "cost", "status")
     rows = [head]
-    for r in results:
-        status = "stopped" if r.stopped else ("error" if r.error else "ok")
-        rows.append((r.model, fmt_seconds(r.ttft_s), fmt_seconds(r.total_s), fmt_rate(r.tokens_per_s),
+    labels = labels or [r.model for r in results]
+    for r, label in zip(results, labels):
+        rows.append((label, fmt_seconds(r.ttft_s), fmt_seconds(r.total_s), fmt_rate(r.tokens_per_s),
                      fmt_tokens(r.input_tokens, r.tokens_exact), fmt_tokens(r.output_tokens, r.tokens_exact),
-                     fmt_cost(r.cost_usd), status))
+                     fmt_tokens(r.reasoning_tokens, r.tokens_exact) if r.reasoning_tokens else "–",
+                     fmt_cost(r.cost_usd), fmt_status(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    notes = [f"{r.model}: {r.error}" for r in results if r.error]
+    notes = [f"{label}: {r.error}" for r, label in zip(results, labels) if r.error]
+    notes += [f"{label}: {w}" for r, label in zip(results, labels) for w in r.warnings]
     if any(not r.tokens_exact for r in results):
-        notes.append("~ = estimated locally (the server reported no usage)")
+        notes.append("~ = estimated locally or disputed (see tokens_source in --json)")
     return "\n".join(lines + ([""] + notes if notes else []))

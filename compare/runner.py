@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import AsyncIterator, Callable, Union
 
-from providers.base import ChatRequest, Message, Phase, ProviderError, Status, Usage
+from providers.base import ChatRequest, Chunk, Finish, Message, Notice, Phase, ProviderError, Status, Usage
+from providers.param_rules import shape_request
 from providers.registry import Registry, UnknownModelError
 
 from .coalesce import coalesced
 from .metrics import Result, StreamMeter
+from .think_tags import ThinkTagSplitter
 from .tokens import TokenCounter
 
 
@@ -24,14 +26,16 @@ class Column:
     top_p: float | None = None
     max_tokens: int | None = None
     seed: int | None = None
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True)
 class Delta:
-    """New reply text for a column."""
+    """New text for a column: answer, or thinking when `thinking`; `first` marks the first token of any kind."""
 
     text: str
     first: bool = False
+    thinking: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,14 +71,16 @@ class Comparison:
         self._meters: dict[str, StreamMeter] = {}
         self._tasks: list[asyncio.Task] = []
 
-    def _start(self) -> asyncio.Queue:
+    async def _start(self) -> asyncio.Queue:
+        # SDK imports and client set-up (TLS contexts, pools) happen before any column's clock starts, off the loop.
+        await self.registry.prepare_clients([c.model_id for c in self.columns])
         queue: asyncio.Queue = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._run_column(c, queue), name=f"column-{c.key}") for c in self.columns]
         return queue
 
     async def events(self) -> AsyncIterator[tuple[str, Event]]:
         """Yield (column key, event) as they happen; closing this generator cancels every stream."""
-        queue = self._start()
+        queue = await self._start()
         remaining = len(self._tasks)
         try:
             while remaining:
@@ -91,7 +97,7 @@ class Comparison:
         A first token, a finish or a state change other than "waiting" goes out at once; the initial
         "waiting" states wait up to one interval so they can share a frame with a fast first token.
         """
-        queue = self._start()
+        queue = await self._start()
         try:
             async for batch in coalesced(queue, len(self._tasks), lambda item: is_urgent(item[1]),
                                          lambda item: isinstance(item[1], Finished), interval):
@@ -131,6 +137,8 @@ class Comparison:
             if error is None:
                 emit(StateChange(Phase.WAITING))
                 error = await self._pump(column, meter, emit)
+            if error is not None:  # one place scrubs keys and the masked key fragments providers quote back
+                error = self.registry.settings.redact(error)
             result = await asyncio.to_thread(meter.finish, self.counter, column.messages, error)
         except asyncio.CancelledError:
             result = self.results[column.key] = meter.finish(self.counter, column.messages, stopped=True)
@@ -165,31 +173,63 @@ class Comparison:
 
     async def _pump(self, column: Column, meter: StreamMeter, emit) -> str | None:
         provider, model = self.registry.resolve(column.model_id)
-        request = ChatRequest(model, column.messages, column.temperature, column.top_p, column.max_tokens, column.seed)
-        count = 0
+        request = ChatRequest(model, column.messages, column.temperature, column.top_p, column.max_tokens, column.seed,
+                              column.reasoning, self.registry.rules(column.model_id))
+        request, notes = shape_request(request, request.rules, column.model_id)
+        meter.notes += notes
+        meter.sent = True
         try:
-            async for item in provider.stream(request):
-                if isinstance(item, str):
-                    if meter.delta(item):
-                        emit(StateChange(Phase.STREAMING))
-                        emit(Delta(item, first=True))
-                        # Chunks already buffered are read without suspending; step aside so the reader
-                        # (and the other columns) see the first token now rather than after the whole burst.
-                        await asyncio.sleep(0)
-                    elif item:
-                        emit(Delta(item))
-                        count += 1
-                        if count % 32 == 0:
-                            await asyncio.sleep(0)
-                elif isinstance(item, Usage):
-                    meter.record_usage(item)
-                elif isinstance(item, Status):
-                    meter.status(item.phase)
-                    emit(StateChange(item.phase, item.detail))
+            return await self._stream(provider, request, meter, emit)
         except ProviderError as exc:
-            return str(exc)
+            field_name = exc.param
+            # A server that rejects a parameter by name gets the request once more without it, before any output.
+            if exc.status != 400 or not field_name or getattr(request, field_name, None) is None or meter.parts or meter.thinking_parts:
+                return str(exc)
+            meter.notes.append(f"{field_name} {getattr(request, field_name)} was rejected by the server; sent without it")
+            try:
+                return await self._stream(provider, replace(request, **{field_name: None}), meter, emit)
+            except ProviderError as again:
+                return str(again)
         except Exception as exc:  # a provider bug must end only its own column
             return f"{provider.label}: unexpected {type(exc).__name__}: {self.registry.settings.redact(str(exc))[:300]}"
+
+    async def _stream(self, provider, request: ChatRequest, meter: StreamMeter, emit) -> None:
+        splitter = ThinkTagSplitter()
+        count = 0
+
+        def text(piece: str, thinking: bool, at: float | None) -> bool:
+            if meter.chunk(piece, thinking, at):
+                emit(StateChange(Phase.STREAMING))
+                emit(Delta(piece, first=True, thinking=thinking))
+                return True
+            emit(Delta(piece, thinking=thinking))
+            return False
+
+        async for item in provider.stream(request):
+            if isinstance(item, (str, Chunk)):
+                piece, thinking, at = (item, False, None) if isinstance(item, str) else (item.text, item.thinking, item.at)
+                pieces = [(piece, True)] if thinking else splitter.feed(piece)
+                first = False
+                for part, is_thinking in pieces:
+                    first |= text(part, is_thinking, at)
+                count += 1
+                if first:
+                    # Chunks already buffered are read without suspending; step aside so the reader (and the
+                    # other columns) see the first token now rather than after the whole burst.
+                    await asyncio.sleep(0)
+                elif count % 32 == 0:
+                    await asyncio.sleep(0)
+            elif isinstance(item, Usage):
+                meter.record_usage(item)
+            elif isinstance(item, Finish):
+                meter.finish_signal = item
+            elif isinstance(item, Notice):
+                meter.notes.append(item.text)
+            elif isinstance(item, Status):
+                meter.status(item.phase, item.at)
+                emit(StateChange(item.phase, item.detail))
+        for part, is_thinking in splitter.flush():
+            text(part, is_thinking, None)
         return None
 
 

@@ -111,5 +111,6 @@ class TokenCounter:
 
             return TokenCount(len(runtime.prompt_tokens(ChatRequest(model_id, tuple(messages)))), "", True)
         counts = [self.count_text(model_id, m.content) for m in messages]
+        # OpenAI's documented framing; other chat templates add a similar few tokens per message (role markers).
         total = sum(c.count for c in counts) + PER_MESSAGE_OVERHEAD * len(messages) + REPLY_PRIMING
         return TokenCount(total, counts[0].note if counts else "", all(c.exact for c in counts))

@@ -1,6 +1,7 @@
 """Checks on user input, each failing with one clear sentence (never a traceback)."""
 from __future__ import annotations
 
+from providers.base import REASONING_LEVELS
 from providers.registry import Registry, UnknownModelError
 
 MAX_MODELS = 8
@@ -64,3 +65,13 @@ def check_models(registry: Registry, model_ids: list[str], max_models: int = MAX
         if reason:
             raise InputError(f"{model_id} is not available: {reason}.")
     return ids
+
+
+def check_reasoning(value, label: str = "Reasoning") -> str | None:
+    """A reasoning level, None for the provider's default; InputError naming the field otherwise."""
+    value = "" if value is None else str(value).strip()
+    if value in ("", "default"):
+        return None
+    if value not in REASONING_LEVELS:
+        raise InputError(f"{label} must be one of default, {', '.join(REASONING_LEVELS)} (got {value!r}).")
+    return value

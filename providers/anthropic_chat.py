@@ -1,16 +1,22 @@
-"""Anthropic Messages API streaming (system prompt as the top-level field)."""
+"""Anthropic Messages API streaming (system prompt as the top-level field, extended thinking as its own blocks)."""
 from __future__ import annotations
 
 import asyncio
 from typing import AsyncIterator
 
-from .base import ChatRequest, ProviderError, StreamItem, Usage
-from .errors import from_exception
+from .base import ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
+from .client_cache import ClientCache
+from .errors import from_exception, rejected_param
+from .param_rules import ParamRules, budget_for
 from .settings import Settings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 1024
 KNOWN_MODELS = ("claude-3-5-haiku-latest", "claude-sonnet-4-0", "claude-opus-4-0")
+FINISH = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop", "max_tokens": "length",
+          "model_context_window_exceeded": "length", "tool_use": "tool_calls", "refusal": "content_filter"}
+WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens",
+                 "thinking": "reasoning", "budget_tokens": "reasoning"}
 
 
 class AnthropicProvider:
@@ -23,8 +29,8 @@ class AnthropicProvider:
         self._settings = settings
         self._api_key = settings.get("ANTHROPIC_API_KEY")
         self.base_url = settings.get("ANTHROPIC_BASE_URL", DEFAULT_BASE_URL)
-        self._client = None
-        self._client_loop = None
+        self.custom_base_url = self.base_url.rstrip("/") != DEFAULT_BASE_URL
+        self.clients = ClientCache(self._build_client)
 
     def unavailable_reason(self) -> str | None:
         """Anthropic needs ANTHROPIC_API_KEY."""
@@ -34,50 +40,79 @@ class AnthropicProvider:
         """The catalog's Claude models (any other Claude model id also works)."""
         return list(KNOWN_MODELS)
 
-    def _get_client(self):
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            import anthropic
+    async def server_models(self) -> list[str]:
+        """The models the API lists for this key."""
+        try:
+            page = await self.clients.get().models.list(limit=1000)
+        except Exception as exc:
+            raise self._error(exc) from None
+        return [m.id for m in page.data]
 
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self._api_key, base_url=self.base_url, max_retries=0,
-                timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0))
-            self._client_loop = loop
-        return self._client
+    def _build_client(self):
+        import anthropic
+
+        return anthropic.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, max_retries=0,
+                                        timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0))
 
     def _error(self, exc: BaseException) -> ProviderError:
         err = from_exception(self.label, exc, base_url=self.base_url, key_env="ANTHROPIC_API_KEY")
         err.message = self._settings.redact(err.message)
+        if err.status == 400:
+            err.param = rejected_param(exc, WIRE_TO_FIELD)
         return err
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Stream message events; input tokens come from message_start, output from message_delta."""
-        params = {"model": request.model, "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS, "stream": True,
+    @staticmethod
+    def _params(request: ChatRequest) -> dict:
+        rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
+        max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
+        params = {"model": request.model, "max_tokens": max_tokens, "stream": True,
                   "messages": [{"role": m.role, "content": m.content} for m in request.turns]}
         if request.system:
             params["system"] = request.system
-        # This SDK version no longer takes sampling arguments directly; the API still accepts them.
-        sampling = {k: getattr(request, k) for k in ("temperature", "top_p") if getattr(request, k) is not None}
+        thinking = request.reasoning in ("low", "medium", "high") and rules.reasoning in ("budget", None)
+        if thinking:
+            budget = budget_for(request.reasoning, rules)
+            params["thinking"] = {"type": "enabled", "budget_tokens": budget}
+            params["max_tokens"] = max_tokens + budget  # must exceed the budget; the answer keeps its own room
+        # This SDK version no longer takes sampling arguments directly; the API still accepts them. With thinking
+        # on, the API takes no temperature but 1 (the runner has already said so in the column).
+        sampling = {k: getattr(request, k) for k in ("temperature", "top_p")
+                    if getattr(request, k) is not None and not thinking}
         if sampling:
             params["extra_body"] = sampling
+        return params
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        """Stream message events: thinking and text blocks, the stop reason, usage from message_start/delta."""
         try:
-            stream = await self._get_client().messages.create(**params)
+            stream = await self.clients.get().messages.create(**self._params(request))
         except Exception as exc:
             raise self._error(exc) from None
         input_tokens = output_tokens = None
+        stop_reason, thought = None, False
         try:
             async for event in stream:
                 kind = event.type
-                if kind == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
-                    if event.delta.text:
+                if kind == "content_block_delta":
+                    delta_kind = getattr(event.delta, "type", "")
+                    if delta_kind == "text_delta" and event.delta.text:
                         yield event.delta.text
+                    elif delta_kind == "thinking_delta" and event.delta.thinking:
+                        thought = True
+                        yield Chunk(event.delta.thinking, thinking=True)
+                elif kind == "content_block_start" and getattr(event.content_block, "type", "") == "redacted_thinking":
+                    thought = True
                 elif kind == "message_start":
                     usage = event.message.usage
                     input_tokens, output_tokens = usage.input_tokens, usage.output_tokens
-                elif kind == "message_delta" and event.usage is not None:
-                    output_tokens = event.usage.output_tokens
-                    if getattr(event.usage, "input_tokens", None):
-                        input_tokens = event.usage.input_tokens
+                elif kind == "message_delta":
+                    stop_reason = getattr(event.delta, "stop_reason", None) or stop_reason
+                    if event.usage is not None:
+                        output_tokens = event.usage.output_tokens
+                        if getattr(event.usage, "input_tokens", None):
+                            input_tokens = event.usage.input_tokens
+                elif kind == "message_stop":
+                    yield Finish(FINISH.get(stop_reason or "", "stop"), stop_reason or "")
                 elif kind == "error":
                     raise ProviderError(self.label, f"the server reported an error mid-stream: {event}", retryable=True)
         except (asyncio.CancelledError, GeneratorExit, ProviderError):
@@ -86,4 +121,5 @@ class AnthropicProvider:
             raise self._error(exc) from None
         finally:
             await stream.close()
-        yield Usage(input_tokens, output_tokens)
+        # Claude 4 models stream a summary of their thinking but bill (and count) the full thinking.
+        yield Usage(input_tokens, output_tokens, summarised_reasoning=thought)

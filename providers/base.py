@@ -24,6 +24,8 @@ class ChatRequest:
     top_p: float | None = None
     max_tokens: int | None = None
     seed: int | None = None
+    reasoning: str | None = None  # "off", "low", "medium" or "high"; None leaves the provider's default
+    rules: object = None  # the model's providers.param_rules.ParamRules (None: defaults)
 
     @property
     def system(self) -> str | None:
@@ -37,13 +39,47 @@ class ChatRequest:
         return [m for m in self.messages if m.role != "system"]
 
 
+REASONING_LEVELS = ("off", "low", "medium", "high")
+FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls")
+
+
 @dataclass(frozen=True)
 class Usage:
-    """Token counts the server reported (exact), plus optional server-side timings in seconds."""
+    """Token counts the server reported, plus optional server-side timings in seconds.
+
+    output_tokens includes reasoning tokens on every protocol; reasoning_tokens is the reported share of them.
+    summarised_reasoning: the visible thinking is a summary, so the count may exceed the text shown.
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     server_timings: dict[str, float] = field(default_factory=dict)
+    reasoning_tokens: int | None = None
+    summarised_reasoning: bool = False
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Streamed text: answer, or thinking when `thinking`; `at` is when it was produced (perf_counter), if known."""
+
+    text: str
+    thinking: bool = False
+    at: float | None = None
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The stream's own end signal: reason normalised to FINISH_REASONS, raw as the server sent it."""
+
+    reason: str
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the column should say about how the request was sent (a parameter renamed or dropped)."""
+
+    text: str
 
 
 class Phase(str, enum.Enum):
@@ -64,20 +100,23 @@ class Status:
 
     phase: Phase
     detail: str = ""
+    at: float | None = None  # when it happened (perf_counter), if the provider stamped it
 
 
-StreamItem = Union[str, Usage, Status]
+StreamItem = Union[str, Chunk, Usage, Status, Finish, Notice]
 
 
 class ProviderError(Exception):
     """A failure a newcomer can act on: which provider, HTTP status if any, and whether a retry may help."""
 
-    def __init__(self, provider: str, message: str, *, status: int | None = None, retryable: bool = False):
+    def __init__(self, provider: str, message: str, *, status: int | None = None, retryable: bool = False,
+                 param: str | None = None):
         super().__init__(message)
         self.provider = provider
         self.message = message
         self.status = status
         self.retryable = retryable
+        self.param = param  # the ChatRequest field a 400 rejected, when the server named one
 
     def __str__(self) -> str:
         code = f" (HTTP {self.status})" if self.status else ""
@@ -101,4 +140,4 @@ class Provider(Protocol):
         """Model names this provider offers (may query the server)."""
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Yield text deltas, at most one Usage, and optional Status changes."""
+        """Yield text deltas (str or Chunk), at most one Usage and one Finish, and optional Status and Notice items."""

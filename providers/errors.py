@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .base import ProviderError
 
@@ -61,3 +62,17 @@ def from_exception(provider: str, exc: BaseException, *, base_url: str = "", key
             return ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
         return ProviderError(provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?", retryable=True)
     return ProviderError(provider, f"unexpected {type(exc).__name__}: {str(exc)[:300]}")
+
+
+def rejected_param(exc: BaseException, wire_to_field: dict[str, str]) -> str | None:
+    """The request field a 400 rejected: the error body's `param`, else a known parameter named in its message."""
+    body = getattr(exc, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    named = err.get("param") if isinstance(err, dict) else None
+    if isinstance(named, str) and named in wire_to_field:
+        return wire_to_field[named]
+    message = _server_message(exc)
+    for wire in sorted(wire_to_field, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(wire)}\b", message):
+            return wire_to_field[wire]
+    return None

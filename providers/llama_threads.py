@@ -5,6 +5,8 @@ import asyncio
 import threading
 import time
 
+from .base import Chunk
+
 
 class DecodeThread:
     """The one thread that loads models and decodes, for every local model in the process.
@@ -72,8 +74,9 @@ class ThreadRelay:
         now = time.perf_counter()
         with self._lock:
             self._items.append(item)
-            urgent = not isinstance(item, str) or self._first_text
-            if isinstance(item, str):
+            text = isinstance(item, (str, Chunk))
+            urgent = not text or self._first_text
+            if text:
                 self._first_text = False
             if not urgent and now - self._last_wake < self._interval:
                 return

@@ -6,9 +6,10 @@ import codecs
 import os
 import random
 import threading
+import time
 from typing import AsyncIterator, Callable
 
-from .base import ChatRequest, Phase, ProviderError, Status, StreamItem, Usage
+from .base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, StreamItem, Usage
 from .llama_threads import DECODE_THREAD, ThreadRelay
 from .settings import LocalModel
 
@@ -50,6 +51,7 @@ class LocalRuntime:
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+        quiet_llama()
         try:
             llm = Llama(model_path=str(self.model.path), n_ctx=self.model.n_ctx, n_threads=self.n_threads,
                         n_threads_batch=self.n_threads, verbose=False)
@@ -77,9 +79,9 @@ class LocalRuntime:
             if stop.is_set():
                 return
             if not self.loaded:
-                emit(Status(Phase.LOADING))
+                emit(Status(Phase.LOADING, at=time.perf_counter()))
             llm = self.llm()
-            emit(Status(Phase.WAITING))
+            emit(Status(Phase.WAITING, at=time.perf_counter()))
             tokens = self.prompt_tokens(request)
             room = self.model.n_ctx - len(tokens)
             if room <= 0:
@@ -89,20 +91,51 @@ class LocalRuntime:
             temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
             top_p = DEFAULT_TOP_P if request.top_p is None else request.top_p
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-            produced = 0
+            produced, finish = 0, None
             for token in llm.generate(tokens, temp=temperature, top_p=top_p, top_k=40, repeat_penalty=1.0):
-                if stop.is_set() or token in self._stop_ids:
+                if stop.is_set():
+                    break
+                if token in self._stop_ids:
+                    finish = Finish("stop", "eos")
                     break
                 produced += 1
                 text = decoder.decode(llm.detokenize([token]))
-                if text:
-                    emit(text)
+                if text:  # stamped here, where it was produced, not when the event loop gets to it
+                    emit(Chunk(text, at=time.perf_counter()))
                 if produced >= budget:
+                    finish = Finish("length", "max_tokens" if budget < room else "context_window")
                     break
             tail = decoder.decode(b"", final=True)
             if tail:
-                emit(tail)
+                emit(Chunk(tail, at=time.perf_counter()))
+            if finish is not None:
+                emit(finish)
             emit(Usage(len(tokens), produced))
+
+
+def quiet_llama() -> None:
+    """Silence llama.cpp without touching the process's output streams (other threads may be printing).
+
+    With verbose=False, llama-cpp-python points fds 1 and 2 at /dev/null for the whole process while a model loads,
+    so a line another thread prints then (the CLI's --json output) is lost. Its log callback is the quiet way.
+    """
+    import ctypes
+    import contextlib
+
+    import llama_cpp
+    import llama_cpp._internals
+    import llama_cpp.llama
+
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is None:
+        _LOG_CALLBACK = llama_cpp.llama_log_callback(lambda level, text, data: None)
+        llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+    for module in (llama_cpp.llama, llama_cpp._internals):
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = lambda disable=True: contextlib.nullcontext()
+
+
+_LOG_CALLBACK = None
 
 
 def _single_token(llm, text: str) -> list[int]:

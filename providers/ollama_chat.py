@@ -1,16 +1,18 @@
-"""Ollama's native chat API, with its server-side token counts and timings."""
+"""Ollama's native chat API, with its server-side token counts, timings and thinking."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from typing import AsyncIterator
 
-from .base import ChatRequest, ProviderError, StreamItem, Usage
+from .base import ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
+from .client_cache import ClientCache
 from .errors import from_exception
 from .settings import Settings
 
 LIST_TIMEOUT_S = 1.0
 NS = 1e-9
+FINISH = {"stop": "stop", "length": "length"}
 
 
 class OllamaProvider:
@@ -22,22 +24,18 @@ class OllamaProvider:
     def __init__(self, settings: Settings):
         self._settings = settings
         self.base_url = settings.ollama_host
-        self._client = None
-        self._client_loop = None
+        self.clients = ClientCache(self._build_client)
+        self.windows: dict[str, int] = {}
 
     def unavailable_reason(self) -> str | None:
         """Ollama needs no key; reachability is checked by listing models."""
         return None
 
-    def _get_client(self):
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            import httpx
-            import ollama
+    def _build_client(self):
+        import httpx
+        import ollama
 
-            self._client = ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=LIST_TIMEOUT_S))
-            self._client_loop = loop
-        return self._client
+        return ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=LIST_TIMEOUT_S))
 
     def _error(self, exc: BaseException) -> ProviderError:
         if type(exc).__name__ == "ResponseError":
@@ -45,6 +43,9 @@ class OllamaProvider:
             detail = str(getattr(exc, "error", exc))
             if status == 404:
                 return ProviderError(self.label, f"{detail} (run `ollama pull <model>` first)", status=404)
+            if status == 400 and "thinking" in detail:
+                return ProviderError(self.label, f"the server rejected the request. Server said: {detail}", status=400,
+                                     param="reasoning")
             if not status or status < 400:  # an error line inside the NDJSON stream
                 return ProviderError(self.label, f"the server reported an error mid-stream: {detail}", retryable=True)
             return from_exception(self.label, exc, base_url=self.base_url)
@@ -53,9 +54,10 @@ class OllamaProvider:
         return from_exception(self.label, exc, base_url=self.base_url)
 
     async def list_models(self) -> list[str]:
-        """Installed models, asked of the server within about a second."""
+        """Installed models, asked of the server within about a second; their windows come from /api/show."""
+        client = self.clients.get()
         try:
-            listing = await asyncio.wait_for(self._get_client().list(), LIST_TIMEOUT_S)
+            listing = await asyncio.wait_for(client.list(), LIST_TIMEOUT_S)
         except asyncio.TimeoutError:
             raise ProviderError(self.label, f"Ollama did not answer at {self.base_url} within {LIST_TIMEOUT_S:.0f} s") from None
         except Exception as exc:
@@ -64,28 +66,49 @@ class OllamaProvider:
         for m in listing.models:
             name = m.model or ""
             names.append(name[: -len(":latest")] if name.endswith(":latest") else name)
+        windows = await asyncio.gather(*(self._window(client, n) for n in names), return_exceptions=True)
+        self.windows.update({n: w for n, w in zip(names, windows) if isinstance(w, int)})
         return sorted(names)
 
+    @staticmethod
+    async def _window(client, name: str) -> int | None:
+        """The context window the server will use: num_ctx when the model sets it, else the model's trained length."""
+        shown = await client.show(name)
+        for line in (shown.parameters or "").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "num_ctx" and value.strip().isdigit():
+                return int(value.strip())
+        info = shown.modelinfo or {}
+        found = [v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)]
+        return found[0] if found else None
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Stream NDJSON chat chunks; the final chunk carries counts and durations."""
+        """Stream NDJSON chat chunks (thinking, then content); the final chunk carries counts and durations."""
         options = {}
         for ours, theirs in (("temperature", "temperature"), ("top_p", "top_p"), ("max_tokens", "num_predict"), ("seed", "seed")):
             if getattr(request, ours) is not None:
                 options[theirs] = getattr(request, ours)
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        # Most thinking models take only on/off; a level turns thinking on.
+        think = None if request.reasoning is None else request.reasoning != "off"
         try:
-            stream = await self._get_client().chat(model=request.model, messages=messages, stream=True, options=options or None)
+            stream = await self.clients.get().chat(model=request.model, messages=messages, stream=True,
+                                                   options=options or None, think=think)
         except Exception as exc:
             raise self._error(exc) from None
         async with contextlib.aclosing(stream):
             try:
                 async for part in stream:
-                    text = part.message.content if part.message else None
-                    if text:
-                        yield text
+                    message = part.message
+                    if message is not None and getattr(message, "thinking", None):
+                        yield Chunk(message.thinking, thinking=True)
+                    if message is not None and message.content:
+                        yield message.content
                     if part.done:
                         timings = {k: getattr(part, k) * NS for k in ("load_duration", "prompt_eval_duration", "eval_duration", "total_duration")
                                    if getattr(part, k, None)}
+                        raw = part.done_reason or ""
+                        yield Finish(FINISH.get(raw, "stop"), raw)
                         yield Usage(part.prompt_eval_count, part.eval_count, timings)
             except (asyncio.CancelledError, GeneratorExit):
                 raise

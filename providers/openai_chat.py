@@ -4,11 +4,20 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
-from .base import ChatRequest, ProviderError, StreamItem, Usage
-from .errors import from_exception
+from .base import ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
+from .client_cache import ClientCache
+from .errors import from_exception, rejected_param
+from .param_rules import ParamRules, effort_value, reasoning_allowance
 from .settings import Endpoint, Settings
 
 CONNECT_TIMEOUT_S = 5.0
+# Servers name thinking differently: DeepSeek, llama.cpp and vLLM's parsers say reasoning_content; OpenRouter, Groq
+# and newer vLLM say reasoning.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter", "tool_calls": "tool_calls",
+          "function_call": "tool_calls"}
+WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "seed": "seed", "max_tokens": "max_tokens",
+                 "max_completion_tokens": "max_tokens", "reasoning_effort": "reasoning"}
 
 
 class OpenAICompatProvider:
@@ -18,11 +27,12 @@ class OpenAICompatProvider:
         self.endpoint = endpoint
         self.name = endpoint.name
         self.label = endpoint.label
-        self.base_url = settings.get(endpoint.base_url_env, endpoint.base_url) if endpoint.base_url_env else endpoint.base_url
+        override = settings.get(endpoint.base_url_env) if endpoint.base_url_env else None
+        self.base_url = override or endpoint.base_url
+        self.custom_base_url = bool(override) and override.rstrip("/") != endpoint.base_url.rstrip("/")
         self._api_key = settings.get(endpoint.key_env) if endpoint.key_env else None
         self._settings = settings
-        self._client = None
-        self._client_loop = None
+        self.clients = ClientCache(self._build_client)
 
     def unavailable_reason(self) -> str | None:
         """Missing key for cloud endpoints; None for keyless local servers (checked by listing)."""
@@ -30,56 +40,95 @@ class OpenAICompatProvider:
             return f"set {self.endpoint.key_env} in .env"
         return None
 
-    def _get_client(self):
-        # httpx connection pools belong to one event loop, so rebuild the client if the loop changed.
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            import openai
+    def _build_client(self):
+        import openai
 
-            self._client = openai.AsyncOpenAI(
-                api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=0,
-                timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
-            self._client_loop = loop
-        return self._client
+        return openai.AsyncOpenAI(api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=0,
+                                  timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
 
     def _error(self, exc: BaseException) -> ProviderError:
         err = from_exception(self.label, exc, base_url=self.base_url, key_env=self.endpoint.key_env)
         err.message = self._settings.redact(err.message)
+        if err.status == 400:
+            err.param = rejected_param(exc, WIRE_TO_FIELD)
         return err
 
     async def list_models(self) -> list[str]:
         """Catalog rows for cloud endpoints; the server's /models list for keyless local servers."""
         if not self.endpoint.keyless:
             return list(self.endpoint.models)
+        return await self.server_models()
+
+    async def server_models(self) -> list[str]:
+        """The server's own /models list."""
         try:
-            page = await self._get_client().models.list()
+            page = await self.clients.get().models.list()
         except Exception as exc:
             raise self._error(exc) from None
         return sorted(m.id for m in page.data)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Stream a chat completion; usage arrives in a final chunk with no choices."""
+    def _params(self, request: ChatRequest) -> dict:
+        rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
         params = {"model": request.model, "stream": True, "stream_options": {"include_usage": True},
                   "messages": [{"role": m.role, "content": m.content} for m in request.messages]}
-        for name in ("temperature", "top_p", "max_tokens", "seed"):
+        for name in ("temperature", "top_p", "seed"):
             if getattr(request, name) is not None:
                 params[name] = getattr(request, name)
+        if request.max_tokens is not None:  # the cap covers reasoning too: keep the answer's own room
+            max_tokens = request.max_tokens + reasoning_allowance(request, rules)
+            params["max_tokens" if self.custom_base_url else rules.max_tokens_param] = max_tokens
+        if request.reasoning is not None:
+            params["reasoning_effort"] = effort_value(request.reasoning, rules)
+        return params
+
+    async def _open(self, params: dict):
         try:
-            stream = await self._get_client().chat.completions.create(**params)
+            return await self.clients.get().chat.completions.create(**params)
         except Exception as exc:
             raise self._error(exc) from None
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        """Stream a chat completion: thinking and answer deltas, the finish reason, then usage (a last chunk)."""
+        params = self._params(request)
+        try:
+            stream = await self._open(params)
+        except ProviderError as exc:
+            # OpenAI's reasoning models reject max_tokens and ask for max_completion_tokens: rename, not drop.
+            if exc.param != "max_tokens" or "max_completion_tokens" not in exc.message or "max_tokens" not in params:
+                raise
+            params["max_completion_tokens"] = params.pop("max_tokens")
+            yield Notice("max_tokens was rejected; sent as max_completion_tokens")
+            stream = await self._open(params)
         try:
             async for chunk in stream:
                 if chunk.choices:
-                    text = chunk.choices[0].delta.content if chunk.choices[0].delta else None
-                    if text:
-                        yield text
+                    choice = chunk.choices[0]
+                    delta = choice.delta
+                    if delta is not None:
+                        thinking = _reasoning_text(delta)
+                        if thinking:
+                            yield Chunk(thinking, thinking=True)
+                        if delta.content:
+                            yield delta.content
+                    if choice.finish_reason:
+                        yield Finish(FINISH.get(choice.finish_reason, "stop"), choice.finish_reason)
                 usage = getattr(chunk, "usage", None)
                 if usage is not None:
-                    yield Usage(usage.prompt_tokens, usage.completion_tokens)
+                    details = getattr(usage, "completion_tokens_details", None)
+                    reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
+                    yield Usage(usage.prompt_tokens, usage.completion_tokens, reasoning_tokens=reasoning)
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:
             raise self._error(exc) from None
         finally:
             await stream.close()
+
+
+def _reasoning_text(delta) -> str:
+    extra = getattr(delta, "model_extra", None) or {}
+    for name in REASONING_FIELDS:
+        value = extra.get(name, getattr(delta, name, None))
+        if isinstance(value, str) and value:
+            return value
+    return ""

@@ -5,6 +5,7 @@ import asyncio
 from dataclasses import dataclass
 
 from .base import ProviderError
+from .param_rules import ParamRules, rules_for
 from .settings import Settings
 
 DISCOVERY_TIMEOUT_S = 1.0
@@ -22,6 +23,7 @@ class ModelInfo:
     context_window: int | None = None
     input_per_m: float | None = None
     output_per_m: float | None = None
+    price_note: str | None = None  # why the price is unknown, when it is
 
 
 class UnknownModelError(ValueError):
@@ -69,6 +71,40 @@ class Registry:
             known = ", ".join(f"local:{n}" for n in provider.runtimes) or "none"
             raise UnknownModelError(f"unknown local model {model_id!r}; configured: {known}")
         return provider, model
+
+    def rules(self, model_id: str) -> ParamRules:
+        """The catalog's parameter rules for an id (defaults for an endpoint whose base URL was overridden)."""
+        try:
+            provider, _ = self.resolve(model_id)
+        except UnknownModelError:
+            return ParamRules()
+        if getattr(provider, "custom_base_url", False):
+            return ParamRules()  # another server behind a familiar name: assume nothing, retry on rejection
+        return rules_for(self.settings.catalog, model_id)
+
+    async def prepare_clients(self, model_ids: list[str]) -> None:
+        """Import SDKs and build clients for these ids on worker threads (no-op for those already built)."""
+        loop = asyncio.get_running_loop()
+        pending = {}
+        for model_id in model_ids:
+            try:
+                provider, _ = self.resolve(model_id)
+            except UnknownModelError:
+                continue
+            clients = getattr(provider, "clients", None)
+            if clients is not None and not clients.ready(loop) and provider.unavailable_reason() is None:
+                pending[id(clients)] = clients
+        await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in pending.values()), return_exceptions=True)
+
+    def prewarm(self) -> None:
+        """Import every usable provider's SDK and build its client now (call on a background thread at start)."""
+        for provider in self.providers.values():
+            clients = getattr(provider, "clients", None)
+            if clients is not None and provider.unavailable_reason() is None:
+                try:
+                    clients.prepare()
+                except Exception:  # a broken SDK install shows up, with its message, when a run uses it
+                    pass
 
     def unusable_reason(self, model_id: str) -> str | None:
         """Why this id cannot run now (missing key, missing file), without network calls; None if it can."""

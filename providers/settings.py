@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,10 @@ class Settings:
         return [v for k in keys if (v := self.get(k)) and len(v) >= 4]
 
     def redact(self, text: str) -> str:
-        """Replace any configured key that appears in text."""
+        """Replace any configured key, and any masked key fragment a provider quotes, that appears in text."""
         for secret in self.secret_values():
             text = text.replace(secret, "[redacted]")
-        return text
+        return redact_key_fragments(text)
 
     @property
     def read_timeout_s(self) -> float:
@@ -110,6 +111,16 @@ class Settings:
         if host.count(":") < 2:
             host += ":11434"
         return host.rstrip("/")
+
+
+# Providers quote the key they rejected with its middle masked: "sk-tes********efao", "AIzaSy...XYZ1", "sk-ant-...Q2lB".
+_MASKED_KEY = re.compile(r"[A-Za-z0-9_\-]{2,}\*{3,}[A-Za-z0-9_\-]{2,}"
+                         r"|\b(?:sk|AIza|gsk|xai|key)[A-Za-z0-9_\-]*(?:\.{3}|…)[A-Za-z0-9_\-]{2,}")
+
+
+def redact_key_fragments(text: str) -> str:
+    """Replace masked API-key fragments (a prefix, a run of * or ..., a suffix) with [redacted]."""
+    return _MASKED_KEY.sub("[redacted]", text)
 
 
 def _read_user_config(path: Path) -> dict:

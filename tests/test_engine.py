@@ -9,6 +9,7 @@ import pytest
 from compare import Comparison, Delta, Finished, StateChange
 from compare.metrics import StreamMeter
 from providers import ModelInfo, Phase, Usage
+from providers.base import Finish
 from tests.engine_helpers import PROTOCOLS, columns, registry_for, run
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
@@ -114,18 +115,43 @@ def test_batches_coalesce_deltas_but_send_first_token_at_once():
 
 
 def test_meter_computes_every_figure_in_one_place():
-    ticks = iter([0.0, 0.5, 1.0, 1.2, 2.2, 2.5])  # start, queued, loading, first token, last token, finish
+    # start, queued, loading, two thinking chunks, three answer chunks, finish
+    ticks = iter([0.0, 0.5, 1.0, 1.2, 1.6, 2.0, 2.1, 2.3, 2.5])
     info = ModelInfo("x:y", "x", "x:y", True, None, 1000, 1.0, 2.0)
     meter = StreamMeter("0", info, clock=lambda: next(ticks))
     meter.status(Phase.QUEUED)
     meter.status(Phase.LOADING)
-    meter.delta("Hello")
-    meter.delta(" world")
-    meter.record_usage(Usage(100, 11))
+    meter.sent = True
+    assert meter.chunk("Let me think", thinking=True) and not meter.chunk(" more", thinking=True)
+    for piece in ("Hello", " big", " world"):
+        meter.chunk(piece)
+    meter.finish_signal = Finish("stop", "stop")
+    meter.record_usage(Usage(100, 11, reasoning_tokens=4))
     result = meter.finish(None, ())
     assert result.queue_s == pytest.approx(0.5) and result.load_s == pytest.approx(0.2)
-    assert result.ttft_s == pytest.approx(0.5)  # 1.2 - 0.0 minus 0.7 spent queued and loading
-    assert result.total_s == pytest.approx(2.5)
-    assert result.tokens_per_s == pytest.approx(11 / 1.0)
+    assert result.ttft_s == pytest.approx(0.5)  # first thinking token at 1.2, minus 0.7 spent queued and loading
+    assert result.answer_ttft_s == pytest.approx(1.3)
+    assert result.total_s == pytest.approx(2.0)  # the request's own time: the 0.5 s queued is not in it
+    assert result.tokens_per_s == pytest.approx(11 / (2.3 - 1.2))  # reasoning included, from the first token of any kind
+    assert (result.itl_p50_ms, result.itl_p95_ms) == (pytest.approx(150), pytest.approx(195))
+    assert result.reasoning == "Let me think more" and result.reasoning_tokens == 4 and result.reasoning_s == pytest.approx(0.8)
     assert result.cost_usd == pytest.approx((100 * 1.0 + 11 * 2.0) / 1e6)
-    assert result.tokens_exact and result.text == "Hello world"
+    assert result.tokens_exact and result.text == "Hello big world"
+    assert result.status == "done" and result.finish_reason == "stop" and result.warnings == []
+
+
+def test_meter_marks_unfinished_empty_and_unsent_streams():
+    info = ModelInfo("x:y", "x", "x:y", True, None, 1000, 1.0, 2.0)
+    never_sent = StreamMeter("0", info).finish(None, (), error="x:y is not available: set X in .env")
+    assert never_sent.cost_usd is None and never_sent.cost_note == "not sent" and never_sent.status == "error"
+    unfinished = StreamMeter("0", info)
+    unfinished.sent = True
+    unfinished.chunk("partial")
+    result = unfinished.finish(None, ())
+    assert result.status == "warning" and result.finish_reason is None
+    assert any("no finish signal" in w for w in result.warnings)
+    empty = StreamMeter("0", info)
+    empty.finish_signal = Finish("length", "length")
+    result = empty.finish(None, ())
+    assert result.status == "warning" and any("max tokens" in w for w in result.warnings)
+    assert any(w == "empty reply" for w in result.warnings)

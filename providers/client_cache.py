@@ -1,0 +1,39 @@
+"""SDK clients built off the event loop, before any clock starts, and reused by the loop that first uses them."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Callable
+
+
+class ClientCache:
+    """Holds one SDK client; `prepare` builds it (importing the SDK) on any thread, `get` hands it to the loop.
+
+    httpx connection pools belong to the event loop that first uses them, so a client is rebuilt for a new loop
+    (the command line and tests run one loop per comparison; the page has one loop for its life).
+    """
+
+    def __init__(self, build: Callable[[], object]):
+        self._build = build
+        self._lock = threading.Lock()
+        self._client = None
+        self._loop = None
+
+    def ready(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether a client usable on `loop` already exists."""
+        return self._client is not None and (self._loop is None or self._loop is loop)
+
+    def prepare(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Import the SDK and build the client now (call from a worker thread; cheap when already built)."""
+        with self._lock:
+            if self._client is None or (loop is not None and self._loop is not None and self._loop is not loop):
+                self._client, self._loop = self._build(), loop
+
+    def get(self):
+        """The client for the running loop (built here only if nobody prepared it: tests and one-off calls)."""
+        loop = asyncio.get_running_loop()
+        if not self.ready(loop):
+            self.prepare(loop)
+        if self._loop is None:
+            self._loop = loop
+        return self._client
