@@ -9,3 +9,4 @@ if __name__ == "__main__":
     launch(demo, args, auth)
 else:
     demo = build_from_args(parse_args([]))
+    demo.ctx.prewarm_in_background()

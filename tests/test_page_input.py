@@ -20,8 +20,8 @@ def ctx():
 
 
 def frames(ctx, packed, **changes) -> list:
-    page = dict(prompt="Hi", system="", temperature=0.7, max_tokens=16, top_p=1.0, seed=None, n_columns=1,
-                history=empty_history())
+    page = dict(prompt="Hi", system="", temperature=0.7, max_tokens=16, top_p=1.0, seed=None, reasoning="default",
+                n_columns=1, history=empty_history())
     page.update(changes)
 
     async def collect():
@@ -44,6 +44,8 @@ def frames(ctx, packed, **changes) -> list:
     (LOCAL, {"n_columns": 2.5}, "Choose between 1 and 8 columns."),
     (LOCAL, {"n_columns": None}, "Choose between 1 and 8 columns."),
     (LOCAL, {"prompt": None}, "The prompt is empty"),
+    (LOCAL, {"reasoning": "extreme"}, "Reasoning must be one of default, off, low, medium, high (got 'extreme')."),
+    (pack_columns(["local:smollm2"], [""], ["shared"], ["max"]), {}, "Column 1: reasoning must be one of"),
 ])
 def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, expected):
     out = frames(ctx, packed, **changes)

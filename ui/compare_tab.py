@@ -2,7 +2,8 @@
 
 import gradio as gr
 
-from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
+from .context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
+                      TEMPERATURE_CHOICES, PageContext)
 from .column_settings import column_settings_field, pack_columns, unpack_columns
 from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
 from .queued_stop import STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
@@ -31,6 +32,8 @@ def build_compare_tab(ctx: PageContext) -> None:
             max_tokens = gr.Number(value=min(256, cap) if cap else 256, precision=0, label=f"Max tokens{f' (≤ {cap})' if cap else ''}")
             top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p")
             seed = gr.Number(value=None, precision=0, label="Seed (blank = random)")
+            reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
+                                    info="thinking effort for reasoning models; default = each provider's own")
     banner = gr.Markdown(elem_id="banner")
     history = gr.State(empty_history())
     record = gr.State(None)
@@ -38,7 +41,7 @@ def build_compare_tab(ctx: PageContext) -> None:
     defaults = ctx.default_columns()
     choices = ctx.available_ids
     system_choices = [SHARED_SYSTEM] + [p.name for p in presets if not p.steps]
-    cols, model_dds, system_dds, temp_nums, gauge_mds, meta_mds, reply_mds = [], [], [], [], [], [], []
+    cols, model_dds, system_dds, temp_nums, reason_dds, gauge_mds, meta_mds, reply_mds = [], [], [], [], [], [], [], []
     with gr.Row(elem_id="columns"):
         for slot in range(N_SLOTS):
             with gr.Column(min_width=120, visible=slot < 2, elem_classes=["model-column"], elem_id=f"col-{slot}") as col:
@@ -49,6 +52,8 @@ def build_compare_tab(ctx: PageContext) -> None:
                                                   elem_id=f"persona-{slot}", scale=3, min_width=90))
                     temp_nums.append(gr.Dropdown(TEMPERATURE_CHOICES, value=SHARED_TEMPERATURE, label="Temperature",
                                                  allow_custom_value=True, scale=2, min_width=70, elem_id=f"temp-{slot}"))
+                    reason_dds.append(gr.Dropdown([SHARED_REASONING] + REASONING_CHOICES, value=SHARED_REASONING,
+                                                  label="Reasoning", scale=2, min_width=70, elem_id=f"reason-{slot}"))
                 gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
                 meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
@@ -73,11 +78,11 @@ def build_compare_tab(ctx: PageContext) -> None:
     # Gradio's page refreshes the loading status of every input and progress target of every event that has run,
     # on each status message (each streamed frame included): keep that set small by showing progress on the banner.
     hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
-    setting_dds = [*model_dds, *system_dds, *temp_nums]
+    setting_dds = [*model_dds, *system_dds, *temp_nums, *reason_dds]
     column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
                                             **hidden)
     stamp = click_stamp()
-    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, n_columns, history, column_settings, stamp]
+    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, column_settings, stamp]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
     run_options = dict(preprocess=False, postprocess=False, js=STAMP_RUN_JS)
@@ -109,7 +114,7 @@ def build_compare_tab(ctx: PageContext) -> None:
     gauge_inputs = [prompt, system, n_columns, history, column_settings]
 
     def on_gauge(p, s, n, hist, packed):
-        models, systems, _ = unpack_columns(packed)
+        models, systems, *_ = unpack_columns(packed)
         return gauges(ctx, p, s, n, hist, models, systems)
 
     gr.on([prompt.change, system.change, n_columns.change, history.change, column_settings.change],

@@ -18,6 +18,9 @@ N_SLOTS = 8
 SHARED_SYSTEM = "(shared)"
 SHARED_TEMPERATURE = "shared"
 TEMPERATURE_CHOICES = [SHARED_TEMPERATURE, "0", "0.3", "0.7", "1.0", "1.2", "1.5", "2.0"]
+SHARED_REASONING = "shared"
+PROVIDER_DEFAULT = "default"
+REASONING_CHOICES = [PROVIDER_DEFAULT, "off", "low", "medium", "high"]
 
 
 @dataclass
@@ -33,6 +36,7 @@ class ActiveRun:
     started_at: str
     history: list
     temperatures: list
+    reasoning: list = field(default_factory=list)
     stopped: bool = False
 
 
@@ -97,6 +101,12 @@ class PageContext:
         if self._downloads is None:
             self._downloads = Path(tempfile.mkdtemp(prefix="llm-compare-"))
         return self._downloads
+
+    def prewarm_in_background(self) -> None:
+        """Import the SDKs and build clients on a daemon thread, so the first run's clocks and loop are spared."""
+        import threading
+
+        threading.Thread(target=self.registry.prewarm, name="prewarm-sdks", daemon=True).start()
 
     def system_for(self, choice: str, shared: str) -> str:
         """The system prompt a column uses: the shared box, or a preset's."""

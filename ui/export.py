@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from compare.metrics import Result
-from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_tokens
+from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
 
 
 def run_record(prompt: str, system: str, params: dict, columns: list[dict], results: list[Result], started_at: str) -> dict:
@@ -26,19 +26,26 @@ def markdown_report(record: dict) -> str:
         lines += ["## System prompt", "", record["system_prompt"], ""]
     params = ", ".join(f"{k} = {v}" for k, v in record["parameters"].items() if v is not None) or "provider defaults"
     lines += [f"Parameters: {params}", "", "## Metrics", "",
-              "| model | first token | total | tok/s | input | output | cost | status |", "|---|---|---|---|---|---|---|---|"]
+              "| model | first token | answer | total | tok/s | ITL p50 / p95 (ms) | input | output | thinking | cost | finish | status |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in record["results"]:
-        status = "stopped" if r["stopped"] else ("error" if r["error"] else "ok")
-        lines.append(f"| {r['model']} | {fmt_seconds(r['ttft_s'])} | {fmt_seconds(r['total_s'])} | {fmt_rate(r['tokens_per_s'])} | "
-                     f"{fmt_tokens(r['input_tokens'], r['tokens_exact'])} | {fmt_tokens(r['output_tokens'], r['tokens_exact'])} | "
-                     f"{fmt_cost(r['cost_usd'])} | {status} |")
-    lines += ["", "~ marks token counts estimated locally.", ""]
+        result = Result(**r)
+        exact = r["tokens_exact"]
+        itl = "–" if r["itl_p50_ms"] is None else f"{r['itl_p50_ms']:.0f} / {r['itl_p95_ms']:.0f}"
+        lines.append(f"| {r['model']} | {fmt_seconds(r['ttft_s'])} | {fmt_seconds(r['answer_ttft_s'])} | {fmt_seconds(r['total_s'])} | "
+                     f"{fmt_rate(r['tokens_per_s'])} | {itl} | {fmt_tokens(r['input_tokens'], exact)} | "
+                     f"{fmt_tokens(r['output_tokens'], exact)} | {fmt_tokens(r['reasoning_tokens'], exact)} | "
+                     f"{fmt_cost(r['cost_usd'])} | {r['finish_reason'] or 'none'} | {fmt_status(result)} |")
+    lines += ["", "~ marks token counts estimated locally, or disputed (the provider's count and a local count differ).", ""]
     for column, r in zip(record["columns"], record["results"]):
         lines += [f"## {r['model']}", ""]
         if column.get("system_prompt") and column["system_prompt"] != record.get("system_prompt"):
             lines += [f"*System prompt:* {column['system_prompt']}", ""]
         if r["error"]:
             lines += [f"**Error:** {r['error']}", ""]
+        lines += [f"- {w}" for w in r["warnings"]] + ([""] if r["warnings"] else [])
+        if r["reasoning"]:
+            lines += ["<details><summary>Thinking</summary>", "", r["reasoning"], "", "</details>", ""]
         lines += [r["text"] or "*(no reply)*", ""]
     return "\n".join(lines)
 

@@ -8,13 +8,14 @@ import pandas as pd
 
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
-from compare.validate import InputError, as_number, check_params, check_prompt
+from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
 from providers.base import Message, Phase
 
-from .context import N_SLOTS, SHARED_TEMPERATURE, ActiveRun, PageContext
+from .context import N_SLOTS, SHARED_REASONING, SHARED_TEMPERATURE, ActiveRun, PageContext
 from .export import run_record, write_downloads
 from .queued_stop import NOT_STARTED
-from .render import context_gauge, column_labels, result_line, status_line, summary_rows, untrusted_markdown
+from .render import (SUMMARY_HEADERS, context_gauge, column_labels, result_line, status_line, summary_rows, thinking_block, thinking_head,
+                     untrusted_markdown)
 
 
 @dataclass
@@ -25,11 +26,14 @@ class ColumnView:
     earlier: list[Message]
     prompt: str
     parts: list[str] = field(default_factory=list)
+    thinking: list[str] = field(default_factory=list)
+    thinking_head: str = "Thinking…"
     meta: str = ""
 
     def reply_markdown(self) -> str:
-        """The column's conversation, earlier turns first, as sanitised Markdown."""
-        return transcript(self.earlier, self.prompt, "".join(self.parts))
+        """The column's conversation, earlier turns first, as sanitised Markdown (thinking folded above the reply)."""
+        reply = transcript(self.earlier, self.prompt, "".join(self.parts))
+        return thinking_block(self.thinking_head, "".join(self.thinking)) + reply
 
 
 def transcript(earlier: list[Message], prompt: str, reply: str) -> str:
@@ -46,8 +50,9 @@ def empty_history() -> list[list[Message]]:
     return [[] for _ in range(N_SLOTS)]
 
 
-def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps=None):
-    """Validate page input; returns (params, [(slot, model, system, temperature)]) or raises InputError."""
+def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps=None,
+                 reasoning=None, column_reasoning=None):
+    """Validate page input; returns (params, [(slot, model, system, temperature, reasoning)]) or raises InputError."""
     opts = ctx.options
     check_prompt(prompt, opts.prompt_cap)
     check_params(temperature, max_tokens, top_p, seed, opts.tokens_cap)
@@ -60,6 +65,7 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
     if n != int(n) or not 1 <= n <= opts.models_cap:
         raise InputError(f"Choose between 1 and {opts.models_cap} columns.")
     n = int(n)
+    shared_level = check_reasoning(reasoning)
     slots = []
     for slot in range(n):
         model = (models[slot] or "").strip()
@@ -71,8 +77,10 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
         except ValueError:
             raise InputError(f"Column {slot + 1}: temperature {own!r} is not a number.") from None
         check_params(slot_temperature)
-        slots.append((slot, model, ctx.system_for(choices[slot], system), slot_temperature))
-    params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed}
+        own_level = str((column_reasoning or [None] * N_SLOTS)[slot] or "").strip()
+        level = shared_level if own_level in ("", SHARED_REASONING) else check_reasoning(own_level, f"Column {slot + 1}: reasoning")
+        slots.append((slot, model, ctx.system_for(choices[slot], system), slot_temperature, level))
+    params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed, "reasoning": shared_level}
     return params, slots
 
 
@@ -83,38 +91,41 @@ def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
     return replies + metas + [banner, history, record]
 
 
-async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed,
-                     n_columns, history, models, choices, temps=None, clicked_at=None):
+async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed, reasoning,
+                     n_columns, history, models, choices, temps=None, column_reasoning=None, clicked_at=None):
     """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval."""
     history = history or empty_history()
     if ctx.stops.cancels(session, "compare", clicked_at):
         yield _banner_only(NOT_STARTED, history)
         return
     try:
-        params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps)
+        params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps,
+                                     reasoning, column_reasoning)
         if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
         yield _banner_only(f"⚠️ {exc}", history)
         return
-    views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, _, _ in slots}
+    views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, *_ in slots}
     columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,
-                      params["top_p"], params["max_tokens"], params["seed"]) for slot, model, sys_prompt, temp in slots]
+                      params["top_p"], params["max_tokens"], params["seed"], level)
+               for slot, model, sys_prompt, temp, level in slots]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     active = ActiveRun(comparison, [s[0] for s in slots], prompt, system or "", [s[2] for s in slots], params, started, history,
-                       [s[3] for s in slots])
+                       [s[3] for s in slots], [s[4] for s in slots])
     ctx.active[session] = active
     try:
         async for batch in comparison.batches(lambda: adaptive_interval(ctx.options.coalesce_s, views)):
             for key, event in batch:
                 view = views[int(key)]
                 if isinstance(event, Delta):
-                    view.parts.append(event.text)
+                    (view.thinking if event.thinking else view.parts).append(event.text)
                 elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
                     view.meta = status_line(event.phase, event.detail, comparison.live_ttft(key))
                 elif isinstance(event, Finished):
-                    view.parts = [event.result.text]
+                    view.parts, view.thinking = [event.result.text], [event.result.reasoning]
+                    view.thinking_head = thinking_head(event.result)
                     view.meta = result_line(event.result)
             yield frame(views, "", history, None)
     finally:
@@ -143,8 +154,8 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     for slot, result in zip(active.slots, ordered):
         if not result.error and not result.stopped:
             history[slot] += [Message("user", active.prompt), Message("assistant", result.text)]
-    columns = [{"slot": s + 1, "model": r.model, "system_prompt": sp, "temperature": t}
-               for s, r, sp, t in zip(active.slots, ordered, active.systems, active.temperatures)]
+    columns = [{"slot": s + 1, "model": r.model, "system_prompt": sp, "temperature": t, "reasoning": level}
+               for s, r, sp, t, level in zip(active.slots, ordered, active.systems, active.temperatures, active.reasoning)]
     return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
 
 
@@ -167,8 +178,7 @@ def results_panel(ctx: PageContext, record: dict | None):
     if not record:
         return [skip()] * 7
     results = [Result(**r) for r in record["results"]]
-    table = pd.DataFrame(summary_rows(results), columns=["model", "status", "first token (s)", "total (s)", "tokens/s",
-                                                         "input tokens", "output tokens", "exact", "cost (USD)"])
+    table = pd.DataFrame(summary_rows(results), columns=SUMMARY_HEADERS)
     labels = column_labels(results)
     charts = []
     for field_name, title in (("ttft_s", "first token (s)"), ("total_s", "total (s)"), ("tokens_per_s", "tokens/s"), ("cost_usd", "cost (USD)")):

@@ -95,4 +95,7 @@ def launch(demo, args: argparse.Namespace, auth) -> None:
 
     demo.queue(default_concurrency_limit=args.concurrency)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,
-                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]}, footer_links=["api", "gradio"])
+                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]}, footer_links=["api", "gradio"],
+                prevent_thread_lock=True)
+    demo.ctx.prewarm_in_background()  # after the server is up, so it does not slow the page's start
+    demo.block_thread()

@@ -14,7 +14,7 @@ from providers.base import Phase
 
 from .context import PageContext
 from .queued_stop import NOT_STARTED, STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
-from .render import md_tokens, result_line, status_line, untrusted_markdown
+from .render import md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 
 MAX_PIPELINES = 4
 STEP2_HINT = "{previous} is replaced by the step-1 reply (added at the end when missing)"
@@ -42,6 +42,8 @@ class StepView:
 
     meta: str = ""
     parts: list[str] = field(default_factory=list)
+    thinking: list[str] = field(default_factory=list)
+    thinking_head: str = "Thinking…"
 
 
 def totals_line(result: PipelineResult) -> str:
@@ -154,11 +156,12 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
                         continue
                     view = views[(key, step)]
                     if isinstance(event, Delta):
-                        view.parts.append(event.text)
+                        (view.thinking if event.thinking else view.parts).append(event.text)
                     elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
                         view.meta = status_line(event.phase, event.detail, run.live_ttft(key, step))
                     elif isinstance(event, Finished):
                         view.parts, view.meta = [event.result.text], result_line(event.result)
+                        view.thinking, view.thinking_head = [event.result.reasoning], thinking_head(event.result)
                 yield _frame(run, views, "")
         finally:
             if active.get(session, (None,))[0] is run:
@@ -202,6 +205,6 @@ def _frame(run: PipelineRun, views: dict, banner: str) -> list:
             continue
         for step in range(2):
             view = views[(key, step)]
-            out += [view.meta, untrusted_markdown("".join(view.parts))]
+            out += [view.meta, thinking_block(view.thinking_head, "".join(view.thinking)) + untrusted_markdown("".join(view.parts))]
         out.append(totals_line(run.results[key]))
     return out + [banner]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from compare.metrics import Result
-from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_tokens
+from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
 from providers.base import Phase
 
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
@@ -52,38 +52,62 @@ def context_gauge(tokens: int | None, window: int | None, exact: bool) -> str:
     return f"⚠️ **{line}: does not fit this model's window**" if share >= 1 else line
 
 
+def thinking_head(result: Result) -> str:
+    """The folded thinking's title, e.g. "Thinking · 312 tokens · 4.1 s"."""
+    parts = ["Thinking"]
+    if result.reasoning_tokens:
+        parts.append(f"{md_tokens(result.reasoning_tokens, result.tokens_exact)} tokens")
+    if result.reasoning_s is not None:
+        parts.append(fmt_seconds(result.reasoning_s))
+    return " · ".join(parts)
+
+
+def thinking_block(head: str, thinking: str) -> str:
+    """Thinking folded above the answer (closed unless the reader opens it); nothing when there is none."""
+    if not thinking:
+        return ""
+    return f'<details class="thinking"><summary>{head}</summary>\n\n{untrusted_markdown(thinking)}\n\n</details>\n\n'
+
+
+_STATE_WORDS = {"stopped": Phase.STOPPED, "error": Phase.ERROR, "done": Phase.DONE}
+
+
 def result_line(result: Result) -> str:
-    """The finished stats line of one column."""
-    if result.stopped:
-        head = status_line(Phase.STOPPED)
-    elif result.error:
-        head = status_line(Phase.ERROR, result.error)
+    """The finished stats line of one column: state, timings, tokens, cost, then warnings."""
+    if result.status == "warning":
+        head = f"⚠ **{escape_md(fmt_status(result))}**"
     else:
-        head = status_line(Phase.DONE)
-    stats = [f"first token {fmt_seconds(result.ttft_s)}", f"total {fmt_seconds(result.total_s)}",
-             f"{fmt_rate(result.tokens_per_s)} tok/s",
-             f"in {md_tokens(result.input_tokens, result.tokens_exact)} · out {md_tokens(result.output_tokens, result.tokens_exact)}",
-             f"cost {fmt_cost(result.cost_usd)}"]
+        head = status_line(_STATE_WORDS[result.status], result.error or "" if result.status == "error" else "")
+    stats = [f"first token {fmt_seconds(result.ttft_s)}"]
+    if result.reasoning and result.answer_ttft_s is not None:
+        stats.append(f"answer {fmt_seconds(result.answer_ttft_s)}")
+    stats += [f"total {fmt_seconds(result.total_s)}", f"{fmt_rate(result.tokens_per_s)} tok/s",
+              f"in {md_tokens(result.input_tokens, result.tokens_exact)} · out {md_tokens(result.output_tokens, result.tokens_exact)}"]
+    if result.reasoning_tokens:
+        stats.append(f"thinking {md_tokens(result.reasoning_tokens, result.tokens_exact)}")
+    stats.append(f"cost {fmt_cost(result.cost_usd)}" + (f" ({escape_md(result.cost_note)})" if result.cost_usd is None and result.cost_note else ""))
     if result.load_s:
         stats.insert(0, f"model load {fmt_seconds(result.load_s)}")
     if result.queue_s:
         stats.insert(0, f"queued {fmt_seconds(result.queue_s)}")
     gauge = context_gauge(result.input_tokens, result.context_window, result.tokens_exact)
-    note = "" if result.tokens_exact else f"  \n<small>{escape_md(result.token_note)}</small>"
+    notes = [] if result.tokens_exact else [result.token_note]
+    notes += result.warnings
+    note = "".join(f"  \n<small>{escape_md(n)}</small>" for n in notes if n)
     return head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "") + note
 
 
-SUMMARY_HEADERS = ["model", "status", "first token (s)", "total (s)", "tokens/s", "input tokens", "output tokens", "exact", "cost (USD)"]
+SUMMARY_HEADERS = ["model", "status", "first token (s)", "answer (s)", "total (s)", "tokens/s", "ITL p50 (ms)",
+                   "input tokens", "output tokens", "thinking tokens", "counts", "cost (USD)"]
 
 
 def summary_rows(results: list[Result]) -> list[list]:
     """One row per column for the summary table, labelled like the chart bars."""
     rows = []
     for r, label in zip(results, column_labels(results)):
-        status = "stopped" if r.stopped else ("error" if r.error else "done")
-        rows.append([label, status, _round(r.ttft_s, 3), _round(r.total_s, 3), _round(r.tokens_per_s, 1),
-                     r.input_tokens, r.output_tokens, "yes" if r.tokens_exact else "estimated",
-                     None if r.cost_usd is None else round(r.cost_usd, 6)])
+        rows.append([label, fmt_status(r), _round(r.ttft_s, 3), _round(r.answer_ttft_s, 3), _round(r.total_s, 3),
+                     _round(r.tokens_per_s, 1), _round(r.itl_p50_ms, 1), r.input_tokens, r.output_tokens, r.reasoning_tokens,
+                     r.tokens_source, None if r.cost_usd is None else round(r.cost_usd, 6)])
     return rows
 
 
