@@ -137,7 +137,7 @@ class StreamMeter:
         counts = settle_counts(self.usage, counter, self.info.id, messages, answer, thinking,
                                own_tokenizer=self.info.provider == "local")
         request_s = end - self._t0 - self._waits[Phase.QUEUED]  # the request's own time: queueing is not in it
-        warnings = list(self.notes) + counts.warnings
+        warnings = list(dict.fromkeys(self.notes)) + counts.warnings  # a retried request may repeat a note
         hidden = bool(counts.reasoning_tokens) and not thinking and counts.output_tokens is not None
         rate = self._rate(counts.output_tokens, hidden)
         if hidden and rate is not None:

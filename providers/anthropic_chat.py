@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
-from .base import ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
+from .base import ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
 from .errors import from_exception, rejected_param
 from .param_rules import ParamRules, budget_for
@@ -51,8 +51,16 @@ class AnthropicProvider:
     def _build_client(self):
         import anthropic
 
-        return anthropic.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, max_retries=0,
-                                        timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0))
+        client = anthropic.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, max_retries=0,
+                                          timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0))
+        # The SDK imports its resource modules and builds its event models on first use: do it now, off the clock.
+        _ = client.messages, client.models
+        from anthropic.types import RawMessageStreamEvent
+        from pydantic import TypeAdapter
+
+        TypeAdapter(RawMessageStreamEvent).validate_python(
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": ""}})
+        return client
 
     def _error(self, exc: BaseException) -> ProviderError:
         err = from_exception(self.label, exc, base_url=self.base_url, key_env="ANTHROPIC_API_KEY")
@@ -62,7 +70,7 @@ class AnthropicProvider:
         return err
 
     @staticmethod
-    def _params(request: ChatRequest) -> dict:
+    def _params(request: ChatRequest) -> tuple[dict, list[str]]:
         rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
         max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
         params = {"model": request.model, "max_tokens": max_tokens, "stream": True,
@@ -75,19 +83,25 @@ class AnthropicProvider:
             params["thinking"] = {"type": "enabled", "budget_tokens": budget}
             params["max_tokens"] = max_tokens + budget  # must exceed the budget; the answer keeps its own room
         # This SDK version no longer takes sampling arguments directly; the API still accepts them. With thinking
-        # on, the API takes no temperature but 1 (the runner has already said so in the column).
-        sampling = {k: getattr(request, k) for k in ("temperature", "top_p")
-                    if getattr(request, k) is not None and not thinking}
+        # on, the API takes no temperature but 1, so the column's temperature is left out and the column says so.
+        sampling = {k: getattr(request, k) for k in ("temperature", "top_p") if getattr(request, k) is not None}
+        notes = []
+        if thinking:
+            notes = [f"{k} {v:g} not sent: Claude takes only the default while thinking" for k, v in sampling.items() if v != 1]
+            sampling = {}
         if sampling:
             params["extra_body"] = sampling
-        return params
+        return params, notes
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Stream message events: thinking and text blocks, the stop reason, usage from message_start/delta."""
+        params, notes = self._params(request)
         try:
-            stream = await self.clients.get().messages.create(**self._params(request))
+            stream = await self.clients.get().messages.create(**params)
         except Exception as exc:
             raise self._error(exc) from None
+        for note in notes:
+            yield Notice(note)
         input_tokens = output_tokens = None
         stop_reason, thought = None, False
         try:
@@ -102,9 +116,8 @@ class AnthropicProvider:
                         yield Chunk(event.delta.thinking, thinking=True)
                 elif kind == "content_block_start" and getattr(event.content_block, "type", "") == "redacted_thinking":
                     thought = True
-                elif kind == "message_start":
-                    usage = event.message.usage
-                    input_tokens, output_tokens = usage.input_tokens, usage.output_tokens
+                elif kind == "message_start":  # its output count is a placeholder until message_delta
+                    input_tokens = event.message.usage.input_tokens
                 elif kind == "message_delta":
                     stop_reason = getattr(event.delta, "stop_reason", None) or stop_reason
                     if event.usage is not None:

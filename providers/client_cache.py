@@ -27,6 +27,9 @@ class ClientCache:
         """Import the SDK and build the client now (call from a worker thread; cheap when already built)."""
         with self._lock:
             if self._client is None or (loop is not None and self._loop is not None and self._loop is not loop):
+                # httpcore loads anyio's asyncio backend on the first request: load it here, off the clock.
+                import anyio._backends._asyncio  # noqa: F401
+
                 self._client, self._loop = self._build(), loop
 
     def get(self):

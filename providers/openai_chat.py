@@ -43,8 +43,16 @@ class OpenAICompatProvider:
     def _build_client(self):
         import openai
 
-        return openai.AsyncOpenAI(api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=0,
-                                  timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
+        client = openai.AsyncOpenAI(api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=0,
+                                    timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
+        # The SDK imports its resource modules and builds its response models on first use (~0.1 s): do it now.
+        _ = client.chat.completions, client.models
+        from openai.types.chat import ChatCompletionChunk
+
+        ChatCompletionChunk.model_validate({"id": "warm", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                                            "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": None}],
+                                            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
+        return client
 
     def _error(self, exc: BaseException) -> ProviderError:
         err = from_exception(self.label, exc, base_url=self.base_url, key_env=self.endpoint.key_env)

@@ -40,15 +40,13 @@ def rules_for(catalog: dict, model_id: str) -> ParamRules:
 def shape_request(request: ChatRequest, rules: ParamRules, model_id: str) -> tuple[ChatRequest, list[str]]:
     """Drop what this model does not take, before sending; returns the request and a note per change."""
     notes = []
-    thinking_budget = rules.reasoning == "budget" and request.reasoning in ("low", "medium", "high")
-    if not rules.sampling or thinking_budget:
-        why = "only takes the default" if not rules.sampling else "takes only the default while thinking"
+    if not rules.sampling:
         for name in ("temperature", "top_p"):
             value = getattr(request, name)
             if value is not None:
                 request = replace(request, **{name: None})
                 if value != 1:
-                    notes.append(f"{name} {value:g} not sent: {model_id} {why}")
+                    notes.append(f"{name} {value:g} not sent: {model_id} only takes the default")
     level = request.reasoning
     if level is not None:
         if rules.reasoning == "none" and level != "off":
@@ -77,9 +75,11 @@ def budget_for(level: str | None, rules: ParamRules) -> int:
 
 def reasoning_allowance(request: ChatRequest, rules: ParamRules) -> int:
     """Tokens to add to a max-tokens cap that also counts reasoning, so the answer keeps its own budget."""
+    level = request.reasoning
+    if rules.reasoning is None:  # unknown model: the user asked for reasoning, so make room for it
+        return budget_for(level, rules) if level in ("low", "medium", "high") else 0
     if rules.reasoning not in ("effort", "always"):
         return 0
-    level = request.reasoning
     if level in ("low", "medium", "high") or (level is None and rules.default_on):
         return budget_for(level, rules)
     return 0

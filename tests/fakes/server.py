@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from .behaviour import DEFAULT_REPLY, ERRORS, FAULTS, Behaviour, RecordedRequest, prompt_words, sse
+from .behaviour import DEFAULT_REPLY, ERRORS, FAULTS, Behaviour, RecordedRequest, count_tokens, prompt_words, sse
 from .handler import Handler, _HTTPServer
 
 __all__ = ["Behaviour", "DEFAULT_REPLY", "FAULTS", "FakeServer", "Handler", "RecordedRequest", "prompt_words", "sse"]
@@ -36,6 +36,7 @@ class FakeServer:
 
     def start(self) -> "FakeServer":
         """Bind (port 0 picks a free port) and serve in a daemon thread."""
+        count_tokens("")  # load the tokenizer now, so a first reply is not slower than the rest
         self._stopping.clear()
         self._httpd = _HTTPServer(self._addr, Handler)
         self._httpd.fake = self  # type: ignore[attr-defined]
