@@ -33,7 +33,7 @@ def fmt_rate(value: float | None) -> str:
 def fmt_status(result: Result) -> str:
     """One word for how a column ended: done, stopped, error, or what made it incomplete."""
     if result.status != "warning":
-        return "ok" if result.status == "done" else result.status
+        return result.status
     if result.finish_reason == "length":
         return "cut (max tokens)"
     if result.finish_reason is None:

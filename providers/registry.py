@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 from .base import ProviderError
+from .model_listing import LIVE_PROVIDERS, ListingCache, failure_note, live_models, merge
 from .param_rules import ParamRules, rules_for
-from .settings import Settings
+from .settings import CATALOG_PRICES, Settings
 
 DISCOVERY_TIMEOUT_S = 1.0
 
@@ -24,6 +27,7 @@ class ModelInfo:
     input_per_m: float | None = None
     output_per_m: float | None = None
     price_note: str | None = None  # why the price is unknown, when it is
+    note: str | None = None  # a remark on a usable row: its provider's live list failed, the server does not list it
 
 
 class UnknownModelError(ValueError):
@@ -41,9 +45,11 @@ def split_model_id(model_id: str) -> tuple[str, str]:
 class Registry:
     """Builds providers from settings on first use and answers questions about model ids."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic):
         self.settings = settings
         self._providers: dict[str, object] | None = None
+        self.listings = ListingCache(clock=clock)
+        self.listing_notes: dict[str, str] = {}  # provider -> why its live model list is missing (catalog shown)
 
     @property
     def providers(self) -> dict[str, object]:
@@ -114,22 +120,52 @@ class Registry:
             reason = provider.model_reason(model)
         return reason
 
-    def info(self, model_id: str, available: bool = True, reason: str | None = None) -> ModelInfo:
-        """Catalog facts for an id: display name, context window and prices (None when unknown)."""
+    def custom_endpoint(self, provider_name: str) -> str | None:
+        """The variable overriding a keyed row's base URL when it does (another server: no catalog prices), else None."""
+        provider = self.providers.get(provider_name)
+        if not getattr(provider, "custom_base_url", False):
+            return None
+        endpoint = getattr(provider, "endpoint", None)
+        if endpoint is None:
+            return f"{provider_name.upper()}_BASE_URL"
+        return None if endpoint.keyless else endpoint.base_url_env
+
+    def info(self, model_id: str, available: bool = True, reason: str | None = None, note: str | None = None) -> ModelInfo:
+        """Catalog facts for an id: display name, context window and prices (None when unknown, with why)."""
         provider, model = split_model_id(model_id)
         catalog = self.settings.catalog
         row = catalog["models"].get(model_id) or catalog["models"].get(model_id.removesuffix(":latest")) or {}
         defaults = catalog.get("provider_defaults", {}).get(provider, {})
         window = row.get("context_window", defaults.get("context_window"))
-        if provider == "local" and provider in self.providers and model in self.providers["local"].runtimes:
-            window = self.providers["local"].runtimes[model].model.n_ctx
+        built = self.providers.get(provider)
+        if provider == "local" and built is not None and model in built.runtimes:
+            window = built.runtimes[model].model.n_ctx
+        elif provider == "ollama" and built is not None:
+            window = built.windows.get(model.removesuffix(":latest"), window)  # filled from /api/show by discovery
+        (input_per_m, output_per_m), price_note = self._prices(model_id, provider, row, defaults)
         return ModelInfo(model_id, provider, row.get("display", model_id), available, reason, window,
-                         row.get("input_per_m", defaults.get("input_per_m")),
-                         row.get("output_per_m", defaults.get("output_per_m")))
+                         input_per_m, output_per_m, price_note, note)
+
+    def _prices(self, model_id: str, provider: str, row: dict, defaults: dict) -> tuple[tuple, str | None]:
+        declared = self.settings.declared_price(model_id)
+        if isinstance(declared, tuple):
+            return declared, None
+        custom = self.custom_endpoint(provider)
+        if custom and declared != CATALOG_PRICES:
+            return (None, None), f"custom endpoint ({custom}): no catalog prices; declare them under [prices] in compare.toml"
+        prices = (row.get("input_per_m", defaults.get("input_per_m")), row.get("output_per_m", defaults.get("output_per_m")))
+        if None in prices:
+            as_of = self.settings.catalog.get("prices_as_of", "?")
+            return (None, None), f"not in the price catalog (as of {as_of}); declare it under [prices] in compare.toml"
+        return prices, None
 
     async def discover(self, timeout: float = DISCOVERY_TIMEOUT_S) -> list[ModelInfo]:
         """Every known model with whether it is usable now and why not; concurrent, bounded, never raises."""
         names = list(self.providers)
+        # SDK imports take up to a second: done on worker threads first, the timeout measures only the servers.
+        loop = asyncio.get_running_loop()
+        asking = {id(c): c for n in names if self._asks_server(n) and (c := getattr(self.providers[n], "clients", None))}
+        await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in asking.values()), return_exceptions=True)
         results = await asyncio.gather(*(self._discover_one(n, timeout) for n in names), return_exceptions=True)
         found: list[ModelInfo] = []
         for name, result in zip(names, results):
@@ -152,11 +188,42 @@ class Registry:
         except ProviderError as exc:
             where = getattr(provider, "base_url", "")
             return [self.info(f"{name}:*", False, f"{provider.label} is not running at {where}" if "connect" in exc.message or "not running" in exc.message else exc.message)]
+        rows = await self._merge_live(name, provider, models, timeout)
         out = []
-        for m in models:
+        for m, note in rows.items():
             model_reason = provider.model_reason(m) if hasattr(provider, "model_reason") else None
-            out.append(self.info(f"{name}:{m}", model_reason is None, model_reason))
+            out.append(self.info(f"{name}:{m}", model_reason is None, model_reason, note))
         return out or [self.info(f"{name}:*", False, f"{provider.label} has no models installed")]
+
+    def _lists_live(self, name: str) -> bool:
+        """Whether discovery merges this keyed row's own models list into its catalog rows."""
+        provider = self.providers[name]
+        keyless = getattr(getattr(provider, "endpoint", None), "keyless", False)  # its list_models already asks
+        return hasattr(provider, "server_models") and not keyless and (name in LIVE_PROVIDERS or bool(self.custom_endpoint(name)))
+
+    def _asks_server(self, name: str) -> bool:
+        """Whether discovery will send this provider a request now."""
+        provider = self.providers[name]
+        if provider.unavailable_reason() is not None:
+            return False
+        if self._lists_live(name):
+            return self.listings.get(name) is None
+        return not hasattr(provider, "server_models") or getattr(provider, "endpoint", None) is None or provider.endpoint.keyless
+
+    async def _merge_live(self, name: str, provider, models: list[str], timeout: float) -> dict[str, str | None]:
+        """Model name -> note: the catalog rows merged with the provider's own list, when it is asked for one."""
+        if not self._lists_live(name):
+            return dict.fromkeys(models)
+        custom = self.custom_endpoint(name)
+        try:
+            served = await live_models(provider, self.listings, timeout, official=not custom)
+        except Exception as exc:  # any listing failure: the catalog rows stay usable, the reason is shown
+            self.listing_notes[name] = note = failure_note(provider, exc)
+            return dict.fromkeys(models, note)
+        self.listing_notes.pop(name, None)
+        # An overridden base URL may be a proxy that serves the catalog's names without listing them.
+        missing = f"not in the models list of the server at {provider.base_url} (a proxy may still serve it)" if custom else None
+        return {m: None if m in served else missing for m in merge(models, served)}
 
 
 async def _safe_list(provider) -> list[str]:

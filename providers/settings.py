@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -13,6 +14,7 @@ from .base import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
+CATALOG_PRICES = "catalog"  # a [prices] value: charge the catalog's list prices even on an overridden base URL
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Settings:
     catalog: dict
     config_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    prices: dict[str, tuple[float, float] | str] = field(default_factory=dict)  # [prices] of the user config
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, dotenv_path: str | os.PathLike | None = ".env",
@@ -76,7 +79,16 @@ class Settings:
             raise ConfigError(f"{path}: endpoint name(s) {sorted(dupes)} defined twice.")
         locals_ = _default_local_models(merged) + _user_local_models(user, path, merged)
         catalog = json.loads((PACKAGE_DIR / "catalog.json").read_text())
-        return cls(merged, endpoints, locals_, catalog, path if user else None)
+        prices = _user_prices(user, path, set(names) | {"anthropic", "ollama", "local"})
+        return cls(merged, endpoints, locals_, catalog, path if user else None, prices=prices)
+
+    def declared_price(self, model_id: str) -> tuple[float, float] | str | None:
+        """The user's [prices] entry for an id: exact id, then "provider:*"; None when undeclared."""
+        provider, _, name = model_id.partition(":")
+        for key in (model_id, f"{provider}:{name.removesuffix(':latest')}", f"{provider}:*"):
+            if key in self.prices:
+                return self.prices[key]
+        return None
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """An environment value, treating empty strings as unset."""
@@ -150,6 +162,30 @@ def _user_endpoints(user: dict, path: Path) -> list[Endpoint]:
             raise ConfigError(f"{where}: 'models' must be a list of strings.")
         out.append(Endpoint(row["name"], row.get("label", row["name"]), row["base_url"],
                             row.get("key_env"), None, tuple(models)))
+    return out
+
+
+def _user_prices(user: dict, path: Path, providers: set[str]) -> dict[str, tuple[float, float] | str]:
+    table = user.get("prices", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [prices] must be a table of \"provider:model\" = {{ input_per_m = ..., output_per_m = ... }}.")
+    out: dict[str, tuple[float, float] | str] = {}
+    for key, value in table.items():
+        where = f"{path}: [prices] \"{key}\""
+        provider, sep, name = key.partition(":")
+        if not sep or not name:
+            raise ConfigError(f"{where}: the key must be a full model id such as \"openai:my-model\" (or \"openai:*\").")
+        if provider not in providers:
+            raise ConfigError(f"{where}: unknown provider {provider!r}; known: {', '.join(sorted(providers))}.")
+        if value == CATALOG_PRICES:
+            out[key] = CATALOG_PRICES
+            continue
+        if not isinstance(value, dict) or set(value) != {"input_per_m", "output_per_m"}:
+            raise ConfigError(f"{where} must be {{ input_per_m = <USD>, output_per_m = <USD> }} (per million tokens) or \"catalog\".")
+        numbers = [value["input_per_m"], value["output_per_m"]]
+        if not all(isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) and n >= 0 for n in numbers):
+            raise ConfigError(f"{where}: input_per_m and output_per_m must be non-negative numbers (USD per million tokens).")
+        out[key] = (float(numbers[0]), float(numbers[1]))
     return out
 
 

@@ -112,7 +112,7 @@ def set_dropdown(page, elem_id: str, value: str) -> None:
     box.blur()
 
 
-COLUMN_SETTING_KEYS = {"model": "models", "persona": "systems", "temp": "temperatures"}
+COLUMN_SETTING_KEYS = {"model": "models", "persona": "systems", "temp": "temperatures", "reason": "reasoning"}
 
 
 def set_column_setting(page, kind: str, slot: int, value: str) -> None:

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from compare import Column, Comparison, make_messages
-from providers import Registry
+from providers import Registry, Settings
 from tests.conftest import make_settings
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.ollama_server import OllamaServer
 from tests.fakes.openai_server import OpenAIServer
 
 SECRET = "sk-test-SECRET-1234567890"
+CATALOG_PRICES = Path(__file__).resolve().parent / "catalog_prices.toml"  # fakes standing in for the real providers
 
 # protocol -> (server class, model id prefix, env builder)
 PROTOCOLS = {
@@ -20,9 +22,12 @@ PROTOCOLS = {
 }
 
 
-def registry_for(env: dict, **extra) -> Registry:
-    """A registry built only from the given environment (no .env, no user config)."""
-    return Registry(make_settings({**env, "COMPARE_READ_TIMEOUT_S": "2", **extra}))
+def registry_for(env: dict, catalog_prices: bool = False, **extra) -> Registry:
+    """A registry built only from the given environment (no .env; no user config unless `catalog_prices`)."""
+    env = {**env, "COMPARE_READ_TIMEOUT_S": "2", **extra}
+    if catalog_prices:
+        return Registry(Settings.load(env=env, dotenv_path=None, config_path=CATALOG_PRICES))
+    return Registry(make_settings(env))
 
 
 def columns(model_ids: list[str], prompt: str = "Say hello", system: str | None = "Be brief.", **params) -> list[Column]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,8 @@ def test_every_tab_with_fake_cloud_and_local_model(browser):
         for slot in (0, 1):
             expect(md(page, f"pl-totals-{slot}")).to_contain_text("Pipeline total (done)")
             for step in (0, 1):
-                expect(md(page, f"pl-meta-{slot}-{step}")).to_contain_text("done")
+                # the embedded model may use all 24 tokens: a finished step is "done" or says it was cut
+                expect(md(page, f"pl-meta-{slot}-{step}")).to_contain_text(re.compile(r"done|cut \(max tokens\)"))
                 assert md(page, f"pl-reply-{slot}-{step}").inner_text().strip()
         expect(md(page, "pl-reply-0-0")).to_contain_text(FAKE_START)
         chats = [r for r in srv.requests if r.path.endswith("/chat/completions")]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
@@ -25,7 +26,8 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def test_json_run_across_providers_and_the_local_model():
     with OpenAIServer(Behaviour(reply="openai says hi")) as oa, AnthropicServer(Behaviour(reply="claude says hi", fault=None)) as an:
-        env = {"OPENAI_API_KEY": "k1", "OPENAI_BASE_URL": oa.url + "/v1", "ANTHROPIC_API_KEY": "k2", "ANTHROPIC_BASE_URL": an.url}
+        env = {"OPENAI_API_KEY": "k1", "OPENAI_BASE_URL": oa.url + "/v1", "ANTHROPIC_API_KEY": "k2", "ANTHROPIC_BASE_URL": an.url,
+               "COMPARE_CONFIG": str(CATALOG_PRICES)}
         done = cli("--json", "--max-tokens", "24", "--system", "Be brief.", "-m", "openai:gpt-4o-mini",
                    "-m", "anthropic:claude-3-5-haiku-latest", "-m", "local:smollm2", "Explain what a token is", env=env)
     assert done.returncode == 0, done.stderr

@@ -13,6 +13,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from tests.appserver import REPO, AppServer
+from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.behaviour import DEFAULT_REPLY
 from tests.fakes.openai_server import OpenAIServer
@@ -51,6 +52,7 @@ def openai_fake():
         "fault-500": Behaviour(fault="500"),
         "fault-401": Behaviour(fault="401"),
         "fault-cut": Behaviour(fault="cut", cut_after=3),
+        "thinker": Behaviour(reply="Four.", reasoning="Two and two make four.", reasoning_field="reasoning_content"),
     }
     with KeyEchoingOpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
@@ -65,7 +67,7 @@ def anthropic_fake():
 @pytest.fixture(scope="module")
 def app(openai_fake, anthropic_fake):
     env = {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": openai_fake.url + "/v1",
-           "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": anthropic_fake.url}
+           "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": anthropic_fake.url, "COMPARE_CONFIG": str(CATALOG_PRICES)}
     with AppServer(env) as running:
         yield running
 
@@ -130,6 +132,19 @@ def test_two_providers_in_one_call(client, anthropic_fake):
     assert results["anthropic:claude-fake"]["tokens_exact"] is True
     assert results["openai:fast"]["text"] == "quick answer"
     assert anthropic_fake.requests[-1].body["system"] == "Be brief."
+
+
+def test_reasoning_level_and_thinking_through_the_api(client, openai_fake):
+    out = client.predict("What is 2+2?", "", ["openai:thinker"], 0.7, 32, "medium", api_name="/compare")
+    [r] = out["results"]
+    assert (r["text"], r["reasoning"], r["finish_reason"], r["status"]) == ("Four.", "Two and two make four.", "stop", "done")
+    assert r["reasoning_tokens"] > 0 and r["tokens_source"] == "reported" and r["answer_ttft_s"] >= r["ttft_s"]
+    assert {"itl_p50_ms", "itl_p95_ms", "warnings"} <= set(r)
+    sent = [q for q in openai_fake.requests if q.body and q.body.get("model") == "thinker"][-1].body
+    assert sent["reasoning_effort"] == "medium"
+    with pytest.raises(AppError) as bad:
+        client.predict("hi", "", ["openai:thinker"], 0.7, 32, "maximum", api_name="/compare")
+    assert "Reasoning must be one of default, off, low, medium, high" in str(bad.value)
 
 
 # --- (b) concurrency -----------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ import pytest
 from compare import Delta, Finished
 from compare.pipeline import PipelineDone, PipelineRun, PipelineSpec, StepSpec, render_template
 from providers.registry import Registry
+from providers import Settings
 from tests.conftest import make_settings
+from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import DEFAULT_REPLY, Behaviour
 
@@ -17,7 +19,8 @@ SPANISH = "Esto es una traducción con {llaves} y $1 \\1."
 
 
 def registry_for(srv) -> Registry:
-    return Registry(make_settings({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}))
+    return Registry(Settings.load(env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, dotenv_path=None,
+                                  config_path=CATALOG_PRICES))
 
 
 def requests_for(srv, model: str) -> list:

@@ -92,6 +92,6 @@ def test_ollama_reports_server_timings():
 def test_cost_uses_catalog_prices_and_unknown_models_have_none():
     server_cls, _, env = PROTOCOLS["openai"]
     with server_cls(Behaviour(reply=REPLY, input_tokens=1_000_000, output_tokens=2_000_000)) as srv:
-        known, unknown = run(registry_for(env(srv.url)), columns(["openai:gpt-4o-mini", "openai:brand-new-model"]))
+        known, unknown = run(registry_for(env(srv.url), catalog_prices=True), columns(["openai:gpt-4o-mini", "openai:brand-new-model"]))
     assert known.cost_usd == pytest.approx(0.15 + 2 * 0.60)
     assert unknown.error is None and unknown.cost_usd is None

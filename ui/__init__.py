@@ -9,6 +9,7 @@ from .context import PageContext
 from .lessons_tab import build_lessons_tab, wire_lessons
 from .pipeline_tab import build_pipeline_tab
 from .safety import PageOptions
+from .thinking_fold import KEEP_THINKING_OPEN_JS
 from .tokens_tab import build_context_tab, build_tokens_tab
 
 CSS = """
@@ -26,6 +27,9 @@ CSS = """
 .token-column .token-view { max-height: 320px; overflow-y: auto; }
 .token-column .token-note { font-size: 0.8em; color: var(--body-text-color-subdued); margin-top: 4px; }
 .lesson-error { color: var(--error-text-color); }
+details.thinking { border-left: 3px solid var(--border-color-primary); padding-left: 8px; margin-bottom: 8px;
+                   color: var(--body-text-color-subdued); }
+details.thinking summary { cursor: pointer; font-size: 0.85em; }
 """
 INTRO = ("# LLM side by side\nOne prompt, several models, streaming at once — with time to first token, "
          "total time, tokens per second, token counts and cost for each. The embedded local model needs no keys.")
@@ -54,6 +58,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             with gr.Tab("Pipeline", id="pipeline", elem_id="tab-pipeline"):
                 pipeline = build_pipeline_tab(ctx)
         wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline)
+        demo.load(None, None, None, js=KEEP_THINKING_OPEN_JS)
         _register_api(ctx)
     demo.ctx = ctx
     return demo

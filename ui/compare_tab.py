@@ -138,7 +138,7 @@ def _session(request: gr.Request | None) -> str:
 
 
 def _unavailable_summary(ctx: PageContext) -> str:
-    """One line naming the providers that cannot be used now, grouped by what would fix them."""
+    """One line naming the providers that cannot be used now, grouped by what would fix them, and failed model lists."""
     keys, down, other = {}, {}, {}
     for m in ctx.models:
         reason = m.reason or ""
@@ -157,9 +157,16 @@ def _unavailable_summary(ctx: PageContext) -> str:
         parts.append("no server running: " + ", ".join(down))
     if other:
         parts.append("; ".join(f"{p}: {escape_md(r)}" for p, r in other.items()))
-    return f"<small>Not selectable now — {' · '.join(parts)}. Details under *Models* below.</small>" if parts else ""
+    lines = [f"Not selectable now — {' · '.join(parts)}. Details under *Models* below."] if parts else []
+    listing = getattr(ctx.registry, "listing_notes", {})
+    if listing:
+        lines.append("Model lists — " + " · ".join(f"{p}: {escape_md(n)}" for p, n in listing.items()))
+    return f"<small>{'<br>'.join(lines)}</small>" if lines else ""
 
 
 def _models_rows(ctx: PageContext) -> list[list]:
-    return [[m.id, "yes" if m.available else "no", m.reason or "", m.context_window, m.input_per_m, m.output_per_m]
+    """Model, available, why not (or, when usable, its notes: a failed model list, why its price is unknown), window, prices."""
+    return [[m.id, "yes" if m.available else "no",
+             (m.reason or "") if not m.available else "; ".join(n for n in (m.note, m.price_note) if n),
+             m.context_window, m.input_per_m, m.output_per_m]
             for m in ctx.models]
