@@ -45,7 +45,8 @@ async def list_models(registry: Registry) -> int:
     found = await registry.discover()
     width = max(len(m.id) for m in found)
     for m in found:
-        print(f"{m.id.ljust(width)}  {'available' if m.available else 'unavailable'}{'' if m.available else '  ' + (m.reason or '')}")
+        why = "; ".join(filter(None, (m.note, m.price_note))) if m.available else (m.reason or "")
+        print(f"{m.id.ljust(width)}  {'available' if m.available else 'unavailable'}{'  ' + why if why else ''}")
     return 0
 
 
