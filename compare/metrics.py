@@ -39,6 +39,7 @@ class Result:
     itl_p95_ms: float | None = None
     cost_usd: float | None = None
     cost_note: str = ""
+    price_source: str = ""  # "prices of 2025-06-01" (the catalog's date) or "prices from compare.toml"
     context_window: int | None = None
     server_timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
@@ -163,7 +164,8 @@ class StreamMeter:
             token_note=note or "; ".join(dict.fromkeys(counts.notes)) or "estimated locally",
             local_input_tokens=counts.local_input, local_output_tokens=counts.local_output,
             tokens_per_s=rate, itl_p50_ms=_percentile(itl, 50), itl_p95_ms=_percentile(itl, 95),
-            cost_usd=cost, cost_note=cost_note, context_window=self.info.context_window, server_timings=timings,
+            cost_usd=cost, cost_note=cost_note, price_source=(self.info.price_source or "") if cost else "",
+            context_window=self.info.context_window, server_timings=timings,
             started_at=self._started_at, reasoning=thinking, reasoning_s=self._thinking_seconds(),
             finish_reason=self.finish_signal.reason if self.finish_signal else None, warnings=warnings)
 

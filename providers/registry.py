@@ -28,6 +28,7 @@ class ModelInfo:
     output_per_m: float | None = None
     price_note: str | None = None  # why the price is unknown, when it is
     note: str | None = None  # a remark on a usable row: its provider's live list failed, the server does not list it
+    price_source: str | None = None  # where a known price comes from, e.g. "catalog prices of 2025-06-01"
 
 
 class UnknownModelError(ValueError):
@@ -143,8 +144,12 @@ class Registry:
         elif provider == "ollama" and built is not None:
             window = built.windows.get(model.removesuffix(":latest"), window)  # filled from /api/show by discovery
         (input_per_m, output_per_m), price_note = self._prices(model_id, provider, row, defaults)
+        source = None
+        if input_per_m is not None:
+            declared = isinstance(self.settings.declared_price(model_id), tuple)
+            source = "prices from compare.toml" if declared else f"prices of {catalog.get('prices_as_of', '?')}"
         return ModelInfo(model_id, provider, row.get("display", model_id), available, reason, window,
-                         input_per_m, output_per_m, price_note, note)
+                         input_per_m, output_per_m, price_note, note, source)
 
     def _prices(self, model_id: str, provider: str, row: dict, defaults: dict) -> tuple[tuple, str | None]:
         declared = self.settings.declared_price(model_id)

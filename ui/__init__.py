@@ -6,6 +6,7 @@ import gradio as gr
 from .classroom_api import register_classroom_api
 from .compare_tab import build_compare_tab
 from .context import PageContext
+from .lesson_banner import build_lesson_banner
 from .lessons_tab import build_lessons_tab, wire_lessons
 from .pipeline_tab import build_pipeline_tab
 from .safety import PageOptions
@@ -48,16 +49,20 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
                         f"{o.max_tokens_cap} tokens, {o.max_models} models per run, {o.runs_per_minute} runs per minute.</small>")
         with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
+                banners = {"compare": build_lesson_banner("compare")}
                 compare = build_compare_tab(ctx)
             with gr.Tab("Lessons", id="lessons", elem_id="tab-lessons"):
                 lessons = build_lessons_tab(ctx)
             with gr.Tab("Tokens", id="tokens", elem_id="tab-tokens") as tokens_tab:
+                banners["tokens"] = build_lesson_banner("tokens")
                 tokens = build_tokens_tab(ctx, tokens_tab)
             with gr.Tab("Context windows", id="context", elem_id="tab-context") as context_tab:
+                banners["context"] = build_lesson_banner("context")
                 context = build_context_tab(ctx, context_tab, compare, tokens)
             with gr.Tab("Pipeline", id="pipeline", elem_id="tab-pipeline"):
+                banners["pipeline"] = build_lesson_banner("pipeline")
                 pipeline = build_pipeline_tab(ctx)
-        wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline)
+        wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline, banners)
         demo.load(None, None, None, js=KEEP_THINKING_OPEN_JS)
         _register_api(ctx)
     demo.ctx = ctx

@@ -5,9 +5,11 @@ import gradio as gr
 from .context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .column_settings import column_settings_field, pack_columns, unpack_columns
+from .column_tools import build_column_tools, wire_column_tools
 from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
 from .queued_stop import STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
-from .render import SUMMARY_HEADERS, escape_md
+from .render import escape_md
+from .results_view import SUMMARY_HEADERS
 
 
 def build_compare_tab(ctx: PageContext) -> None:
@@ -59,6 +61,7 @@ def build_compare_tab(ctx: PageContext) -> None:
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
             cols.append(col)
 
+    tools = build_column_tools(ctx)  # diff two columns, re-run one, continue one (ui/column_tools.py)
     unavailable = gr.Markdown(_unavailable_summary(ctx), elem_id="unavailable")
 
     with gr.Accordion("Results", open=True):
@@ -127,10 +130,13 @@ def build_compare_tab(ctx: PageContext) -> None:
     refresh.click(on_refresh, None, [models_table, unavailable, *model_dds], **hidden)
     demo = gr.context.Context.root_block
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
-    return {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
+    refs = {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
             "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds, "history": history,
             "column_settings": column_settings, "run": (on_run, run_inputs, run_outputs), "run_options": run_options,
-            "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event}
+            "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event, "reply_mds": reply_mds, "meta_mds": meta_mds,
+            "banner": banner, "record": record, "reason_dds": reason_dds, "preset": preset}
+    wire_column_tools(ctx, tools, refs)
+    return refs
 
 
 def _session(request: gr.Request | None) -> str:

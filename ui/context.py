@@ -37,6 +37,7 @@ class ActiveRun:
     history: list
     temperatures: list
     reasoning: list = field(default_factory=list)
+    personas: list = field(default_factory=list)
     stopped: bool = False
 
 

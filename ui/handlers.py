@@ -4,18 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import pandas as pd
-
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
 from providers.base import Message, Phase
 
-from .context import N_SLOTS, SHARED_REASONING, SHARED_TEMPERATURE, ActiveRun, PageContext
+from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, PageContext
 from .export import run_record, write_downloads
 from .queued_stop import NOT_STARTED
-from .render import (SUMMARY_HEADERS, context_gauge, column_labels, result_line, status_line, summary_rows, thinking_block, thinking_head,
-                     untrusted_markdown)
+from .render import context_gauge, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
+from .results_view import CHARTS, chart_frames, column_labels, summary_table
 
 
 @dataclass
@@ -29,6 +27,12 @@ class ColumnView:
     thinking: list[str] = field(default_factory=list)
     thinking_head: str = "Thinking…"
     meta: str = ""
+
+    def show(self, result: Result) -> None:
+        """Show a column's final result: its answer, folded thinking and stats line."""
+        self.parts, self.thinking = [result.text], [result.reasoning]
+        self.thinking_head = thinking_head(result)
+        self.meta = result_line(result)
 
     def reply_markdown(self) -> str:
         """The column's conversation, earlier turns first, as sanitised Markdown (thinking folded above the reply)."""
@@ -113,7 +117,17 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     active = ActiveRun(comparison, [s[0] for s in slots], prompt, system or "", [s[2] for s in slots], params, started, history,
-                       [s[3] for s in slots], [s[4] for s in slots])
+                       [s[3] for s in slots], [s[4] for s in slots], [persona_name(choices[s[0]]) for s in slots])
+    async for update in stream_views(ctx, session, active, views, history):
+        yield update
+    record, history = finish_run(active, comparison.results)
+    yield frame(views, "Stopped." if active.stopped else "", history, record)
+
+
+async def stream_views(ctx: PageContext, session: str, active: ActiveRun, views: dict[int, ColumnView], history):
+    """Run `active`'s comparison (Stop can find it meanwhile), folding its events into the column views; one frame
+    per coalesced batch."""
+    comparison = active.comparison
     ctx.active[session] = active
     try:
         async for batch in comparison.batches(lambda: adaptive_interval(ctx.options.coalesce_s, views)):
@@ -124,15 +138,17 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
                 elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
                     view.meta = status_line(event.phase, event.detail, comparison.live_ttft(key))
                 elif isinstance(event, Finished):
-                    view.parts, view.thinking = [event.result.text], [event.result.reasoning]
-                    view.thinking_head = thinking_head(event.result)
-                    view.meta = result_line(event.result)
+                    view.show(event.result)
             yield frame(views, "", history, None)
     finally:
         if ctx.active.get(session) is active:
             del ctx.active[session]
-    record, history = finish_run(active, comparison.results)
-    yield frame(views, "Stopped." if active.stopped else "", history, record)
+
+
+def persona_name(choice) -> str:
+    """A column's system prompt choice as a label: a preset's name, or "shared" for the shared box."""
+    choice = str(choice or "").strip()
+    return "shared" if choice in ("", SHARED_SYSTEM) else choice
 
 
 def adaptive_interval(base: float, views: dict[int, ColumnView]) -> float:
@@ -154,8 +170,9 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     for slot, result in zip(active.slots, ordered):
         if not result.error and not result.stopped:
             history[slot] += [Message("user", active.prompt), Message("assistant", result.text)]
-    columns = [{"slot": s + 1, "model": r.model, "system_prompt": sp, "temperature": t, "reasoning": level}
-               for s, r, sp, t, level in zip(active.slots, ordered, active.systems, active.temperatures, active.reasoning)]
+    columns = [{"slot": s + 1, "model": r.model, "persona": persona, "system_prompt": sp, "temperature": t, "reasoning": level}
+               for s, r, persona, sp, t, level in zip(active.slots, ordered, active.personas, active.systems,
+                                                       active.temperatures, active.reasoning)]
     return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
 
 
@@ -172,20 +189,20 @@ async def stop_run(ctx: PageContext, session: str, stamp=None) -> str:
 
 
 def results_panel(ctx: PageContext, record: dict | None):
-    """Summary table, four bar charts and the two downloads for a finished run."""
-    from gradio import skip
+    """Summary table, four bar charts (short "#n" bars; an all-zero or unknown chart is left out with a note in the
+    table's label) and the two downloads for a finished run."""
+    import gradio as gr
 
     if not record:
-        return [skip()] * 7
+        return [gr.skip()] * 7
     results = [Result(**r) for r in record["results"]]
-    table = pd.DataFrame(summary_rows(results), columns=SUMMARY_HEADERS)
-    labels = column_labels(results)
-    charts = []
-    for field_name, title in (("ttft_s", "first token (s)"), ("total_s", "total (s)"), ("tokens_per_s", "tokens/s"), ("cost_usd", "cost (USD)")):
-        rows = [(label, getattr(r, field_name)) for label, r in zip(labels, results) if getattr(r, field_name) is not None]
-        charts.append(pd.DataFrame(rows, columns=["model", title]))
+    labels = column_labels(record["columns"])
+    frames, left_out = chart_frames(results)
+    label = "Summary" + (f" · charts left out: {'; '.join(left_out)}" if left_out else "")
+    charts = [gr.BarPlot(visible=False) if frame is None else gr.BarPlot(frame, x="column", y=title, visible=True)
+              for frame, (_, title) in zip(frames, CHARTS)]
     json_path, md_path = write_downloads(record, ctx.downloads_dir)
-    return [table, *charts, json_path, md_path]
+    return [gr.Dataframe(summary_table(results, labels), label=label), *charts, json_path, md_path]
 
 
 def gauges(ctx: PageContext, prompt, system, n_columns, history, models, choices) -> list[str]:

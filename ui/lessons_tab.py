@@ -10,6 +10,7 @@ from compare.lessons import Lesson, load_lessons_lenient, resolve_models
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
 from .column_settings import pack_columns
 from .handlers import empty_history
+from .lesson_banner import LessonBanner, banner_text, wire_banner
 from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
 from .render import escape_md
 from .tokens_tab import example_note
@@ -80,9 +81,17 @@ def _max_tokens(ctx: PageContext, value):
 
 
 def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: dict, tokens: dict, context: dict,
-                 pipeline: dict) -> None:
-    """Connect each lesson button: fill the target tab, switch to it, run, and let that tab's Stop cancel the run."""
-    for lesson, button in zip(panel.lessons, panel.buttons):
+                 pipeline: dict, banners: dict[str, LessonBanner] | None = None) -> None:
+    """Connect each lesson button: fill the target tab, switch to it, run, and let that tab's Stop cancel the run;
+    the target tab shows the lesson in a banner with a way back."""
+    banners = banners or {}
+    for banner in banners.values():
+        wire_banner(banner, tabs)
+    for number, (lesson, button) in enumerate(zip(panel.lessons, panel.buttons), start=1):
+        banner = banners.get(TARGET_TAB[lesson.action])
+        if banner is not None:
+            text = banner_text(number, lesson)
+            button.click(lambda text=text: [gr.Row(visible=True), text], None, [banner.row, banner.text], **HIDDEN)
         if lesson.action == "compare":
             outputs = [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
                        compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],

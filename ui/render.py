@@ -85,7 +85,12 @@ def result_line(result: Result) -> str:
               f"in {md_tokens(result.input_tokens, result.tokens_exact)} · out {md_tokens(result.output_tokens, result.tokens_exact)}"]
     if result.reasoning_tokens:
         stats.append(f"thinking {md_tokens(result.reasoning_tokens, result.tokens_exact)}")
-    stats.append(f"cost {fmt_cost(result.cost_usd)}" + (f" ({escape_md(result.cost_note)})" if result.cost_usd is None and result.cost_note else ""))
+    cost = f"cost {fmt_cost(result.cost_usd)}"
+    if result.cost_usd is None and result.cost_note:
+        cost += f" ({escape_md(result.cost_note)})"
+    elif result.price_source:
+        cost += f" ({escape_md(result.price_source)})"
+    stats.append(cost)
     if result.load_s:
         stats.insert(0, f"model load {fmt_seconds(result.load_s)}")
     if result.queue_s:
@@ -95,30 +100,3 @@ def result_line(result: Result) -> str:
     notes += result.warnings
     note = "".join(f"  \n<small>{escape_md(n)}</small>" for n in notes if n)
     return head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "") + note
-
-
-SUMMARY_HEADERS = ["model", "status", "first token (s)", "answer (s)", "total (s)", "tokens/s", "ITL p50 (ms)",
-                   "input tokens", "output tokens", "thinking tokens", "counts", "cost (USD)"]
-
-
-def summary_rows(results: list[Result]) -> list[list]:
-    """One row per column for the summary table, labelled like the chart bars."""
-    rows = []
-    for r, label in zip(results, column_labels(results)):
-        rows.append([label, fmt_status(r), _round(r.ttft_s, 3), _round(r.answer_ttft_s, 3), _round(r.total_s, 3),
-                     _round(r.tokens_per_s, 1), _round(r.itl_p50_ms, 1), r.input_tokens, r.output_tokens, r.reasoning_tokens,
-                     r.tokens_source, None if r.cost_usd is None else round(r.cost_usd, 6)])
-    return rows
-
-
-def _round(value, digits):
-    return None if value is None else round(value, digits)
-
-
-def column_labels(results: list[Result]) -> list[str]:
-    """Unique labels for chart bars when the same model appears in several columns."""
-    labels = []
-    for r in results:
-        label = r.model if [x.model for x in results].count(r.model) == 1 else f"{r.model} #{int(r.column) + 1}"
-        labels.append(label)
-    return labels
