@@ -181,17 +181,31 @@ class Comparison:
         try:
             return await self._stream(provider, request, meter, emit)
         except ProviderError as exc:
-            field_name = exc.param
-            # A server that rejects a parameter by name gets the request once more without it, before any output.
-            if exc.status != 400 or not field_name or getattr(request, field_name, None) is None or meter.parts or meter.thinking_parts:
+            retry = self._retry(exc, request, meter)
+            if retry is None:
                 return str(exc)
-            meter.notes.append(f"{field_name} {getattr(request, field_name)} was rejected by the server; sent without it")
             try:
-                return await self._stream(provider, replace(request, **{field_name: None}), meter, emit)
+                return await self._stream(provider, retry, meter, emit)
             except ProviderError as again:
                 return str(again)
         except Exception as exc:  # a provider bug must end only its own column
             return f"{provider.label}: unexpected {type(exc).__name__}: {self.registry.settings.redact(str(exc))[:300]}"
+
+    @staticmethod
+    def _retry(exc: ProviderError, request: ChatRequest, meter: StreamMeter) -> ChatRequest | None:
+        """The request to send once more, before any output: without a parameter the server rejected by name, or
+        the same one when the connection closed before anything came back (a pooled connection the server had
+        dropped); None when the error stands."""
+        if meter.parts or meter.thinking_parts or meter.usage or meter.finish_signal:
+            return None
+        if exc.cut:
+            meter.notes.append("the connection closed before any reply; sent once more")
+            return request
+        field_name = exc.param
+        if exc.status != 400 or not field_name or getattr(request, field_name, None) is None:
+            return None
+        meter.notes.append(f"{field_name} {getattr(request, field_name)} was rejected by the server; sent without it")
+        return replace(request, **{field_name: None})
 
     async def _stream(self, provider, request: ChatRequest, meter: StreamMeter, emit) -> None:
         splitter = ThinkTagSplitter()

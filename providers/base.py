@@ -117,6 +117,7 @@ class ProviderError(Exception):
         self.status = status
         self.retryable = retryable
         self.param = param  # the ChatRequest field a 400 rejected, when the server named one
+        self.cut = False  # the connection closed under the request
 
     def __str__(self) -> str:
         code = f" (HTTP {self.status})" if self.status else ""

@@ -55,13 +55,19 @@ def from_exception(provider: str, exc: BaseException, *, base_url: str = "", key
     if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError"} or isinstance(exc, json.JSONDecodeError):
         return ProviderError(provider, f"the server sent a malformed response chunk ({type(exc).__name__})", retryable=True)
     if names & {"RemoteProtocolError", "ReadError", "StreamError"}:
-        return ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
+        return _cut(provider)
     if names & {"APIConnectionError", "ConnectError", "ConnectionError", "OSError"}:
         cause = exc.__cause__ or exc.__context__
         if cause is not None and _class_names(cause) & {"RemoteProtocolError", "ReadError"}:
-            return ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
+            return _cut(provider)
         return ProviderError(provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?", retryable=True)
     return ProviderError(provider, f"unexpected {type(exc).__name__}: {str(exc)[:300]}")
+
+
+def _cut(provider: str) -> ProviderError:
+    err = ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
+    err.cut = True  # before any reply this is a pooled connection the server had closed: one retry is safe
+    return err
 
 
 def rejected_param(exc: BaseException, wire_to_field: dict[str, str]) -> str | None:

@@ -88,3 +88,15 @@ def test_inter_token_latency_follows_the_server_pace():
         [r] = run(registry_for(env(srv.url)), columns([f"{prefix}:m"]))
     assert r.itl_p50_ms == pytest.approx(20, abs=8)
     assert r.itl_p50_ms <= r.itl_p95_ms < 100
+
+
+def test_a_pooled_connection_the_server_closed_is_retried_once(serve):
+    srv, registry, model = serve(Behaviour(reply=REPLY))
+    srv.drop_next(1)
+    [r] = run(registry, columns([model]))
+    assert r.error is None and r.text == REPLY and r.status == "done"
+    assert "the connection closed before any reply; sent once more" in r.warnings
+    assert len([q for q in srv.requests if q.method == "POST"]) == 2
+    srv.drop_next(2)  # a second close is an error, not a loop
+    [r] = run(registry, columns([model]))
+    assert "cut mid-stream" in r.error and len([q for q in srv.requests if q.method == "POST"]) == 4

@@ -68,6 +68,9 @@ class Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         req = RecordedRequest(self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, body, raw)
         self.fake._record(req)
+        if self.fake._take_drop():  # like a keep-alive connection the server had already closed: no response at all
+            self.abort()
+            return
         self.fake.handle(self, req)
 
     do_POST = do_DELETE = do_PUT = do_GET

@@ -27,7 +27,7 @@ class FakeServer:
         self._addr = (host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._disconnects = self._active = self._peak = self._finished = 0
+        self._disconnects = self._active = self._peak = self._finished = self._drops = 0
         self.disconnected = threading.Event()
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -121,6 +121,18 @@ class FakeServer:
         while self._active and time.monotonic() < end:
             time.sleep(0.005)
         return not self._active
+
+    def drop_next(self, n: int = 1) -> None:
+        """Close the connection of the next n requests without answering (a pooled connection gone stale)."""
+        with self._lock:
+            self._drops += n
+
+    def _take_drop(self) -> bool:
+        with self._lock:
+            if self._drops:
+                self._drops -= 1
+                return True
+            return False
 
     def _record(self, req: RecordedRequest) -> None:
         with self._lock:
