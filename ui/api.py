@@ -21,6 +21,8 @@ def make_compare_api(ctx: PageContext):
         try:
             check_prompt(prompt, opts.prompt_cap)
             max_tokens = None if max_tokens is None else int(max_tokens)
+            if opts.tokens_cap and max_tokens is None:  # a blank cap must not walk around the demo's limit
+                max_tokens = opts.tokens_cap
             check_params(temperature, max_tokens, None, None, opts.tokens_cap)
             reasoning = check_reasoning(reasoning)
             ids = check_models(ctx.registry, list(models or []), opts.models_cap)

@@ -51,19 +51,34 @@ def markdown_report(record: dict) -> str:
 
 
 KEEP_DOWNLOADS_S = 3600
+MAX_DOWNLOADS = 400  # files kept at most (two per run), however busy the hour
 
 
 def write_downloads(record: dict, folder: Path) -> tuple[str, str]:
     """Write a run's JSON and Markdown files into `folder` and return their paths; files there older than an hour
     go first (Gradio serves its own copies, made as the files are returned, so ours are only needed briefly)."""
     folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - KEEP_DOWNLOADS_S
-    for old in folder.glob("comparison-*"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+    prune_downloads(folder, MAX_DOWNLOADS - 2)
     # unique per run: two sessions can finish runs started in the same second
     name = f"comparison-{record['started_at'].replace(':', '').replace('-', '')[:15]}-{uuid.uuid4().hex[:8]}"
     json_path, md_path = folder / f"{name}.json", folder / f"{name}.md"
     json_path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     md_path.write_text(markdown_report(record), encoding="utf-8")
     return str(json_path), str(md_path)
+
+
+def prune_downloads(folder: Path, keep: int) -> None:
+    """Delete downloads older than an hour, then the oldest beyond `keep` files."""
+    cutoff = time.time() - KEEP_DOWNLOADS_S
+    files = []
+    for path in folder.glob("comparison-*"):
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:  # another session pruned it a moment ago
+            continue
+        if mtime < cutoff:
+            path.unlink(missing_ok=True)
+        else:
+            files.append((mtime, path))
+    for _, path in sorted(files)[:max(0, len(files) - keep)]:
+        path.unlink(missing_ok=True)
