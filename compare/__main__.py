@@ -1,4 +1,5 @@
-"""Command line: `python -m compare --list` and `python -m compare -m ID [-m ID ...] PROMPT`."""
+"""Command line: `python -m compare --list`, `python -m compare -m ID [-m ID ...] PROMPT` and
+`python -m compare leaderboard [--json]`."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +7,7 @@ import asyncio
 import json
 import signal
 import sys
+from datetime import datetime, timezone
 
 from providers import ConfigError, Registry, Settings
 from providers.base import REASONING_LEVELS
@@ -24,7 +26,8 @@ JSON_KEYS = ("model", "text", "error", "status", "finish_reason", "warnings", "t
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command-line flags."""
-    parser = argparse.ArgumentParser(prog="python -m compare", description="Send one prompt to several models at once.")
+    parser = argparse.ArgumentParser(prog="python -m compare", description="Send one prompt to several models at once.",
+                                     epilog="python -m compare leaderboard [--json] prints the arena's ratings.")
     parser.add_argument("prompt", nargs="?", help="the user prompt ('-' reads standard input)")
     parser.add_argument("-m", "--model", action="append", default=[], dest="models", help="model id, e.g. local:smollm2 (repeatable)")
     parser.add_argument("--system", default=None, help="system prompt")
@@ -37,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print one JSON object per model, one per line")
     parser.add_argument("--list", action="store_true", help="list every model id, whether it is available, and why not")
     parser.add_argument("--config", default=None, help="user config file (default: compare.toml if present)")
+    parser.add_argument("--save", action="store_true",
+                        help="keep the run in the store (COMPARE_DB or DATABASE_URL) and print its id and snapshot path")
     return parser.parse_args(argv)
 
 
@@ -88,6 +93,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     columns = [Column(str(i), m, messages, args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
                for i, m in enumerate(ids)]
     comparison = Comparison(registry, columns)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     printer = LinePrinter(column_labels(ids))
     interrupted = _stop_on_ctrl_c(comparison)
     async for key, event in comparison.events():
@@ -100,7 +106,48 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
                 printer.close(key)
     if not args.json:
         print("\n" + table([comparison.results[c.key] for c in columns], list(printer.labels.values())))
-    return 130 if interrupted.is_set() else 0
+    saved = 0
+    if args.save:
+        record = run_record(args, prompt, ids, [comparison.results[c.key] for c in columns], started)
+        saved = save_and_report(registry.settings, record, args.json)
+    return 130 if interrupted.is_set() else saved
+
+
+def run_record(args: argparse.Namespace, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
+    """The run as the page and the API record it (ui/export.py's run_record, without importing the page)."""
+    system = args.system or ""
+    params = {"temperature": args.temperature, "max_tokens": args.max_tokens, "top_p": args.top_p, "seed": args.seed,
+              "reasoning": args.reasoning}
+    columns = [{"slot": i + 1, "model": m, "persona": "shared", "system_prompt": system, "temperature": args.temperature,
+                "reasoning": args.reasoning} for i, m in enumerate(ids)]
+    return {"app": "llm-compare", "started_at": started_at,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "prompt": prompt,
+            "system_prompt": system, "parameters": params, "columns": columns, "results": [r.to_json() for r in results]}
+
+
+def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
+    """Save the run under COMPARE_OWNER (or a new owner token) and print its id; 1 when the store failed."""
+    from store import new_owner_token, open_store, valid_owner_token
+
+    owner = settings.get("COMPARE_OWNER")
+    owner = owner if valid_owner_token(owner) else new_owner_token()
+    try:
+        store = open_store(settings)
+        run_id = store.save_run(record, owner)
+        store.close()
+    except Exception as exc:  # the replies are printed already; say why they were not kept
+        reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+        if as_json:
+            print(json.dumps({"run_id": None, "store_error": reason}), flush=True)
+        print(f"error: the run was not saved ({reason})", file=sys.stderr)
+        return 1
+    path = f"/snapshot/{run_id}"
+    if as_json:
+        print(json.dumps({"run_id": run_id, "snapshot_path": path, "owner_token": owner}), flush=True)
+    else:
+        print(f"\nSaved as run {run_id}: {path} on the app using this store "
+              f"(delete it with DELETE {path} and the header X-Owner-Token: {owner}).")
+    return 0
 
 
 def column_labels(ids: list[str]) -> dict[str, str]:
@@ -129,6 +176,11 @@ def _json_line(data: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input exits 2 with one clear line on stderr."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["leaderboard"]:  # only as the first word: `-m ID leaderboard` still sends the prompt "leaderboard"
+        from arena.cli import main as leaderboard
+
+        return leaderboard(argv[1:])
     args = parse_args(argv)
     try:
         registry = Registry(Settings.load(config_path=args.config))

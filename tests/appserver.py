@@ -15,13 +15,15 @@ or by hand: ``python -m tests.appserver --env OPENAI_API_KEY=k --env OPENAI_BASE
 (prints the app URL on stdout once it serves, then serves until killed). The settings travel as command-line
 arguments, visible to `ps`: meant for fake keys only.
 
-Both mirror ``ui/launch.py``: same Blocks, ``demo.queue(default_concurrency_limit=...)``, the page CSS and the
-Content-Security-Policy middleware.
+Both mirror ``ui/launch.py``: same Blocks, ``demo.queue(default_concurrency_limit=...)``, the page CSS, the
+Content-Security-Policy middleware and the ``/snapshot/<id>`` routes.
 """
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,6 +50,10 @@ _CLOSED = "http://127.0.0.1:9"
 ISOLATION_ENV = {"LMSTUDIO_BASE_URL": _CLOSED + "/v1", "VLLM_BASE_URL": _CLOSED + "/v1",
                  "LLAMACPP_BASE_URL": _CLOSED + "/v1", "OLLAMA_HOST": _CLOSED,
                  "COMPARE_CONFIG": str(REPO / "test-artifacts" / "no-such-compare.toml")}
+# Saved runs go to a throwaway SQLite file per process, never into the repo's data/ folder.
+_DB_DIR = tempfile.mkdtemp(prefix="llm-compare-test-db-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+ISOLATION_ENV["COMPARE_DB"] = str(Path(_DB_DIR) / "compare.db")
 
 
 def build_demo_for(env: Mapping[str, str], options=None):
@@ -76,12 +82,13 @@ class AppServer:
 
         from ui import CSS
         from ui.safety import ContentSecurityPolicy
+        from ui.snapshots import snapshot_routes
 
         self.demo = build_demo_for(self.env, self.options)
         self.demo.queue(default_concurrency_limit=self.demo.ctx.options.concurrency)
         self.port = self.port or free_port()
         self.demo.launch(server_name="127.0.0.1", server_port=self.port, prevent_thread_lock=True, quiet=True,
-                         css=CSS, app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
+                         css=CSS, app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
                          footer_links=["api", "gradio"])
         self.url = f"http://127.0.0.1:{self.port}/"
         return self

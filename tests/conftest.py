@@ -1,9 +1,12 @@
 """Test-wide guards: no internet, offline tokenizers, and settings pointed at local fakes."""
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
 
 import pytest
 
@@ -11,6 +14,11 @@ os.environ["COMPARE_OFFLINE_TOKENIZERS"] = "1"
 os.environ["COMPARE_DOTENV"] = "none"  # a developer's own .env (with real keys) must not leak into tests
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_OFFLINE"] = "1"
+# Runs saved by anything built from the process environment go to a throwaway database, never the repo's data/.
+_DB_DIR = tempfile.mkdtemp(prefix="llm-compare-test-db-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+os.environ["COMPARE_DB"] = os.path.join(_DB_DIR, "compare.db")
+os.environ.pop("DATABASE_URL", None)
 for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST"):
     os.environ.pop(_key, None)
 

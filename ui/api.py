@@ -1,21 +1,30 @@
 """Named API endpoints (visible on Gradio's "Use via API" page)."""
 
+from datetime import datetime, timezone
+
 import gradio as gr
 
 from compare import Column, Comparison, make_messages
 from compare.validate import InputError, check_models, check_params, check_prompt, check_reasoning
+from store import new_owner_token, valid_owner_token
 
 from .context import PageContext
+from .export import run_record
+from .snapshots import save_run, snapshot_url
 
 
 def make_compare_api(ctx: PageContext):
     """The `compare` endpoint bound to this app's registry and limits."""
 
     async def compare(prompt: str, system_prompt: str, models: list[str], temperature: float = 0.7,
-                      max_tokens: int = 256, reasoning: str | None = None, request: gr.Request = None) -> dict:
-        """Send one prompt to several models at once; returns each reply (and thinking) with its metrics.
+                      max_tokens: int = 256, reasoning: str | None = None, owner: str | None = None,
+                      request: gr.Request = None) -> dict:
+        """Send one prompt to several models at once; returns each reply (and thinking) with its metrics, and the saved
+        run's `run_id` and read-only `snapshot_url`.
 
         reasoning: "off", "low", "medium" or "high" for reasoning models; blank or "default" keeps each provider's own.
+        owner: your owner token (16-128 letters, digits, - or _) to save the run under; blank gives a new one. It comes
+        back as `owner_token`: send it as the X-Owner-Token header of `DELETE /snapshot/<run_id>` to delete the run.
         """
         opts = ctx.options
         try:
@@ -26,6 +35,8 @@ def make_compare_api(ctx: PageContext):
             check_params(temperature, max_tokens, None, None, opts.tokens_cap)
             reasoning = check_reasoning(reasoning)
             ids = check_models(ctx.registry, list(models or []), opts.models_cap)
+            if owner and not valid_owner_token(owner):
+                raise InputError("owner must be 16 to 128 letters, digits, - or _ (or blank for a new one).")
             session = getattr(request, "session_hash", None) or "api"
             if opts.demo_caps and (limited := ctx.limiter.check(session)):
                 raise InputError(limited)
@@ -33,7 +44,17 @@ def make_compare_api(ctx: PageContext):
             raise gr.Error(str(exc), print_exception=False) from None
         messages = make_messages(prompt, system_prompt)
         columns = [Column(str(i), m, messages, temperature, None, max_tokens, None, reasoning) for i, m in enumerate(ids)]
+        started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         results = await Comparison(ctx.registry, columns, ctx.counter).run()
-        return {"prompt": prompt, "system_prompt": system_prompt, "results": [r.to_json() for r in results]}
+        # --- store: keep the run (a failed save still returns the replies, with the reason) ---
+        params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None, "reasoning": reasoning}
+        settings = [{"slot": i + 1, "model": m, "persona": "shared", "system_prompt": system_prompt or "",
+                     "temperature": temperature, "reasoning": reasoning} for i, m in enumerate(ids)]
+        owner = owner or new_owner_token()
+        run_id, error = await save_run(ctx, run_record(prompt, system_prompt or "", params, settings, results, started), owner)
+        saved = {"run_id": run_id, "snapshot_url": snapshot_url(request, run_id) if run_id else None, "owner_token": owner}
+        if error:
+            saved["store_error"] = error
+        return {"prompt": prompt, "system_prompt": system_prompt, "results": [r.to_json() for r in results], **saved}
 
     return compare

@@ -56,6 +56,7 @@ def wire_column_tools(ctx: PageContext, tools: dict, refs: dict) -> None:
     event = tools["rerun_btn"].click(on_rerun, [refs["record"], refs["history"], tools["target"], tools["model"]], outputs,
                                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
     event.then(*refs["finalize"], **HIDDEN)
+    refs["rerun_event"] = event  # History saves a re-run's record like a run's
     settings = [refs["model_dds"][0], refs["system_dds"][0], refs["temp_nums"][0], refs["reason_dds"][0]]
     tools["continue_btn"].click(continue_column, [refs["record"], refs["history"], tools["target"]],
                                 [refs["n_columns"], *settings, refs["history"], refs["record"], *refs["reply_mds"],

@@ -10,6 +10,7 @@ from compare import Comparison
 from compare.presets import Preset, load_presets
 from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Settings
+from store import Store, open_store
 
 from .queued_stop import StopRequests
 from .safety import PageOptions, RateLimiter
@@ -54,6 +55,7 @@ class PageContext:
     active: dict[str, ActiveRun] = field(default_factory=dict)
     stops: StopRequests = field(default_factory=StopRequests)
     _downloads: Path | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, settings: Settings | None = None, options: PageOptions | None = None) -> "PageContext":
@@ -100,8 +102,19 @@ class PageContext:
     def downloads_dir(self) -> Path:
         """This app's private folder for run downloads, made on first use."""
         if self._downloads is None:
+            import atexit
+            import shutil
+
             self._downloads = Path(tempfile.mkdtemp(prefix="llm-compare-"))
+            atexit.register(shutil.rmtree, self._downloads, ignore_errors=True)  # nothing is left behind at exit
         return self._downloads
+
+    @property
+    def store(self) -> Store:
+        """Where runs are kept (COMPARE_DB or DATABASE_URL, see store/), opened on first use."""
+        if self._store is None:
+            self._store = open_store(self.registry.settings)
+        return self._store
 
     def prewarm_in_background(self) -> None:
         """Import the SDKs and build clients on a daemon thread, so the first run's clocks and loop are spared."""
