@@ -15,6 +15,8 @@ class InputError(ValueError):
 
 def check_prompt(prompt: str | None, max_chars: int | None = None) -> str:
     """A non-empty prompt within the length cap."""
+    if prompt is not None and not isinstance(prompt, str):
+        raise InputError(f"The prompt must be text (got {type(prompt).__name__} {_short(prompt)}).")
     if prompt is None or not prompt.strip():
         raise InputError("The prompt is empty: type something to send to the models.")
     if max_chars is not None and len(prompt) > max_chars:
@@ -39,15 +41,44 @@ def check_params(temperature=None, max_tokens=None, top_p=None, seed=None, max_t
 
 
 def as_number(label: str, value):
-    """A numeric field as given (int or float), None for blank; InputError naming the field for anything else."""
+    """A finite numeric field as given (int or float), None for blank; InputError naming the field otherwise."""
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{label} must be a number (got {value!r}).") from None
+        number = value
+    else:
+        try:
+            number = float(value) if isinstance(value, str) else None
+        except ValueError:
+            number = None
+    if number is None or number != number or number in (float("inf"), float("-inf")):
+        raise InputError(f"{label} must be a number (got {_short(value)}).")
+    return number
+
+
+def as_text(label: str, value, blank_ok: bool = True) -> str:
+    """A text field: a string (None counts as blank when allowed); InputError naming the field otherwise."""
+    if value is None and blank_ok:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{label} must be text (got {type(value).__name__} {_short(value)}).")
+    return value
+
+
+def as_model_ids(value) -> list[str]:
+    """Model ids as a list of strings (one id alone is accepted); InputError naming the field otherwise."""
+    if isinstance(value, str):
+        return [value]
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(m, str) for m in value):
+        raise InputError(f"models must be a list of model ids such as [\"local:smollm2\"] (got {_short(value)}).")
+    return list(value)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_models(registry: Registry, model_ids: list[str], max_models: int = MAX_MODELS) -> list[str]:

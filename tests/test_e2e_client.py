@@ -278,3 +278,29 @@ def test_cancelling_a_job_closes_the_upstream_stream(client, openai_fake):
     assert openai_fake.wait_idle(15)
     # The concurrency slot is free again: a new call runs normally.
     assert compare(client, ["openai:fast"])["openai:fast"]["text"] == "quick answer"
+
+
+@pytest.mark.parametrize("args, field", [
+    ((5, "", ["openai:fast"], 0.7, 32), "The prompt must be text"),
+    (("hi", "", [{"id": "openai:fast"}], 0.7, 32), "models must be a list of model ids"),
+    (("hi", "", ["openai:fast"], "hot", 32), "Temperature must be a number (got 'hot')"),
+    (("hi", ["system"], ["openai:fast"], 0.7, 32), "system_prompt must be text"),
+])
+def test_wrong_types_on_the_api_get_one_line_naming_the_field(client, openai_fake, args, field):
+    openai_fake.reset()
+    with pytest.raises(AppError) as bad:
+        client.predict(*args, api_name="/compare")
+    assert field in str(bad.value), str(bad.value)
+    assert_clean_message(str(bad.value))
+    assert not [r for r in openai_fake.requests if r.path.endswith("/chat/completions")]
+
+
+def test_an_infinite_max_tokens_over_raw_http_is_one_line(app, openai_fake):
+    # JSON clients cannot send inf, but 1e999 parses to it: the REST path must name the field, not raise.
+    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null]}'
+    base = app.url.rstrip("/")
+    posted = httpx.post(f"{base}/gradio_api/call/compare", content=body, headers={"content-type": "application/json"})
+    event_id = posted.json()["event_id"]
+    answer = httpx.get(f"{base}/gradio_api/call/compare/{event_id}", timeout=30).text
+    assert "event: error" in answer and "max_tokens must be a number" in answer, answer
+    assert "Traceback" not in answer

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 import gradio as gr
 
 from compare import Column, Comparison, make_messages
-from compare.validate import InputError, check_models, check_params, check_prompt, check_reasoning
+from compare.validate import (InputError, as_model_ids, as_number, as_text, check_models, check_params, check_prompt,
+                              check_reasoning)
 from store import new_owner_token, valid_owner_token
 
 from .context import PageContext
@@ -29,12 +30,15 @@ def make_compare_api(ctx: PageContext):
         opts = ctx.options
         try:
             check_prompt(prompt, opts.prompt_cap)
-            max_tokens = None if max_tokens is None else int(max_tokens)
+            system_prompt = as_text("system_prompt", system_prompt)
+            max_tokens = as_number("max_tokens", max_tokens)
             if opts.tokens_cap and max_tokens is None:  # a blank cap must not walk around the demo's limit
                 max_tokens = opts.tokens_cap
             check_params(temperature, max_tokens, None, None, opts.tokens_cap)
-            reasoning = check_reasoning(reasoning)
-            ids = check_models(ctx.registry, list(models or []), opts.models_cap)
+            temperature, max_tokens = as_number("temperature", temperature), None if max_tokens is None else int(max_tokens)
+            reasoning = check_reasoning(as_text("reasoning", reasoning))
+            ids = check_models(ctx.registry, as_model_ids(models), opts.models_cap)
+            owner = as_text("owner", owner)
             if owner and not valid_owner_token(owner):
                 raise InputError("owner must be 16 to 128 letters, digits, - or _ (or blank for a new one).")
             session = getattr(request, "session_hash", None) or "api"

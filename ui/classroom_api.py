@@ -5,7 +5,7 @@ import gradio as gr
 
 from compare.pipeline import PipelineRun
 from compare.tokenview import available_tokenizers, tokenize_api
-from compare.validate import InputError
+from compare.validate import InputError, as_model_ids, as_text
 
 from .context import PageContext
 from .pipeline_tab import parse_pipeline_inputs, pipeline_preset
@@ -41,8 +41,9 @@ def make_pipeline_api(ctx: PageContext):
                        max_tokens: int = 256, request: gr.Request = None) -> dict:
         """Run step 1 (prompt) then step 2 (step2_prompt with {previous} = the step-1 reply) for each model pair; returns each step's metrics and totals."""
         try:
-            first = [step1_models] if isinstance(step1_models, str) else list(step1_models or [])
-            second = [step2_models] if isinstance(step2_models, str) else list(step2_models or [])
+            first, second = as_model_ids(step1_models), as_model_ids(step2_models)
+            step1_system, step2_system = as_text("step1_system", step1_system), as_text("step2_system", step2_system)
+            step2_prompt = as_text("step2_prompt", step2_prompt)
             if len(first) != len(second):
                 raise InputError(f"Give one step-2 model per step-1 model ({len(first)} step-1, {len(second)} step-2).")
             steps, specs, params = parse_pipeline_inputs(ctx, prompt, step1_system, step2_system, step2_prompt,
