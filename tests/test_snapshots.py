@@ -214,3 +214,16 @@ def test_a_minimal_record_still_renders():
                     {"prompt": "<b>p</b>", "columns": ["not a dict"], "results": [{"text": "hi *there*"}]})
     page = snapshot_document(run)
     assert "<h1>Battle · " in page and "&lt;b&gt;p&lt;/b&gt;" in page and "hi <em>there</em>" in page
+
+
+def test_a_pipeline_is_kept_with_each_step_as_a_column(client, db_path):
+    out = client.predict("Summarize: tokens.", ["openai:fast"], ["openai:hostile"], api_name="/pipeline")
+    assert out["run_id"] and out["snapshot_url"].endswith(f"/snapshot/{out['run_id']}")
+    stored = open_store({"COMPARE_DB": str(db_path)}).get_run(out["run_id"])
+    assert stored.kind == "pipeline"
+    columns = stored.record["columns"]
+    assert [c["model"] for c in columns] == ["openai:fast", "openai:hostile"]
+    assert [c["persona"] for c in columns] == ["pipeline 1 · step 1", "pipeline 1 · step 2"]
+    assert stored.record["results"][0]["text"] == "quick answer"
+    page = httpx.get(out["snapshot_url"], timeout=30)
+    assert page.status_code == 200 and "quick answer" in page.text and "<script>" not in page.text

@@ -7,7 +7,11 @@ from compare.pipeline import PipelineRun
 from compare.tokenview import available_tokenizers, tokenize_api
 from compare.validate import InputError, as_model_ids, as_text
 
+from store import new_owner_token
+
 from .context import PageContext
+from .pipeline_saving import pipeline_record, started_now
+from .snapshots import save_run, snapshot_url
 from .pipeline_tab import parse_pipeline_inputs, pipeline_preset
 from .tokens_tab import MAX_CHARS
 
@@ -53,9 +57,16 @@ def make_pipeline_api(ctx: PageContext):
                 raise InputError(limited)
         except (InputError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        results = await PipelineRun(ctx.registry, specs, steps, prompt, ctx.counter, **params).run()
+        started = started_now()
+        run = PipelineRun(ctx.registry, specs, steps, prompt, ctx.counter, **params)
+        results = await run.run()
+        owner = new_owner_token()
+        run_id, error = await save_run(ctx, pipeline_record(run, started), owner, kind="pipeline")
+        saved = {"run_id": run_id, "snapshot_url": snapshot_url(request, run_id) if run_id else None, "owner_token": owner}
+        if error:
+            saved["store_error"] = error
         return {"prompt": prompt, "step1_system": step1_system, "step2_system": step2_system, "step2_prompt": step2_prompt,
-                "pipelines": [r.to_json() for r in results]}
+                "pipelines": [r.to_json() for r in results], **saved}
 
     return pipeline
 

@@ -14,6 +14,7 @@ from providers.base import Phase
 
 from .context import PageContext
 from .queued_stop import NOT_STARTED, STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
+from .pipeline_saving import started_now
 from .render import md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 
 MAX_PIPELINES = 4
@@ -123,6 +124,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             columns.append(col)
             outs += [meta1, reply1, meta2, reply2, totals]
     active: dict[str, tuple[PipelineRun, dict]] = {}
+    finished: dict[str, tuple[PipelineRun, str]] = {}
     stamp = click_stamp()
     run_inputs = [prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, n_pipelines, *model_dds,
                   stamp]
@@ -143,6 +145,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             yield [gr.skip()] * len(outs) + [f"⚠️ {exc}"]
             return
         run = PipelineRun(ctx.registry, specs, steps, p, ctx.counter, **params)
+        started = started_now()
         views = {(s.key, i): StepView(status_line(Phase.WAITING) if i == 0 else "") for s in specs for i in range(2)}
         active[session] = (run, views)
         yield _frame(run, views, "")
@@ -167,6 +170,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             if active.get(session, (None,))[0] is run:
                 del active[session]
         stopped = any(r.stopped for r in run.results.values())
+        finished[session] = (run, started)  # the History step saves it (ui/pipeline_saving.py)
         yield _frame(run, views, "Stopped." if stopped else "")
 
     async def on_stop(request: gr.Request, stop_stamp):
@@ -187,7 +191,8 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
     n_pipelines.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(MAX_PIPELINES)], [n_pipelines], columns, **hidden)
     return {"prompt": prompt, "step1_system": step1_system, "step2_system": step2_system, "step2_prompt": step2_prompt,
             "n_pipelines": n_pipelines, "model_dds": model_dds, "max_tokens": max_tokens, "temperature": temperature,
-            "run": (on_run, run_inputs, run_outputs), "run_options": run_options, "stop_btn": stop_btn, "run_event": run_event}
+            "run": (on_run, run_inputs, run_outputs), "run_options": run_options, "stop_btn": stop_btn, "run_event": run_event,
+            "finished": finished, "banner": banner}
 
 
 def _mark_skipped(views: dict, result: PipelineResult) -> None:
