@@ -27,6 +27,7 @@ class Column:
     max_tokens: int | None = None
     seed: int | None = None
     reasoning: str | None = None
+    client: str | None = None  # the visitor this column runs for (fair turns on a shared local model)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class Comparison:
     async def _pump(self, column: Column, meter: StreamMeter, emit) -> str | None:
         provider, model = self.registry.resolve(column.model_id)
         request = ChatRequest(model, column.messages, column.temperature, column.top_p, column.max_tokens, column.seed,
-                              column.reasoning, self.registry.rules(column.model_id))
+                              column.reasoning, self.registry.rules(column.model_id), column.client)
         request, notes = shape_request(request, request.rules, column.model_id)
         meter.notes += notes
         meter.sent = True

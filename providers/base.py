@@ -26,6 +26,7 @@ class ChatRequest:
     seed: int | None = None
     reasoning: str | None = None  # "off", "low", "medium" or "high"; None leaves the provider's default
     rules: object = None  # the model's providers.param_rules.ParamRules (None: defaults)
+    client: str | None = None  # who asked (a visitor id); a shared local model takes turns between visitors
 
     @property
     def system(self) -> str | None:

@@ -2,33 +2,31 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
 import os
-import random
 import threading
-import time
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
-from .base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, StreamItem, Usage
+from .base import ChatRequest, ProviderError, StreamItem
+from .llama_batch import END, Scheduler, Sequence
 from .llama_threads import DECODE_THREAD, ThreadRelay
 from .settings import LocalModel
 
-DEFAULT_MAX_TOKENS = 512
-DEFAULT_TEMPERATURE = 0.7
-DEFAULT_TOP_P = 0.95
-_END = object()
+SEQUENCES = 8  # requests decoded together per model; more wait their turn
+KV_BUDGET = 1 << 30  # bytes of KV cache per model; SmolLM2-135M (23 KB a token) takes 8 x 2,048 + 8,192: 566 MB
 
 
 class LocalRuntime:
-    """One GGUF model: loaded lazily once, generating one request at a time (llama.cpp is not thread-safe)."""
+    """One GGUF model: loaded lazily once; concurrent requests decode together in one llama.cpp batch."""
 
-    def __init__(self, model: LocalModel, n_threads: int | None = None):
+    def __init__(self, model: LocalModel, n_threads: int | None = None, n_seq: int = SEQUENCES,
+                 kv_budget: int = KV_BUDGET):
         self.model = model
         self.n_threads = n_threads or os.cpu_count() or 1
         self._llm = None
         self._formatter = None
-        self._stop_ids: set[int] = set()
-        self.lock = threading.Lock()
+        self.stop_ids: set[int] = set()
+        self._pieces: dict[int, bytes] = {}
+        self.scheduler = Scheduler(self, n_seq, kv_budget)
 
     @property
     def loaded(self) -> bool:
@@ -36,7 +34,7 @@ class LocalRuntime:
         return self._llm is not None
 
     def llm(self):
-        """The llama_cpp.Llama instance, loading it (on the decode thread) on first use."""
+        """The llama_cpp.Llama instance (tokenizer, metadata, weights), loading it on the decode thread on first use."""
         if self._llm is None:
             DECODE_THREAD.call(self._load_once)
         return self._llm
@@ -52,8 +50,8 @@ class LocalRuntime:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         quiet_llama()
-        try:
-            llm = Llama(model_path=str(self.model.path), n_ctx=self.model.n_ctx, n_threads=self.n_threads,
+        try:  # the Llama's own context is only for tokenising; decoding uses the scheduler's shared one
+            llm = Llama(model_path=str(self.model.path), n_ctx=512, n_batch=512, n_threads=self.n_threads,
                         n_threads_batch=self.n_threads, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ProviderError("local", f"could not load {self.model.path.name}: {exc}") from None
@@ -63,8 +61,8 @@ class LocalRuntime:
         bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace") if bos >= 0 else ""
         template = llm.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
         self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos_text, bos_token=bos_text)
-        self._stop_ids = {eos} | {t for s in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>")
-                                  for t in _single_token(llm, s)}
+        self.stop_ids = {eos} | {t for s in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>")
+                                 for t in _single_token(llm, s)}
         return llm
 
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
@@ -73,44 +71,12 @@ class LocalRuntime:
         rendered = self._formatter(messages=[{"role": m.role, "content": m.content} for m in request.messages])
         return llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
 
-    def generate(self, request: ChatRequest, emit: Callable[[StreamItem], None], stop: threading.Event) -> None:
-        """Decode in the calling thread, emitting Status, text and finally Usage."""
-        with self.lock:
-            if stop.is_set():
-                return
-            if not self.loaded:
-                emit(Status(Phase.LOADING, at=time.perf_counter()))
-            llm = self.llm()
-            emit(Status(Phase.WAITING, at=time.perf_counter()))
-            tokens = self.prompt_tokens(request)
-            room = self.model.n_ctx - len(tokens)
-            if room <= 0:
-                raise ProviderError("local", f"the prompt is {len(tokens)} tokens; {self.model.name} has a window of {self.model.n_ctx}")
-            budget = min(request.max_tokens or DEFAULT_MAX_TOKENS, room)
-            llm.set_seed(request.seed if request.seed is not None else random.randrange(2**31))
-            temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
-            top_p = DEFAULT_TOP_P if request.top_p is None else request.top_p
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-            produced, finish = 0, None
-            for token in llm.generate(tokens, temp=temperature, top_p=top_p, top_k=40, repeat_penalty=1.0):
-                if stop.is_set():
-                    break
-                if token in self._stop_ids:
-                    finish = Finish("stop", "eos")
-                    break
-                produced += 1
-                text = decoder.decode(llm.detokenize([token]))
-                if text:  # stamped here, where it was produced, not when the event loop gets to it
-                    emit(Chunk(text, at=time.perf_counter()))
-                if produced >= budget:
-                    finish = Finish("length", "max_tokens" if budget < room else "context_window")
-                    break
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                emit(Chunk(tail, at=time.perf_counter()))
-            if finish is not None:
-                emit(finish)
-            emit(Usage(len(tokens), produced))
+    def piece(self, token: int) -> bytes:
+        """A generated token's bytes (special tokens render as nothing), cached: the vocabulary is fixed."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = self._llm.detokenize([token])
+        return piece
 
 
 def quiet_llama() -> None:
@@ -181,31 +147,20 @@ class LocalProvider:
         return list(self.runtimes)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Run generation on a worker thread and relay its output; closing the stream stops decoding."""
+        """Queue the request with the model's scheduler and relay its output; closing the stream drops it."""
         runtime = self.runtimes.get(request.model)
         if runtime is None:
             raise ProviderError(self.label, f"unknown local model {request.model!r}")
         relay = ThreadRelay(asyncio.get_running_loop())
         stop = threading.Event()
-
-        def work() -> None:
-            try:
-                runtime.generate(request, relay.put, stop)
-            except BaseException as exc:  # relayed to the event loop, never lost in the thread
-                relay.put(exc if isinstance(exc, ProviderError) else ProviderError(self.label, f"{type(exc).__name__}: {exc}"))
-            finally:
-                relay.put(_END)
-
-        if DECODE_THREAD.pending:
-            yield Status(Phase.QUEUED, "another local generation is running")
-        DECODE_THREAD.submit(work)
+        runtime.scheduler.submit(Sequence(request, relay.put, stop))
         try:
             while True:
                 for item in await relay.take():
-                    if item is _END:
+                    if item is END:
                         return
                     if isinstance(item, BaseException):
                         raise item
                     yield item
         finally:
-            stop.set()
+            stop.set()  # the decode loop drops the sequence before its next step; the others carry on

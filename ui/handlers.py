@@ -112,7 +112,7 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
         return
     views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, *_ in slots}
     columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,
-                      params["top_p"], params["max_tokens"], params["seed"], level)
+                      params["top_p"], params["max_tokens"], params["seed"], level, client=session)
                for slot, model, sys_prompt, temp, level in slots]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
