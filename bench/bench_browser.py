@@ -125,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             page = ours
             page.bring_to_front()
             page.evaluate("marker => { window.__sse = []; window.__sseNeedle = marker; }", MARKER)
-            page.get_by_text("Parameters").click()
-            max_tokens = page.get_by_label("Max tokens")
+            page.locator("#setup .label-wrap").click()  # "System prompt and parameters"
+            max_tokens = page.locator("#max-tokens input")
             max_tokens.fill("4096")  # what a real server would need for 2000-token replies (the fake ignores it)
             max_tokens.press("Enter")
             set_columns(page, 4)

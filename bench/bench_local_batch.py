@@ -91,8 +91,8 @@ def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, 
     asyncio.run(wall_time(reg, 1))  # load the model and make its context
     times: dict[int, list[float]] = {n: [] for n in counts}
     fewest = {n: MAX_TOKENS for n in counts}
-    for _ in range(rounds):
-        for n in counts:
+    for round_ in range(rounds):
+        for n in counts if round_ % 2 == 0 else counts[::-1]:  # alternate the order so drift in load evens out
             runtime.scheduler.forget_cache()  # every run prefills its prompts from scratch
             elapsed, tokens = asyncio.run(wall_time(reg, n))
             times[n].append(elapsed)

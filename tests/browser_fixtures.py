@@ -66,11 +66,12 @@ def browser():
 def new_page(browser):
     """Factory: a fresh context + page (1280x900, generous timeouts) on `url`, loaded until #run shows.
 
-    `init_script` runs in the page before any of the app's scripts; `before_goto(page)` can attach listeners."""
+    `init_script` runs in the page before any of the app's scripts; `before_goto(page)` can attach listeners; other
+    keywords go to the browser context (e.g. one of VIEWPORTS: ``new_page(url, **VIEWPORTS["phone"])``)."""
     contexts = []
 
-    def make(url: str, viewport: dict | None = None, init_script: str | None = None, before_goto=None):
-        context = browser.new_context(viewport=viewport or VIEWPORT)
+    def make(url: str, viewport: dict | None = None, init_script: str | None = None, before_goto=None, **context_options):
+        context = browser.new_context(**{"viewport": viewport or VIEWPORT, **context_options})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -87,12 +88,21 @@ def new_page(browser):
         context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Full-page PNG under test-artifacts/ (gitignored)."""
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """PNG of the whole page (or, with full_page=False, of what is on screen) under test-artifacts/ (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# The three screens the layout is checked at: a laptop, a 1280x720 projector at 150% zoom (CSS pixels are what
+# the layout sees), and a phone.
+VIEWPORTS = {
+    "laptop": {"viewport": {"width": 1366, "height": 768}},
+    "projector": {"viewport": {"width": 853, "height": 480}, "device_scale_factor": 1.5},
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True},
+}
 
 
 # --- page helpers (element ids from ui/compare_tab.py) ---------------------------------------------------------
@@ -115,13 +125,27 @@ def set_dropdown(page, elem_id: str, value: str) -> None:
 COLUMN_SETTING_KEYS = {"model": "models", "persona": "systems", "temp": "temperatures", "reason": "reasoning"}
 
 
+def open_column_settings(page, slot: int, open: bool = True) -> bool:
+    """Unfold (or fold) column `slot`'s settings (its model, persona, temp and reason dropdowns) by clicking its
+    header; returns whether they were unfolded before."""
+    was_open = page.locator(f"#model-{slot}").is_visible()
+    if was_open != open:
+        page.locator(f"#head-{slot}").click()
+        page.locator(f"#model-{slot}").wait_for(state="visible" if open else "hidden")
+    return was_open
+
+
 def set_column_setting(page, kind: str, slot: int, value: str) -> None:
-    """Set column `slot`'s model, persona (system prompt) or temp dropdown, then wait until the page's packed
-    column settings (what Run sends, kept in the hidden #column-settings field) hold the new value."""
+    """Set column `slot`'s model, persona (system prompt) or temp dropdown (unfolding the column's settings for it,
+    then folding them again), and wait until the page's packed column settings (what Run sends, kept in the hidden
+    #column-settings field) hold the new value."""
+    was_open = open_column_settings(page, slot)
     set_dropdown(page, f"{kind}-{slot}", value)
     page.wait_for_function("([key, slot, v]) => { try { return JSON.parse(document.querySelector("
                            "'#column-settings textarea').value)[key][slot] === v; } catch (e) { return false; } }",
                            arg=[COLUMN_SETTING_KEYS[kind], slot, value])
+    if not was_open:
+        open_column_settings(page, slot, open=False)
 
 
 def set_model(page, slot: int, model_id: str) -> None:
@@ -144,6 +168,19 @@ def wait_meta(page, slot: int, needle: str) -> None:
     """Wait until column `slot`'s status line contains `needle`."""
     page.wait_for_function("([id, needle]) => document.querySelector('#' + id + ' span.md').innerText.includes(needle)",
                            arg=[f"meta-{slot}", needle])
+
+
+def open_setup(page) -> None:
+    """Unfold "System prompt and parameters" (the shared system prompt, temperature, max tokens, top_p, seed)."""
+    if not page.locator("#system").is_visible():
+        page.locator("#setup .label-wrap").click()
+        page.locator("#system").wait_for(state="visible")
+
+
+def set_system(page, text: str) -> None:
+    """Replace the shared system prompt (unfolding the setup for it)."""
+    open_setup(page)
+    page.locator("#system textarea").fill(text)
 
 
 def set_prompt(page, text: str) -> None:

@@ -80,7 +80,9 @@ def test_run_streams_into_every_column(new_page, app, fake):
     page.wait_for_function("() => ['openai:alpha', 'openai:beta'].every(m => "
                            "document.querySelector('#summary').innerText.includes(m))")
     summary = normalise(page.locator("#summary").inner_text())
-    assert "openai:alpha done" in summary and "openai:beta done" in summary, summary
+    # labels name the model and what differs between the columns (persona and temperature here)
+    assert "openai:alpha · shared · t=0.3 done" in summary, summary
+    assert "openai:beta · Sarcastic persona · t=0.7 done" in summary, summary
     page.locator("#plot-0 svg").wait_for()  # the first-token chart is drawn
     screenshot(page, "browser_run_streams")
 

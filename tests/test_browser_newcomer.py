@@ -26,7 +26,8 @@ def test_default_page_compares_two_local_columns_with_metrics_and_charts(new_pag
         assert "first token" in meta and "tok/s" in meta and "$0" in meta, meta  # local runs cost nothing
         assert len(md_text(page, f"reply-{slot}").split()) >= 3
     page.locator("#plot-2 svg").wait_for()  # tokens/s chart
-    page.wait_for_function("() => document.querySelector('#summary').innerText.includes('local:smollm2 #2')")
+    page.wait_for_function("() => document.querySelector('#summary').innerText.includes('Sarcastic persona')")
     summary = page.locator("#summary").inner_text()
-    assert "local:smollm2 #1" in summary and "local:smollm2 #2" in summary, summary  # the charts' labels
+    # labels name the model and what differs between the two columns: their personas
+    assert "local:smollm2 · shared" in summary and "local:smollm2 · Sarcastic persona" in summary, summary
     screenshot(page, "browser_newcomer")

@@ -8,7 +8,8 @@ import pytest
 
 from tests.appserver import AppServer
 from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot,  # noqa: F401
-                                    set_column_setting, set_dropdown, set_model, set_prompt, wait_meta)
+                                    set_column_setting, set_dropdown, set_model, set_prompt, set_system,
+                                    wait_meta)
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
@@ -89,8 +90,7 @@ def test_diff_rerun_with_another_model_and_continue_alone(new_page, app):
 
 def test_preset_reads_custom_after_an_edit_and_unsent_columns_cost_nothing(new_page, app):
     page = new_page(app.url)
-    preset = page.locator("#preset input") if page.locator("#preset input").count() else page.locator("input[aria-label='Preset']")
-    page.locator("#system textarea").fill("You only answer in haiku.")
+    set_system(page, "You only answer in haiku.")
     page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'custom')")
     set_model(page, 0, "openai:gpt-4o-mini")
     set_model(page, 1, "anthropic:claude-3-5-haiku-latest")  # no key: never sent

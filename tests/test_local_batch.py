@@ -142,3 +142,24 @@ def test_places_read_as_ordinals():
 
     assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == \
         ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]
+
+
+def test_a_stopped_waiting_request_leaves_the_line_and_the_next_moves_up():
+    _, provider, _ = local_model(n_seq=1)
+    asyncio.run(collect(provider, ChatRequest("smollm2", STORY, max_tokens=1), []))  # loaded, idle
+    logs = {name: [] for name in "ABC"}
+
+    async def go():
+        tasks = {n: asyncio.create_task(collect(provider, ChatRequest("smollm2", STORY, temperature=0.0,
+                                                                      max_tokens=16 if n == "A" else 4), logs[n]))
+                 for n in "ABC"}
+        while not any(isinstance(i, Status) and i.phase == Phase.QUEUED for i in logs["C"]):
+            await asyncio.sleep(0.001)
+        tasks["B"].cancel()
+        return await asyncio.gather(tasks["A"], tasks["C"])
+
+    assert all(asyncio.run(go()))
+    places = [i.detail for i in logs["C"] if isinstance(i, Status) and i.phase == Phase.QUEUED]
+    assert places == ["2nd in line", "1st in line"]
+    assert not any(isinstance(i, (Chunk, Status)) and getattr(i, "phase", None) != Phase.QUEUED for i in logs["B"]), \
+        "B left the line before its turn"

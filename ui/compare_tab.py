@@ -1,41 +1,69 @@
-"""The Compare tab: prompt, system prompt, columns, controls and the results panel, wired to the handlers."""
+"""The Compare tab, built around the replies: a prompt row (Run, Stop, Clear), one line of setup, the reply columns
+(each under a one-line header that unfolds its settings), then the results once a run has finished."""
+
+import time
 
 import gradio as gr
 
 from .context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .column_settings import column_settings_field, pack_columns, unpack_columns
-from .column_tools import build_column_tools, wire_column_tools
 from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
-from .queued_stop import STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
-from .render import escape_md
+from .models_panel import MODELS_HEADERS, MODELS_WIDTHS
+from .models_panel import models_rows as _models_rows
+from .models_panel import unavailable_summary as _unavailable_summary
+from .page_js import BUSY_JS, IDLE_JS, RUN_JS, column_header, headers_js
+from .queued_stop import STAMP_STOP_JS, click_stamp
 from .results_view import SUMMARY_HEADERS
 
+try:  # the column tools (diff, re-run, continue) live in their own module; the tab works without it
+    from .column_tools import build_column_tools, wire_column_tools
+except ImportError:
+    build_column_tools = wire_column_tools = None
 
-def build_compare_tab(ctx: PageContext) -> None:
-    """Lay out the Compare tab inside the current Blocks and wire its events."""
+__all__ = ["build_compare_tab", "_models_rows", "_unavailable_summary"]
+PLOTS = ("first token (s)", "total (s)", "tokens/s", "cost (USD)")
+# Widths that fit the summary at 1366 px without breaking a header's words; narrower screens scroll it sideways.
+SUMMARY_WIDTHS = {"#": "40px", "column": "180px", "status": "104px", "counts": "90px"}
+
+
+def summary_widths(headers: list[str]) -> list[str]:
+    """Column widths for the summary table, by header (86 px for each figure, 110 px for the cost)."""
+    return [SUMMARY_WIDTHS.get(h, "110px" if h.startswith("cost") else "86px") for h in headers]
+
+
+def build_compare_tab(ctx: PageContext) -> dict:
+    """Lay out the Compare tab inside the current Blocks, wire its events and return its components."""
     presets = list(ctx.presets.values())
     first = presets[0] if presets else None
-    with gr.Row():
-        prompt = gr.Textbox(label="Prompt", lines=1, max_lines=12, scale=3, elem_id="prompt", autofocus=True,
-                            value=first.example if first else "", placeholder="Ask something… (Enter runs, Shift+Enter adds a line)")
-        system = gr.Textbox(label="System prompt", lines=3, max_lines=12, scale=2, elem_id="system",
-                            value=first.system if first else "")
-    with gr.Row(equal_height=True):
-        preset = gr.Dropdown([p.name for p in presets], value=first.name if first else None, label="Preset", scale=2)
-        n_columns = gr.Slider(1, ctx.options.models_cap, value=2, step=1, label="Columns", scale=2, elem_id="n-columns")
-        run_btn = gr.Button("Run", variant="primary", scale=1, elem_id="run")
-        stop_btn = gr.Button("Stop", variant="stop", scale=1, elem_id="stop")
-        clear_btn = gr.Button("Clear", scale=1, elem_id="clear")
-    with gr.Accordion("Parameters", open=False):
-        with gr.Row():
-            temperature = gr.Slider(0, 2, value=0.7, step=0.05, label="Temperature")
-            cap = ctx.options.tokens_cap
-            max_tokens = gr.Number(value=min(256, cap) if cap else 256, precision=0, label=f"Max tokens{f' (≤ {cap})' if cap else ''}")
-            top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p")
-            seed = gr.Number(value=None, precision=0, label="Seed (blank = random)")
-            reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
-                                    info="thinking effort for reasoning models; default = each provider's own")
+    with gr.Row(elem_id="prompt-row", equal_height=True):
+        prompt = gr.Textbox(label="Prompt", show_label=False, container=False, lines=1, max_lines=8, scale=6, min_width=220,
+                            elem_id="prompt",
+                            autofocus=True, value=first.example if first else "",
+                            placeholder="Ask something… (Enter runs, Shift+Enter adds a line)")
+        run_btn = gr.Button("Run", variant="primary", scale=0, min_width=70, elem_id="run")
+        # Inactive until a run starts: the page's script (ui/page_js.py) switches it, so no event gains an output.
+        stop_btn = gr.Button("Stop", variant="stop", scale=0, min_width=70, elem_id="stop", interactive=False)
+        clear_btn = gr.Button("Clear", scale=0, min_width=70, elem_id="clear")
+    with gr.Row(elem_id="setup-row", equal_height=True):
+        n_columns = gr.Number(2, precision=0, minimum=1, maximum=ctx.options.models_cap, step=1, label="Columns", scale=0,
+                              min_width=150, elem_id="n-columns")
+        preset = gr.Dropdown([p.name for p in presets], value=first.name if first else None, label="Preset", scale=2,
+                             min_width=200, elem_id="preset")
+        scroll_sync = gr.Checkbox(True, label="Scroll together", scale=0, min_width=170, elem_id="scroll-sync", interactive=True)
+        with gr.Accordion("System prompt and parameters", open=False, elem_id="setup"):
+            system = gr.Textbox(label="System prompt (for columns set to the shared prompt)", lines=2, max_lines=12,
+                                elem_id="system", value=first.system if first else "")
+            with gr.Row():
+                temperature = gr.Slider(0, 2, value=0.7, step=0.05, label="Temperature", elem_id="temperature")
+                cap = ctx.options.tokens_cap
+                max_tokens = gr.Number(value=min(256, cap) if cap else 256, precision=0, elem_id="max-tokens",
+                                       label=f"Max tokens{f' (≤ {cap})' if cap else ''}")
+                top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p", elem_id="top-p")
+                # A text box, not gr.Number: a rendered Number turns blank into 0, which pinned every run's seed.
+                seed = gr.Textbox("", label="Seed (blank = random)", placeholder="random", elem_id="seed", max_lines=1)
+                reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
+                                        info="thinking effort for reasoning models; default = each provider's own")
     banner = gr.Markdown(elem_id="banner")
     history = gr.State(empty_history())
     record = gr.State(None)
@@ -43,40 +71,50 @@ def build_compare_tab(ctx: PageContext) -> None:
     defaults = ctx.default_columns()
     choices = ctx.available_ids
     system_choices = [SHARED_SYSTEM] + [p.name for p in presets if not p.steps]
-    cols, model_dds, system_dds, temp_nums, reason_dds, gauge_mds, meta_mds, reply_mds = [], [], [], [], [], [], [], []
+    cols, heads, model_dds, system_dds, temp_nums, reason_dds = [], [], [], [], [], []
+    gauge_mds, meta_mds, reply_mds = [], [], []
     with gr.Row(elem_id="columns"):
         for slot in range(N_SLOTS):
+            model, persona = defaults[slot]
             with gr.Column(min_width=120, visible=slot < 2, elem_classes=["model-column"], elem_id=f"col-{slot}") as col:
-                model_dds.append(gr.Dropdown(choices, value=defaults[slot][0], label=f"Model {slot + 1}",
-                                             allow_custom_value=True, elem_id=f"model-{slot}"))
-                with gr.Row():
-                    system_dds.append(gr.Dropdown(system_choices, value=defaults[slot][1], label="System prompt",
-                                                  elem_id=f"persona-{slot}", scale=3, min_width=90))
-                    temp_nums.append(gr.Dropdown(TEMPERATURE_CHOICES, value=SHARED_TEMPERATURE, label="Temperature",
-                                                 allow_custom_value=True, scale=2, min_width=70, elem_id=f"temp-{slot}"))
-                    reason_dds.append(gr.Dropdown([SHARED_REASONING] + REASONING_CHOICES, value=SHARED_REASONING,
-                                                  label="Reasoning", scale=2, min_width=70, elem_id=f"reason-{slot}"))
-                gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
-                meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
+                heads.append(gr.Button(column_header(model, persona, SHARED_TEMPERATURE, SHARED_REASONING), size="sm",
+                                       elem_id=f"head-{slot}", elem_classes=["col-head"]))
+                with gr.Group(elem_classes=["col-settings"], elem_id=f"settings-{slot}"):
+                    model_dds.append(gr.Dropdown(choices, value=model, label=f"Model {slot + 1}", allow_custom_value=True,
+                                                 elem_id=f"model-{slot}"))
+                    with gr.Row():
+                        system_dds.append(gr.Dropdown(system_choices, value=persona, label="System prompt",
+                                                      elem_id=f"persona-{slot}", scale=3, min_width=130))
+                        temp_nums.append(gr.Dropdown(TEMPERATURE_CHOICES, value=SHARED_TEMPERATURE, label="Temperature",
+                                                     allow_custom_value=True, scale=2, min_width=100, elem_id=f"temp-{slot}"))
+                        reason_dds.append(gr.Dropdown([SHARED_REASONING] + REASONING_CHOICES, value=SHARED_REASONING,
+                                                      label="Reasoning", scale=2, min_width=100, elem_id=f"reason-{slot}"))
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
+                meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
+                gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
             cols.append(col)
 
-    tools = build_column_tools(ctx)  # diff two columns, re-run one, continue one (ui/column_tools.py)
-    unavailable = gr.Markdown(_unavailable_summary(ctx), elem_id="unavailable")
+    # ---- column tools: the line below builds them (ui/column_tools.py), directly under the replies ----
+    tools = build_column_tools(ctx) if build_column_tools is not None else None
 
-    with gr.Accordion("Results", open=True):
-        summary = gr.Dataframe(headers=SUMMARY_HEADERS, interactive=False, elem_id="summary", wrap=True)
+    # Hidden by the "pending" class until a run finishes, and again after Clear; a class rather than visible=False
+    # keeps #summary and the rest in the page, so nothing waiting for them finds them missing.
+    with gr.Column(elem_id="results", elem_classes=["pending"]) as results_col:
+        summary = gr.Dataframe(headers=SUMMARY_HEADERS, interactive=False, elem_id="summary", wrap=True, label="Summary",
+                               column_widths=summary_widths(SUMMARY_HEADERS))
         with gr.Row():
             plots = [gr.BarPlot(x="model", y=y, title=y, height=220, elem_id=f"plot-{i}", sort=None, y_lim=[0, None])
-                     for i, y in enumerate(("first token (s)", "total (s)", "tokens/s", "cost (USD)"))]
+                     for i, y in enumerate(PLOTS)]
         with gr.Row():
             json_file = gr.File(label="Run as JSON", elem_id="export-json")
             md_file = gr.File(label="Report (Markdown)", elem_id="export-md")
 
-    with gr.Accordion("Models: what is available and why not", open=False):
-        models_table = gr.Dataframe(_models_rows(ctx), headers=["model", "available", "why not", "context window", "$/M in", "$/M out"],
+    unavailable = gr.Markdown(_unavailable_summary(ctx), elem_id="unavailable")
+    with gr.Accordion("Models: what is available and why not", open=False, elem_id="models"):
+        models_table = gr.Dataframe(_models_rows(ctx), headers=MODELS_HEADERS, column_widths=MODELS_WIDTHS,
                                     interactive=False, elem_id="models-table", wrap=True)
         refresh = gr.Button("Refresh model list", size="sm")
+    run_done = gr.Textbox(visible="hidden", elem_id="run-done", show_label=False, container=False)
 
     # Gradio's page refreshes the loading status of every input and progress target of every event that has run,
     # on each status message (each streamed frame included): keep that set small by showing progress on the banner.
@@ -84,11 +122,12 @@ def build_compare_tab(ctx: PageContext) -> None:
     setting_dds = [*model_dds, *system_dds, *temp_nums, *reason_dds]
     column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
                                             **hidden)
+    column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
     stamp = click_stamp()
     run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, column_settings, stamp]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
-    run_options = dict(preprocess=False, postprocess=False, js=STAMP_RUN_JS)
+    run_options = dict(preprocess=False, postprocess=False, js=RUN_JS)
 
     async def on_run(request: gr.Request, *values):
         *fixed, packed, clicked_at = values
@@ -98,22 +137,30 @@ def build_compare_tab(ctx: PageContext) -> None:
     async def on_stop(request: gr.Request, stop_stamp):
         return await stop_run(ctx, _session(request), stop_stamp)
 
-    finalize = (lambda r: results_panel(ctx, r), [record], [summary, *plots, json_file, md_file])
+    def on_finished(run_record):
+        # The results step also shows the results (first run) and marks the run over, which makes Stop inactive.
+        shown = gr.Column(elem_classes=["shown"]) if run_record else gr.skip()
+        return [*results_panel(ctx, run_record), shown, str(time.time())]
+
+    finalize = (on_finished, [record], [summary, *plots, json_file, md_file, results_col, run_done])
     run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
                       concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **run_options, **hidden)
     run_event.then(*finalize, **hidden)
+    run_done.change(None, None, None, js=IDLE_JS, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
     stop_btn.click(on_stop, [stamp], [banner], js=STAMP_STOP_JS, preprocess=False, **hidden)
-    clear_btn.click(lambda: [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None],
-                    None, [*reply_mds, *meta_mds, banner, history, record, json_file, md_file], **hidden)
+    cleared = [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None] + [None] * len(PLOTS)
+    clear_btn.click(lambda: cleared + [gr.Column(elem_classes=["pending"])], None,
+                    [*reply_mds, *meta_mds, banner, history, record, json_file, md_file, summary, *plots, results_col],
+                    **hidden)
 
     def on_preset(name):
         chosen = ctx.presets.get(name)
         return (chosen.system, chosen.example) if chosen else (gr.skip(), gr.skip())
 
     preset.change(on_preset, [preset], [system, prompt], **hidden)
-    n_columns.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(N_SLOTS)], [n_columns], cols, **hidden)
+    n_columns.change(_column_visibility, [n_columns], cols, **hidden)
     gauge_inputs = [prompt, system, n_columns, history, column_settings]
 
     def on_gauge(p, s, n, hist, packed):
@@ -131,48 +178,29 @@ def build_compare_tab(ctx: PageContext) -> None:
     demo = gr.context.Context.root_block
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
     refs = {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
-            "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds, "history": history,
-            "column_settings": column_settings, "run": (on_run, run_inputs, run_outputs), "run_options": run_options,
-            "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event, "reply_mds": reply_mds, "meta_mds": meta_mds,
-            "banner": banner, "record": record, "reason_dds": reason_dds, "preset": preset}
-    wire_column_tools(ctx, tools, refs)
+            "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds,
+            "history": history, "column_settings": column_settings, "run": (on_run, run_inputs, run_outputs),
+            "run_options": run_options, "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event,
+            "reason_dds": reason_dds, "preset": preset, "record": record, "reply_mds": reply_mds, "meta_mds": meta_mds,
+            "banner": banner, "heads": heads, "seed": seed, "top_p": top_p, "reasoning": reasoning,
+            "scroll_sync": scroll_sync, "results": results_col, "run_btn": run_btn, "clear_btn": clear_btn,
+            "busy_js": BUSY_JS, "idle_js": IDLE_JS}
+    # ---- column tools: wired to the components above (no-op until ui/column_tools.py exists) ----
+    if tools is not None:
+        wire_column_tools(ctx, tools, refs)
     return refs
+
+
+def _column_visibility(n) -> list:
+    """Show the first n columns; a box left blank or out of range (while typing) changes nothing."""
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        n = 0
+    if not 1 <= n <= N_SLOTS:
+        return [gr.skip()] * N_SLOTS
+    return [gr.Column(visible=i < n) for i in range(N_SLOTS)]
 
 
 def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "anonymous"
-
-
-def _unavailable_summary(ctx: PageContext) -> str:
-    """One line naming the providers that cannot be used now, grouped by what would fix them, and failed model lists."""
-    keys, down, other = {}, {}, {}
-    for m in ctx.models:
-        reason = m.reason or ""
-        if m.available or m.provider in keys or m.provider in down or m.provider in other:
-            continue
-        if reason.startswith("set ") and reason.endswith(" in .env"):
-            keys[m.provider] = reason[4:-8]
-        elif "not running" in reason or "did not answer" in reason:
-            down[m.provider] = reason
-        else:
-            other[m.provider] = reason
-    parts = []
-    if keys:
-        parts.append("need a key in .env: " + ", ".join(f"{p} ({k})" for p, k in keys.items()))
-    if down:
-        parts.append("no server running: " + ", ".join(down))
-    if other:
-        parts.append("; ".join(f"{p}: {escape_md(r)}" for p, r in other.items()))
-    lines = [f"Not selectable now — {' · '.join(parts)}. Details under *Models* below."] if parts else []
-    listing = getattr(ctx.registry, "listing_notes", {})
-    if listing:
-        lines.append("Model lists — " + " · ".join(f"{p}: {escape_md(n)}" for p, n in listing.items()))
-    return f"<small>{'<br>'.join(lines)}</small>" if lines else ""
-
-
-def _models_rows(ctx: PageContext) -> list[list]:
-    """Model, available, why not (or, when usable, its notes: a failed model list, why its price is unknown), window, prices."""
-    return [[m.id, "yes" if m.available else "no",
-             (m.reason or "") if not m.available else "; ".join(n for n in (m.note, m.price_note) if n),
-             m.context_window, m.input_per_m, m.output_per_m]
-            for m in ctx.models]

@@ -26,6 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-tokens-cap", type=int, default=512)
     p.add_argument("--max-models", type=int, default=4)
     p.add_argument("--runs-per-minute", type=int, default=6)
+    p.add_argument("--votes-per-hour", type=int, default=30, help="arena votes per visitor per hour (demo limits)")
+    p.add_argument("--arena-live", action="store_true",
+                   help="stream arena answers as they come (shows which side finished first)")
     p.add_argument("--concurrency", type=int, default=int(env.get("COMPARE_CONCURRENCY", "4")),
                    help="how many comparisons may stream at once across all visitors")
     p.add_argument("--config", help="user config file (default: compare.toml if present)")
@@ -50,7 +53,8 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
     """Demo limits are on for share links, Hugging Face Spaces (SPACE_ID) or --demo-limits."""
     public = args.share or args.demo_limits or bool(os.environ.get("SPACE_ID"))
     return PageOptions(demo_caps=public, max_prompt_chars=args.max_prompt_chars, max_tokens_cap=args.max_tokens_cap,
-                       max_models=args.max_models, runs_per_minute=args.runs_per_minute, concurrency=args.concurrency)
+                       max_models=args.max_models, runs_per_minute=args.runs_per_minute, concurrency=args.concurrency,
+                       votes_per_hour=args.votes_per_hour, arena_live=args.arena_live)
 
 
 def build_from_args(args: argparse.Namespace):
@@ -92,10 +96,17 @@ def launch(demo, args: argparse.Namespace, auth) -> None:
     from starlette.middleware import Middleware
 
     from . import CSS
+    from .snapshots import snapshot_routes  # /snapshot/<id>: read-only saved runs
 
     demo.queue(default_concurrency_limit=args.concurrency)
+    # quiet: Gradio's own banner ends with "set `share=True` in `launch()`", which skips the login that --share
+    # requires here; the app prints its own lines instead.
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, css=CSS,
-                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]}, footer_links=["api", "gradio"],
-                prevent_thread_lock=True)
+                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
+                footer_links=["api", "gradio"],
+                prevent_thread_lock=True, quiet=True)
+    print(f"* Running on local URL:  {demo.local_url}", flush=True)
+    if not args.share:
+        print("* For a public link: python app.py --share --auth user:password (see --help)", flush=True)
     demo.ctx.prewarm_in_background()  # after the server is up, so it does not slow the page's start
     demo.block_thread()

@@ -10,8 +10,17 @@ from providers.base import Phase
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
 _HTML_MEDIA = re.compile(r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg|input|style)\b[^>]*>", re.I)
 _FETCHING_ATTRS = re.compile(r"""\s(style|background|poster|srcset)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
-_STATUS_ICONS = {Phase.QUEUED: "⏳", Phase.LOADING: "📦", Phase.WAITING: "…", Phase.STREAMING: "▶",
-                 Phase.DONE: "✓", Phase.ERROR: "✗", Phase.STOPPED: "■"}
+# Marks drawn by the page's CSS (ui/styles.py), not emoji: a browser without an emoji font shows ⏳ as an empty box.
+_STATUS_ICONS = {Phase.QUEUED: "queued", Phase.LOADING: "loading", Phase.WAITING: "waiting", Phase.STREAMING: "streaming",
+                 Phase.DONE: "done", Phase.ERROR: "error", Phase.STOPPED: "stopped"}
+
+
+def mark(kind: str) -> str:
+    """A status mark drawn by CSS (kinds: queued, loading, waiting, streaming, done, error, stopped, warning)."""
+    return f'<span class="st st-{kind}" aria-hidden="true"></span>'
+
+
+WARNING_MARK = mark("warning")
 
 
 def untrusted_markdown(text: str) -> str:
@@ -22,8 +31,8 @@ def untrusted_markdown(text: str) -> str:
 
 
 def status_line(phase: Phase, detail: str = "", ttft_s: float | None = None) -> str:
-    """A live status such as "▶ streaming · first token 0.21 s"."""
-    line = f"{_STATUS_ICONS.get(phase, '')} **{phase.value}**"
+    """A live status such as "streaming · first token 0.21 s", after its CSS-drawn mark."""
+    line = f"{mark(_STATUS_ICONS[phase]) if phase in _STATUS_ICONS else ''} **{phase.value}**"
     if ttft_s is not None and phase == Phase.STREAMING:
         line += f" · first token {fmt_seconds(ttft_s)}"
     if detail:
@@ -49,7 +58,7 @@ def context_gauge(tokens: int | None, window: int | None, exact: bool) -> str:
         return f"context {md_tokens(tokens, exact)} tokens (window unknown)"
     share = tokens / window
     line = f"context {md_tokens(tokens, exact)} / {window:,} tokens ({share:.1%})"
-    return f"⚠️ **{line}: does not fit this model's window**" if share >= 1 else line
+    return f"{WARNING_MARK} **{line}: does not fit this model's window**" if share >= 1 else line
 
 
 def thinking_head(result: Result) -> str:
@@ -75,7 +84,7 @@ _STATE_WORDS = {"stopped": Phase.STOPPED, "error": Phase.ERROR, "done": Phase.DO
 def result_line(result: Result) -> str:
     """The finished stats line of one column: state, timings, tokens, cost, then warnings."""
     if result.status == "warning":
-        head = f"⚠ **{escape_md(fmt_status(result))}**"
+        head = f"{WARNING_MARK} **{escape_md(fmt_status(result))}**"
     else:
         head = status_line(_STATE_WORDS[result.status], result.error or "" if result.status == "error" else "")
     stats = [f"first token {fmt_seconds(result.ttft_s)}"]

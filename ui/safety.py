@@ -5,6 +5,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+OWN_POLICY_PATHS = ("/snapshot/",)  # ui/snapshots.py: script-free pages with their own, stricter CSP
 CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'"
 
 
@@ -19,6 +20,8 @@ class PageOptions:
     runs_per_minute: int = 6
     concurrency: int = 4
     coalesce_s: float = 0.05
+    votes_per_hour: int = 30  # arena votes per visitor, when caps are on
+    arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
 
     @property
     def prompt_cap(self) -> int | None:
@@ -65,6 +68,8 @@ class ContentSecurityPolicy:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if scope["path"].startswith(OWN_POLICY_PATHS):  # pages that set a stricter policy of their own keep it
             return await self.app(scope, receive, send)
 
         async def send_with_csp(message):
