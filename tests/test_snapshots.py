@@ -216,10 +216,10 @@ def test_a_minimal_record_still_renders():
     assert "<h1>Battle · " in page and "&lt;b&gt;p&lt;/b&gt;" in page and "hi <em>there</em>" in page
 
 
-def test_a_pipeline_is_kept_with_each_step_as_a_column(client, db_path):
+def test_a_pipeline_is_kept_with_each_step_as_a_column(app, client):
     out = client.predict("Summarize: tokens.", ["openai:fast"], ["openai:hostile"], api_name="/pipeline")
     assert out["run_id"] and out["snapshot_url"].endswith(f"/snapshot/{out['run_id']}")
-    stored = open_store({"COMPARE_DB": str(db_path)}).get_run(out["run_id"])
+    stored = app.ctx.store.get_run(out["run_id"])  # the app's own store: no second connection to the file
     assert stored.kind == "pipeline"
     columns = stored.record["columns"]
     assert [c["model"] for c in columns] == ["openai:fast", "openai:hostile"]
