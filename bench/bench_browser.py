@@ -1,6 +1,6 @@
 """Browser-side latency and cost of the page, with Playwright + system Chromium against fake servers in other processes.
 
-    python bench/bench_browser.py          (from the repo root; about a minute on 2 cores)
+    python bench/bench_browser.py          (from the repo root; about two minutes on 2 cores)
 
 (i)   click -> first visible token: our app (1 column) vs a bare Gradio echo app (bench/echo_app.py) streaming from the
       same fake OpenAI server; median of interleaved runs, ratio ours/bare (target <= 1.2). A third app, the echo with
@@ -51,7 +51,7 @@ def words(n: int, last: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the browser benchmark and print its table."""
     p = argparse.ArgumentParser(prog="python bench/bench_browser.py", description=__doc__.splitlines()[0])
-    p.add_argument("--runs", type=int, default=15, help="measured first-token runs per app (after one warm-up)")
+    p.add_argument("--runs", type=int, default=25, help="measured first-token runs per app (after one warm-up)")
     args = p.parse_args(argv)
     reason = chromium_missing_reason()
     if reason:

@@ -10,6 +10,7 @@ from tests.appserver import ISOLATION_ENV
 from ui.context import N_SLOTS, PageContext
 from ui.column_settings import pack_columns, unpack_columns
 from ui.handlers import empty_history, run_stream
+from ui.render import WARNING_MARK
 
 LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
 
@@ -51,7 +52,7 @@ def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, e
     out = frames(ctx, packed, **changes)
     assert len(out) == 1, "bad input must not start a run"
     banner = out[0][2 * N_SLOTS]
-    assert banner.startswith("⚠️ ") and expected in banner, banner
+    assert banner.startswith(WARNING_MARK) and expected in banner, banner
     assert not ctx.active
 
 

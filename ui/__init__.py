@@ -13,6 +13,7 @@ from .lessons_tab import build_lessons_tab, wire_lessons
 from .page_js import PAGE_JS
 from .pipeline_saving import wire_pipeline_saving
 from .pipeline_tab import build_pipeline_tab
+from .run_end import chain_run_end
 from .safety import PageOptions
 from .styles import CSS
 from .thinking_fold import KEEP_THINKING_OPEN_JS
@@ -60,6 +61,9 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
                 build_history_tab(ctx, history_tab, tabs, compare, saving)
         wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline, banners)
+        # after every tab added its run events (runs, re-runs, lesson runs): one step shows results and saves
+        chain_run_end(compare["run_events"], [compare["finalize"], saving["part"]], show_progress="hidden",
+                      api_visibility="private", show_progress_on=[compare["banner"]])
         demo.load(None, None, None, js=KEEP_THINKING_OPEN_JS)
         demo.load(None, None, None, js=PAGE_JS)
         _register_api(ctx)

@@ -11,12 +11,12 @@ from compare.validate import InputError
 
 from .arena_api import arena_for, battle_params, checked_pool, visitor
 from .context import PageContext
-from .render import escape_md, untrusted_markdown
+from .render import WARNING_MARK, escape_md, mark, untrusted_markdown
 
 VOTES = (("a", "A is better"), ("b", "B is better"), ("tie", "Tie"), ("both_bad", "Both are bad"))
 BOARD_HEADERS = ["rank", "model", "rating", "95% interval", "battles", "win rate"]
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
-ANSWERING = "⏳ **Both answering…** the answers appear together when both have finished."
+ANSWERING = f"{mark('waiting')} **Both answering…** the answers appear together when both have finished."
 INTRO = ("Two models drawn at random from the pool answer as **A** and **B**. Nothing tells you which is which "
          "until you vote; then both names and their metrics are revealed. A vote does not count when an answer "
          "names its own model or maker, or fails.")
@@ -70,7 +70,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
         try:
             fight = arena.start(text, await checked_pool(ctx, text, chosen, _session(request)), **battle_params(ctx))
         except (ArenaError, InputError, TypeError) as exc:
-            yield view("", "", f"⚠️ {escape_md(str(exc))}")
+            yield view("", "", f"{WARNING_MARK} {escape_md(str(exc))}")
             return
         yield view("", "", ANSWERING, running=True)
         try:
@@ -80,7 +80,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
                 else:  # only with live streaming allowed
                     yield view(untrusted_markdown(snap.a), untrusted_markdown(snap.b), ANSWERING, running=True)
         except ArenaError as exc:  # the battle could not be stored: no vote is possible
-            yield view("", "", f"⚠️ {escape_md(str(exc))}")
+            yield view("", "", f"{WARNING_MARK} {escape_md(str(exc))}")
 
     outputs = [*panes, status, reveal, battle_id, *vote_btns, battle_btn, *heads]
     battle_event = gr.on([battle_btn.click, prompt.submit], on_battle, [prompt, pool], outputs,
@@ -93,7 +93,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
             try:
                 shown = arena.vote(current, choice, visitor(request))
             except ArenaError as exc:
-                return [gr.skip(), f"⚠️ {escape_md(str(exc))}", *[gr.skip()] * len(vote_btns), gr.skip(), gr.skip()]
+                return [gr.skip(), f"{WARNING_MARK} {escape_md(str(exc))}", *[gr.skip()] * len(vote_btns), gr.skip(), gr.skip()]
             return ["", reveal_markdown(shown), *closed(), f"### A · `{shown['a_model']}`", f"### B · `{shown['b_model']}`"]
         return on_vote
 
@@ -101,7 +101,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
         try:
             rows = arena.leaderboard(since_text, until_text)
         except ArenaError as exc:
-            return gr.skip(), f"⚠️ {escape_md(str(exc))}"
+            return gr.skip(), f"{WARNING_MARK} {escape_md(str(exc))}"
         note = "" if rows else "No counted votes yet: battle, vote, and the ratings appear here."
         return [[r.rank, r.model, round(r.rating), f"{r.ci_low:.0f} – {r.ci_high:.0f}", r.battles, f"{r.win_rate:.0%}"]
                 for r in rows], note
@@ -117,7 +117,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
         try:
             lines = arena.export(since_text, until_text)
         except ArenaError as exc:
-            return gr.File(visible=False), f"⚠️ {escape_md(str(exc))}"
+            return gr.File(visible=False), f"{WARNING_MARK} {escape_md(str(exc))}"
         path = ctx.downloads_dir / f"arena-votes-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.jsonl"
         path.write_text(lines, encoding="utf-8")
         return gr.File(str(path), visible=True), f"{lines.count(chr(10))} counted votes exported."
@@ -140,7 +140,7 @@ def reveal_markdown(shown: dict) -> str:
     if shown["counted"]:
         lines = ["✓ **Your vote counts.**"]
     else:
-        lines = [f"⚠️ **Your vote does not count:** {escape_md(shown['reason'].removeprefix('not counted: '))}."]
+        lines = [f"{WARNING_MARK} **Your vote does not count:** {escape_md(shown['reason'].removeprefix('not counted: '))}."]
     for side in ("a", "b"):
         m = shown[f"{side}_metrics"]
         stats = (f"first token {fmt_seconds(m['ttft_s'])} · total {fmt_seconds(m['total_s'])} · "

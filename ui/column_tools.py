@@ -15,7 +15,7 @@ from providers.base import Message, Phase
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, PageContext
 from .handlers import ColumnView, empty_history, frame, stream_views, transcript
 from .preset_sync import wire_preset_custom
-from .render import escape_md, status_line
+from .render import WARNING_MARK, escape_md, status_line
 from .results_view import column_labels
 
 SAME_MODEL = "(same model)"
@@ -54,9 +54,9 @@ def wire_column_tools(ctx: PageContext, tools: dict, refs: dict) -> None:
             yield update
 
     event = tools["rerun_btn"].click(on_rerun, [refs["record"], refs["history"], tools["target"], tools["model"]], outputs,
-                                     concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
-    event.then(*refs["finalize"], **HIDDEN)
-    refs["rerun_event"] = event  # History saves a re-run's record like a run's
+                                     js=refs["busy_js"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
+                                     **HIDDEN)
+    refs["run_events"].append(event)  # results and History follow a re-run like a run
     settings = [refs["model_dds"][0], refs["system_dds"][0], refs["temp_nums"][0], refs["reason_dds"][0]]
     tools["continue_btn"].click(continue_column, [refs["record"], refs["history"], tools["target"]],
                                 [refs["n_columns"], *settings, refs["history"], refs["record"], *refs["reply_mds"],
@@ -97,7 +97,7 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
     history = history or empty_history()
     found = _column(record, target)
     if found is None:
-        yield [gr.skip()] * (2 * N_SLOTS) + [f"⚠️ {target} was not part of the last run: run a comparison first.", history, record]
+        yield [gr.skip()] * (2 * N_SLOTS) + [f"{WARNING_MARK} {target} was not part of the last run: run a comparison first.", history, record]
         return
     index, settings, old = found
     slot = settings["slot"] - 1
@@ -134,7 +134,7 @@ def continue_column(record: dict | None, history, target: str) -> list:
     """Take one column forward on its own: it becomes the only column, with its settings and conversation."""
     found = _column(record, target)
     if found is None:
-        return [gr.skip()] * (7 + 2 * N_SLOTS) + [f"⚠️ {target} was not part of the last run: run a comparison first."]
+        return [gr.skip()] * (7 + 2 * N_SLOTS) + [f"{WARNING_MARK} {target} was not part of the last run: run a comparison first."]
     _, settings, result = found
     slot = settings["slot"] - 1
     turns = list((history or empty_history())[slot])

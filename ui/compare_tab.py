@@ -15,6 +15,7 @@ from .models_panel import unavailable_summary as _unavailable_summary
 from .page_js import BUSY_JS, IDLE_JS, RUN_JS, column_header, headers_js
 from .queued_stop import STAMP_STOP_JS, click_stamp
 from .results_view import SUMMARY_HEADERS
+from .run_end import RunEndPart
 
 try:  # the column tools (diff, re-run, continue) live in their own module; the tab works without it
     from .column_tools import build_column_tools, wire_column_tools
@@ -137,15 +138,15 @@ def build_compare_tab(ctx: PageContext) -> dict:
     async def on_stop(request: gr.Request, stop_stamp):
         return await stop_run(ctx, _session(request), stop_stamp)
 
-    def on_finished(run_record):
+    def on_finished(_request, run_record):
         # The results step also shows the results (first run) and marks the run over, which makes Stop inactive.
         shown = gr.Column(elem_classes=["shown"]) if run_record else gr.skip()
         return [*results_panel(ctx, run_record), shown, str(time.time())]
 
-    finalize = (on_finished, [record], [summary, *plots, json_file, md_file, results_col, run_done])
+    # chained after every run event (runs, re-runs, lesson runs) by ui.run_end, together with History's save
+    finalize = RunEndPart(on_finished, [record], [summary, *plots, json_file, md_file, results_col, run_done])
     run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
                       concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **run_options, **hidden)
-    run_event.then(*finalize, **hidden)
     run_done.change(None, None, None, js=IDLE_JS, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
@@ -180,7 +181,7 @@ def build_compare_tab(ctx: PageContext) -> dict:
     refs = {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
             "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds,
             "history": history, "column_settings": column_settings, "run": (on_run, run_inputs, run_outputs),
-            "run_options": run_options, "finalize": finalize, "stop_btn": stop_btn, "run_event": run_event,
+            "run_options": run_options, "finalize": finalize, "stop_btn": stop_btn, "run_events": [run_event],
             "reason_dds": reason_dds, "preset": preset, "record": record, "reply_mds": reply_mds, "meta_mds": meta_mds,
             "banner": banner, "heads": heads, "seed": seed, "top_p": top_p, "reasoning": reasoning,
             "scroll_sync": scroll_sync, "results": results_col, "run_btn": run_btn, "clear_btn": clear_btn,

@@ -12,7 +12,7 @@ from providers.base import Message, Phase
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, PageContext
 from .export import run_record, write_downloads
 from .queued_stop import NOT_STARTED
-from .render import context_gauge, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
+from .render import WARNING_MARK, context_gauge, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 from .results_view import CHARTS, chart_frames, column_labels, summary_table
 
 
@@ -108,7 +108,7 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
         if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
-        yield _banner_only(f"⚠️ {exc}", history)
+        yield _banner_only(f"{WARNING_MARK} {exc}", history)
         return
     views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, *_ in slots}
     columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,

@@ -15,8 +15,9 @@ from store import new_owner_token, valid_owner_token
 from .context import N_SLOTS, PageContext
 from .handlers import empty_history
 from .history_view import LIST_HEADERS, list_row, rerun_values, run_markdown
-from .render import escape_md
+from .render import WARNING_MARK, escape_md
 from .snapshot_page import record_json
+from .run_end import RunEndPart
 from .snapshots import save_run, snapshot_url
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -27,29 +28,29 @@ LIST_LIMIT = 100
 
 
 def wire_history_saving(ctx: PageContext, compare_refs: dict) -> dict:
-    """Save each finished Compare run after it ends and show its snapshot link; a failed save is told in the banner."""
-    # a step chained after the run, so streaming never waits on the database; the replies stay whatever happens
+    """The part of each run's end step that keeps a finished Compare run in History and shows its snapshot link; a
+    failed save is told in the banner."""
+    # part of the step after the run (ui.run_end), so streaming never waits on the database; the replies stay
     owner = gr.BrowserState("", storage_key=OWNER_STORAGE_KEY, secret=OWNER_STORAGE_SECRET)
     saved = gr.Markdown(elem_id="saved-run")
+    saved_key = gr.State("")  # the last saved record's start: a run that raised leaves that record in the State
     banner, record = compare_refs["banner"], compare_refs["record"]
 
-    async def on_finished(run_record, token, banner_text, request: gr.Request):
-        if not run_record:
-            return gr.skip(), gr.skip(), gr.skip()
+    async def on_finished(request: gr.Request, run_record, token, banner_text, last_key):
+        if not run_record or run_record["started_at"] == last_key:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         token = token if valid_owner_token(token) else new_owner_token()
         run_id, error = await save_run(ctx, run_record, token)
         if error:
-            note = f"⚠️ This run was not saved to History ({escape_md(error)}); the replies above are unaffected."
-            return "", f"{banner_text}  \n{note}" if banner_text else note, token
+            note = f"{WARNING_MARK} This run was not saved to History ({escape_md(error)}); the replies above are unaffected."
+            return "", f"{banner_text}  \n{note}" if banner_text else note, token, gr.skip()
         url = snapshot_url(request, run_id)
-        return f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>", gr.skip(), token
+        return (f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>", gr.skip(), token,
+                run_record["started_at"])
 
-    # .success: a run that raised left the previous run's record in the State, which must not be saved twice
-    save_event = compare_refs["run_event"].success(on_finished, [record, owner, banner], [saved, banner, owner], **HIDDEN)
-    if "rerun_event" in compare_refs:  # a re-run column makes a new record: keep it too
-        compare_refs["rerun_event"].success(on_finished, [record, owner, banner], [saved, banner, owner], **HIDDEN)
+    part = RunEndPart(on_finished, [record, owner, banner, saved_key], [saved, banner, owner, saved_key])
     gr.context.Context.root_block.load(lambda t: t if valid_owner_token(t) else new_owner_token(), [owner], [owner], **HIDDEN)
-    return {"owner": owner, "saved": saved, "save_event": save_event}
+    return {"owner": owner, "saved": saved, "part": part}
 
 
 def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare_refs: dict, saving: dict) -> dict:
@@ -78,7 +79,7 @@ def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare_refs
         try:
             runs = await asyncio.to_thread(ctx.store.list_runs, token if own_only else None, query or "", LIST_LIMIT)
         except Exception as exc:
-            return [], [], f"⚠️ The run store is unavailable: {escape_md(type(exc).__name__)}."
+            return [], [], f"{WARNING_MARK} The run store is unavailable: {escape_md(type(exc).__name__)}."
         whose = "runs" + (" from this browser" if own_only else "")
         if not runs:
             return [], [], f"No {whose} match “{escape_md(query)}”." if query else f"No {whose} yet."
@@ -93,7 +94,6 @@ def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare_refs
     list_io = ([search, owner], [table, ids, note])
     for trigger in (tab.select, search.submit, refresh_btn.click):
         trigger(on_list, *list_io, **HIDDEN)
-    saving["save_event"].then(on_list, *list_io, **HIDDEN)
 
     async def readable(run_id, token):
         run = await asyncio.to_thread(ctx.store.get_run, run_id) if run_id else None

@@ -12,7 +12,7 @@ from .column_settings import pack_columns
 from .handlers import empty_history
 from .lesson_banner import LessonBanner, banner_text, wire_banner
 from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
-from .render import escape_md
+from .render import WARNING_MARK, escape_md
 from .tokens_tab import example_note
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -52,7 +52,7 @@ def build_lessons_tab(ctx: PageContext) -> LessonsPanel:
     gr.Markdown(f"{len(lessons)} short lessons on how LLMs work. Each runs on the models you have: with no API keys everything uses "
                 "the embedded local model. Read the explanation, press **Run this lesson**, then look at the results.")
     for error in errors:
-        gr.Markdown(f"⚠️ Lesson file skipped: {escape_md(error)}", elem_classes=["lesson-error"])
+        gr.Markdown(f"{WARNING_MARK} Lesson file skipped: {escape_md(error)}", elem_classes=["lesson-error"])
     buttons = []
     for i, lesson in enumerate(lessons):
         with gr.Group(elem_classes=["lesson"]):
@@ -96,10 +96,10 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
             outputs = [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
                        compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],
                        compare["column_settings"], tabs]
-            event = button.click(lambda lesson=lesson: _fill_compare(ctx, lesson), None, outputs, **HIDDEN)
-            event = event.then(*compare["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
-                               **compare["run_options"], **HIDDEN)
-            event.then(*compare["finalize"], **HIDDEN)
+            event = button.click(lambda lesson=lesson: _fill_compare(ctx, lesson), None, outputs, js=compare["busy_js"],
+                                 **HIDDEN)
+            compare["run_events"].append(event.then(*compare["run"], concurrency_limit=ctx.options.concurrency,
+                                                    concurrency_id="compare", **compare["run_options"], **HIDDEN))
         elif lesson.action == "tokens":
             button.click(lambda lesson=lesson: _fill_tokens(tokens, lesson), None, [tokens["text"], tokens["lesson"], tabs], **HIDDEN)
         elif lesson.action == "context":

@@ -9,7 +9,7 @@ from compare.pipeline import PipelineRun
 from store import new_owner_token, valid_owner_token
 
 from .export import run_record
-from .render import escape_md
+from .render import WARNING_MARK, escape_md
 from .snapshots import save_run, snapshot_url
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -45,7 +45,7 @@ def wire_pipeline_saving(ctx, pipeline_refs: dict, saving: dict) -> None:
         token = token if valid_owner_token(token) else new_owner_token()
         run_id, error = await save_run(ctx, pipeline_record(run, started), token, kind="pipeline")
         if error:
-            return f"{banner_text}  \n⚠️ This run was not saved to History ({escape_md(error)}).", token
+            return f"{banner_text}  \n{WARNING_MARK} This run was not saved to History ({escape_md(error)}).", token
         url = snapshot_url(request, run_id)
         return f"{banner_text}  \n<small>Saved to History · read-only snapshot: [{url}]({url})</small>".strip(), token
 

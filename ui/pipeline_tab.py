@@ -15,7 +15,7 @@ from providers.base import Phase
 from .context import PageContext
 from .queued_stop import NOT_STARTED, STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
 from .pipeline_saving import started_now
-from .render import md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
+from .render import WARNING_MARK, md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 
 MAX_PIPELINES = 4
 STEP2_HINT = "{previous} is replaced by the step-1 reply (added at the end when missing)"
@@ -142,7 +142,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
                 raise InputError(limited)
         except (InputError, ValueError, TypeError) as exc:
-            yield [gr.skip()] * len(outs) + [f"⚠️ {exc}"]
+            yield [gr.skip()] * len(outs) + [f"{WARNING_MARK} {exc}"]
             return
         run = PipelineRun(ctx.registry, specs, steps, p, ctx.counter, **params)
         started = started_now()

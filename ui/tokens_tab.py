@@ -13,6 +13,7 @@ from compare.tokenview import (CHARS_PER_TOKEN, SUMMARY_HEADERS, TABLE_HEADERS, 
 from compare.validate import InputError, check_prompt
 
 from .context import PageContext
+from .render import WARNING_MARK
 
 MAX_CHARS = 200_000  # beyond this the page, not the tokenizer, becomes the bottleneck
 PREVIEW_TOKENS = 2000
@@ -81,7 +82,7 @@ def context_rows(ctx: PageContext, text: str, models: list[str], reply_tokens: i
 def _share(tokens: int, window: int) -> str:
     share = tokens / window
     text = f"{share:.1%}" if share >= 0.01 else f"{share:.2%}" if share >= 0.0001 else "<0.01%"
-    return text + (" ⚠️ does not fit" if tokens > window else "")
+    return text + (" (does not fit)" if tokens > window else "")
 
 
 async def measure_overhead(ctx: PageContext, session: str, text: str, models: list[str]) -> tuple[list[list], str]:
@@ -180,7 +181,7 @@ def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None
         try:
             rows, note = await measure_overhead(ctx, getattr(request, "session_hash", None) or "anonymous", t, m)
         except (InputError, ValueError, TypeError) as exc:
-            return gr.skip(), f"⚠️ {exc}"
+            return gr.skip(), f"{WARNING_MARK} {exc}"
         return rows, note
 
     measure = (on_measure, [text, models], [overhead, banner])
