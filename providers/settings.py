@@ -47,7 +47,7 @@ class LocalModel:
 class Settings:
     """Everything providers are built from. Tests construct one pointing at local servers."""
 
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)  # holds the keys: never printed
     endpoints: list[Endpoint]
     local_models: list[LocalModel]
     catalog: dict
@@ -109,10 +109,14 @@ class Settings:
     @property
     def read_timeout_s(self) -> float:
         """How long to wait for the next bytes of a reply (COMPARE_READ_TIMEOUT_S, default 120 s)."""
+        raw = self.get("COMPARE_READ_TIMEOUT_S", "120")
         try:
-            return float(self.get("COMPARE_READ_TIMEOUT_S", "120"))
+            value = float(raw)
         except ValueError:
-            raise ConfigError("COMPARE_READ_TIMEOUT_S must be a number of seconds.") from None
+            value = math.nan
+        if not (0 < value < math.inf):
+            raise ConfigError(f"COMPARE_READ_TIMEOUT_S must be a number of seconds above 0, not {raw!r}.")
+        return value
 
     @property
     def ollama_host(self) -> str:

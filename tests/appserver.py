@@ -15,8 +15,8 @@ or by hand: ``python -m tests.appserver --env OPENAI_API_KEY=k --env OPENAI_BASE
 (prints the app URL on stdout once it serves, then serves until killed). The settings travel as command-line
 arguments, visible to `ps`: meant for fake keys only.
 
-Both mirror ``ui/launch.py``: same Blocks, ``demo.queue(default_concurrency_limit=...)``, the page CSS, the
-Content-Security-Policy middleware and the ``/snapshot/<id>`` routes.
+Both start the page with ``ui.launch.start_server``, as ``python app.py`` does: same Blocks, concurrency, page CSS,
+Content-Security-Policy middleware and ``/snapshot/<id>`` routes.
 """
 from __future__ import annotations
 
@@ -78,18 +78,11 @@ class AppServer:
         self.url = ""
 
     def start(self) -> "AppServer":
-        from starlette.middleware import Middleware
-
-        from ui import CSS
-        from ui.safety import ContentSecurityPolicy
-        from ui.snapshots import snapshot_routes
+        from ui.launch import start_server
 
         self.demo = build_demo_for(self.env, self.options)
-        self.demo.queue(default_concurrency_limit=self.demo.ctx.options.concurrency)
         self.port = self.port or free_port()
-        self.demo.launch(server_name="127.0.0.1", server_port=self.port, prevent_thread_lock=True, quiet=True,
-                         css=CSS, app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
-                         footer_links=["api", "gradio"])
+        start_server(self.demo, "127.0.0.1", self.port)
         self.url = f"http://127.0.0.1:{self.port}/"
         return self
 

@@ -9,6 +9,7 @@ from compare.validate import (InputError, as_model_ids, as_number, as_text, chec
                               check_reasoning)
 from store import new_owner_token, valid_owner_token
 
+from .abandon import cancelled_if_abandoned
 from .context import PageContext
 from .export import run_record
 from .snapshots import save_run, snapshot_url
@@ -41,15 +42,18 @@ def make_compare_api(ctx: PageContext):
             owner = as_text("owner", owner)
             if owner and not valid_owner_token(owner):
                 raise InputError("owner must be 16 to 128 letters, digits, - or _ (or blank for a new one).")
-            session = getattr(request, "session_hash", None) or "api"
-            if opts.demo_caps and (limited := ctx.limiter.check(session)):
+            visitor = ctx.visitor(request)
+            if opts.demo_caps and (limited := ctx.limiter.check(visitor)):
                 raise InputError(limited)
         except (InputError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         messages = make_messages(prompt, system_prompt)
-        columns = [Column(str(i), m, messages, temperature, None, max_tokens, None, reasoning) for i, m in enumerate(ids)]
+        columns = [Column(str(i), m, messages, temperature, None, max_tokens, None, reasoning, client=visitor)
+                   for i, m in enumerate(ids)]
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        results = await Comparison(ctx.registry, columns, ctx.counter).run()
+        comparison = Comparison(ctx.registry, columns, ctx.counter)
+        async with cancelled_if_abandoned(comparison.cancel):  # a caller that went away stops spending
+            results = await comparison.run()
         # --- store: keep the run (a failed save still returns the replies, with the reason) ---
         params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None, "reasoning": reasoning}
         settings = [{"slot": i + 1, "model": m, "persona": "shared", "system_prompt": system_prompt or "",

@@ -42,12 +42,6 @@ async def checked_pool(ctx: PageContext, prompt, models, session: str) -> list[s
     return pool
 
 
-def visitor(request: gr.Request | None) -> str:
-    """Who votes: the client's address (a caller's session hash is its own choice, so it cannot key a cap)."""
-    client = getattr(request, "client", None)
-    return getattr(client, "host", None) or "unknown"
-
-
 def make_arena_api(ctx: PageContext):
     """The three endpoints bound to this page's arena."""
     arena = arena_for(ctx)
@@ -55,7 +49,7 @@ def make_arena_api(ctx: PageContext):
     async def battle(prompt: str, models: list[str] | None = None, request: gr.Request = None) -> dict:
         """Blind battle: two different models drawn from `models` (blank: all available) answer the prompt; returns {"battle_id", "a", "b"} (the answers only)."""
         try:
-            pool = await checked_pool(ctx, prompt, models, getattr(request, "session_hash", None) or "api")
+            pool = await checked_pool(ctx, prompt, models, ctx.visitor(request))
         except (ArenaError, InputError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         try:
@@ -66,7 +60,7 @@ def make_arena_api(ctx: PageContext):
     def vote(battle_id: str, choice: str, request: gr.Request = None) -> dict:
         """Vote once on a battle: choice "a", "b", "tie" or "both_bad"; reveals both models and their metrics, and whether the vote counts."""
         try:
-            return arena.vote(battle_id, choice, visitor(request))
+            return arena.vote(battle_id, choice, ctx.visitor(request))
         except ArenaError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 

@@ -9,7 +9,7 @@ from arena.service import ArenaError
 from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_tokens
 from compare.validate import InputError
 
-from .arena_api import arena_for, battle_params, checked_pool, visitor
+from .arena_api import arena_for, battle_params, checked_pool
 from .context import PageContext
 from .render import WARNING_MARK, escape_md, mark, untrusted_markdown
 
@@ -68,7 +68,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
 
     async def on_battle(request: gr.Request, text, chosen):
         try:
-            fight = arena.start(text, await checked_pool(ctx, text, chosen, _session(request)), **battle_params(ctx))
+            fight = arena.start(text, await checked_pool(ctx, text, chosen, ctx.visitor(request)), **battle_params(ctx))
         except (ArenaError, InputError, TypeError) as exc:
             yield view("", "", f"{WARNING_MARK} {escape_md(str(exc))}")
             return
@@ -91,7 +91,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
     def make_vote(choice: str):
         def on_vote(request: gr.Request, current):
             try:
-                shown = arena.vote(current, choice, visitor(request))
+                shown = arena.vote(current, choice, ctx.visitor(request))
             except ArenaError as exc:
                 return [gr.skip(), f"{WARNING_MARK} {escape_md(str(exc))}", *[gr.skip()] * len(vote_btns), gr.skip(), gr.skip()]
             return ["", reveal_markdown(shown), *closed(), f"### A · `{shown['a_model']}`", f"### B · `{shown['b_model']}`"]
@@ -124,10 +124,6 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
 
     export_btn.click(on_export, [since, until], [export_file, board_note], **HIDDEN)
     return {"pool": pool, "prompt": prompt, "battle": battle_btn, "panes": panes, "votes": vote_btns, "reveal": reveal}
-
-
-def _session(request: gr.Request | None) -> str:
-    return getattr(request, "session_hash", None) or "anonymous"
 
 
 def _pane(text: str) -> str:

@@ -9,6 +9,7 @@ from compare.validate import InputError, as_model_ids, as_text
 
 from store import new_owner_token
 
+from .abandon import cancelled_if_abandoned
 from .context import PageContext
 from .pipeline_saving import pipeline_record, started_now
 from .snapshots import save_run, snapshot_url
@@ -52,14 +53,14 @@ def make_pipeline_api(ctx: PageContext):
                 raise InputError(f"Give one step-2 model per step-1 model ({len(first)} step-1, {len(second)} step-2).")
             steps, specs, params = parse_pipeline_inputs(ctx, prompt, step1_system, step2_system, step2_prompt,
                                                          temperature, max_tokens, list(zip(first, second)))
-            session = getattr(request, "session_hash", None) or "api"
-            if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(ctx.visitor(request))):
                 raise InputError(limited)
         except (InputError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         started = started_now()
         run = PipelineRun(ctx.registry, specs, steps, prompt, ctx.counter, **params)
-        results = await run.run()
+        async with cancelled_if_abandoned(run.cancel):  # a caller that went away stops spending
+            results = await run.run()
         owner = new_owner_token()
         run_id, error = await save_run(ctx, pipeline_record(run, started), owner, kind="pipeline")
         saved = {"run_id": run_id, "snapshot_url": snapshot_url(request, run_id) if run_id else None, "owner_token": owner}

@@ -9,6 +9,7 @@ import gradio as gr
 
 from compare import Column, Comparison, make_messages
 from compare.metrics import Result
+from compare.validate import InputError, check_models
 from compare.word_diff import diff_html, similarity
 from providers.base import Message, Phase
 
@@ -50,7 +51,7 @@ def wire_column_tools(ctx: PageContext, tools: dict, refs: dict) -> None:
 
     async def on_rerun(request: gr.Request, record, history, target, model):
         session = getattr(request, "session_hash", None) or "anonymous"
-        async for update in rerun_column(ctx, session, record, history, target, model):
+        async for update in rerun_column(ctx, session, record, history, target, model, ctx.visitor(request)):
             yield update
 
     event = tools["rerun_btn"].click(on_rerun, [refs["record"], refs["history"], tools["target"], tools["model"]], outputs,
@@ -92,22 +93,32 @@ def _earlier(history: list, slot: int, result: dict) -> list[Message]:
     return turns[:-2] if turns and not result.get("error") and not result.get("stopped") else turns
 
 
-async def rerun_column(ctx: PageContext, session: str, record: dict | None, history, target: str, model: str):
-    """Run one column of the last run again (same prompt and settings, or another model); the others stay as they are."""
+async def rerun_column(ctx: PageContext, session: str, record: dict | None, history, target: str, model: str,
+                       visitor: str | None = None):
+    """Run one column of the last run again (same prompt and settings, or another model); the others stay as they are.
+    A re-run is a run: the same model checks and demo limits apply."""
     history = history or empty_history()
     found = _column(record, target)
-    if found is None:
-        yield [gr.skip()] * (2 * N_SLOTS) + [f"{WARNING_MARK} {target} was not part of the last run: run a comparison first.", history, record]
+    refused = None if found else f"{target} was not part of the last run: run a comparison first."
+    if found:
+        model = (model or "").strip()
+        model = found[1]["model"] if model in ("", SAME_MODEL) else model
+        try:
+            check_models(ctx.registry, [model], 1)
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor or session)):
+                raise InputError(limited)
+        except InputError as exc:
+            refused = str(exc)
+    if refused:
+        yield [gr.skip()] * (2 * N_SLOTS) + [f"{WARNING_MARK} {escape_md(refused)}", history, record]
         return
     index, settings, old = found
     slot = settings["slot"] - 1
-    model = (model or "").strip()
-    model = settings["model"] if model in ("", SAME_MODEL) else model
     earlier = _earlier(history, slot, old)
     params = record["parameters"]
     column = Column(str(slot), model, make_messages(record["prompt"], settings["system_prompt"], earlier),
                     settings["temperature"], params.get("top_p"), params.get("max_tokens"), params.get("seed"),
-                    settings.get("reasoning"))
+                    settings.get("reasoning"), client=visitor or session)
     views = {}
     for (i, s), r in zip(enumerate(record["columns"]), record["results"]):
         view = ColumnView(s["model"], _earlier(history, s["slot"] - 1, r), record["prompt"])

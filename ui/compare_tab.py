@@ -132,7 +132,8 @@ def build_compare_tab(ctx: PageContext) -> dict:
 
     async def on_run(request: gr.Request, *values):
         *fixed, packed, clicked_at = values
-        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=clicked_at):
+        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=clicked_at,
+                                       visitor=ctx.visitor(request)):
             yield update
 
     async def on_stop(request: gr.Request, stop_stamp):

@@ -14,6 +14,7 @@ from store import Store, open_store
 
 from .queued_stop import StopRequests
 from .safety import PageOptions, RateLimiter
+from .visitor import visitor_key
 
 N_SLOTS = 8
 SHARED_SYSTEM = "(shared)"
@@ -121,6 +122,10 @@ class PageContext:
         import threading
 
         threading.Thread(target=self.registry.prewarm, name="prewarm-sdks", daemon=True).start()
+
+    def visitor(self, request) -> str:
+        """Who `request` comes from, for demo limits and fair turns (its address; see ui/visitor.py)."""
+        return visitor_key(request, self.options.proxy_header, self.options.proxy_hops)
 
     def system_for(self, choice: str, shared: str) -> str:
         """The system prompt a column uses: the shared box, or a preset's."""

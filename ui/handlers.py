@@ -12,6 +12,7 @@ from providers.base import Message, Phase
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, PageContext
 from .export import run_record, write_downloads
 from .queued_stop import NOT_STARTED
+from .abandon import cancelled_if_abandoned
 from .render import WARNING_MARK, context_gauge, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 from .results_view import CHARTS, chart_frames, column_labels, summary_table
 
@@ -96,23 +97,28 @@ def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
 
 
 async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed, reasoning,
-                     n_columns, history, models, choices, temps=None, column_reasoning=None, clicked_at=None):
-    """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval."""
+                     n_columns, history, models, choices, temps=None, column_reasoning=None, clicked_at=None,
+                     visitor: str | None = None, client_gone=None):
+    """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval.
+
+    `session` (the page) finds the run for Stop; `visitor` (the address, default: the session) keys the demo limits
+    and the embedded model's turns; `client_gone()` says the page went away, which cancels the run."""
     history = history or empty_history()
+    visitor = visitor or session
     if ctx.stops.cancels(session, "compare", clicked_at):
         yield _banner_only(NOT_STARTED, history)
         return
     try:
         params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps,
                                      reasoning, column_reasoning)
-        if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+        if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
         yield _banner_only(f"{WARNING_MARK} {exc}", history)
         return
     views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, *_ in slots}
     columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,
-                      params["top_p"], params["max_tokens"], params["seed"], level, client=session)
+                      params["top_p"], params["max_tokens"], params["seed"], level, client=visitor)
                for slot, model, sys_prompt, temp, level in slots]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -130,16 +136,17 @@ async def stream_views(ctx: PageContext, session: str, active: ActiveRun, views:
     comparison = active.comparison
     ctx.active[session] = active
     try:
-        async for batch in comparison.batches(lambda: adaptive_interval(ctx.options.coalesce_s, views)):
-            for key, event in batch:
-                view = views[int(key)]
-                if isinstance(event, Delta):
-                    (view.thinking if event.thinking else view.parts).append(event.text)
-                elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
-                    view.meta = status_line(event.phase, event.detail, comparison.live_ttft(key))
-                elif isinstance(event, Finished):
-                    view.show(event.result)
-            yield frame(views, "", history, None)
+        async with cancelled_if_abandoned(comparison.cancel):
+            async for batch in comparison.batches(lambda: adaptive_interval(ctx.options.coalesce_s, views)):
+                for key, event in batch:
+                    view = views[int(key)]
+                    if isinstance(event, Delta):
+                        (view.thinking if event.thinking else view.parts).append(event.text)
+                    elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
+                        view.meta = status_line(event.phase, event.detail, comparison.live_ttft(key))
+                    elif isinstance(event, Finished):
+                        view.show(event.result)
+                yield frame(views, "", history, None)
     finally:
         if ctx.active.get(session) is active:
             del ctx.active[session]

@@ -15,6 +15,7 @@ from providers.base import Phase
 from .context import PageContext
 from .queued_stop import NOT_STARTED, STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
 from .pipeline_saving import started_now
+from .abandon import cancelled_if_abandoned
 from .render import WARNING_MARK, md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 
 MAX_PIPELINES = 4
@@ -139,7 +140,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         try:
             chosen = [(models[2 * i], models[2 * i + 1]) for i in range(int(n or 0))]
             steps, specs, params = parse_pipeline_inputs(ctx, p, sys1, sys2, p2, temp, mt, chosen)
-            if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(ctx.visitor(request))):
                 raise InputError(limited)
         except (InputError, ValueError, TypeError) as exc:
             yield [gr.skip()] * len(outs) + [f"{WARNING_MARK} {exc}"]
@@ -150,22 +151,23 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         active[session] = (run, views)
         yield _frame(run, views, "")
         try:
-            async for batch in run.batches(ctx.options.coalesce_s):
-                for key, step, event in batch:
-                    if isinstance(event, PipelineDone):
-                        for index, step_result in enumerate(event.result.steps):  # a stopped step sends no Finished
-                            views[(key, index)].meta = result_line(step_result)
-                        _mark_skipped(views, event.result)
-                        continue
-                    view = views[(key, step)]
-                    if isinstance(event, Delta):
-                        (view.thinking if event.thinking else view.parts).append(event.text)
-                    elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
-                        view.meta = status_line(event.phase, event.detail, run.live_ttft(key, step))
-                    elif isinstance(event, Finished):
-                        view.parts, view.meta = [event.result.text], result_line(event.result)
-                        view.thinking, view.thinking_head = [event.result.reasoning], thinking_head(event.result)
-                yield _frame(run, views, "")
+            async with cancelled_if_abandoned(run.cancel):
+                async for batch in run.batches(ctx.options.coalesce_s):
+                    for key, step, event in batch:
+                        if isinstance(event, PipelineDone):
+                            for index, step_result in enumerate(event.result.steps):  # a stopped step sends no Finished
+                                views[(key, index)].meta = result_line(step_result)
+                            _mark_skipped(views, event.result)
+                            continue
+                        view = views[(key, step)]
+                        if isinstance(event, Delta):
+                            (view.thinking if event.thinking else view.parts).append(event.text)
+                        elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
+                            view.meta = status_line(event.phase, event.detail, run.live_ttft(key, step))
+                        elif isinstance(event, Finished):
+                            view.parts, view.meta = [event.result.text], result_line(event.result)
+                            view.thinking, view.thinking_head = [event.result.reasoning], thinking_head(event.result)
+                    yield _frame(run, views, "")
         finally:
             if active.get(session, (None,))[0] is run:
                 del active[session]

@@ -1,4 +1,4 @@
-"""Limits for public demos, a per-session rate limiter, and the Content-Security-Policy that blocks remote media."""
+"""Limits for public demos, a per-visitor rate limiter, and the Content-Security-Policy that blocks remote media."""
 from __future__ import annotations
 
 import time
@@ -22,6 +22,8 @@ class PageOptions:
     coalesce_s: float = 0.05
     votes_per_hour: int = 30  # arena votes per visitor, when caps are on
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
+    proxy_header: str | None = None  # a trusted proxy's header holding the client address (ui/visitor.py)
+    proxy_hops: int = 1  # how many trusted proxies appended to that header
 
     @property
     def prompt_cap(self) -> int | None:
@@ -40,23 +42,28 @@ class PageOptions:
 
 
 class RateLimiter:
-    """Sliding one-minute window of runs per session."""
+    """Sliding one-minute window of runs per visitor."""
+
+    SWEEP_ABOVE = 4096
 
     def __init__(self, per_minute: int, clock=time.monotonic):
         self.per_minute = per_minute
         self._clock = clock
         self._runs: dict[str, deque] = defaultdict(deque)
 
-    def check(self, session: str) -> str | None:
+    def check(self, visitor: str) -> str | None:
         """Record a run and return None, or return a message saying when to try again."""
         now = self._clock()
-        runs = self._runs[session]
+        runs = self._runs[visitor]
         while runs and now - runs[0] >= 60:
             runs.popleft()
         if len(runs) >= self.per_minute:
             wait = 60 - (now - runs[0])
             return f"This demo allows {self.per_minute} runs per minute; try again in {wait:.0f} s."
         runs.append(now)
+        if len(self._runs) > self.SWEEP_ABOVE:  # visitors who left: keep memory flat on a long-lived server
+            for key in [k for k, r in self._runs.items() if now - r[-1] >= 60]:
+                del self._runs[key]
         return None
 
 

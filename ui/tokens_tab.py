@@ -179,7 +179,7 @@ def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None
 
     async def on_measure(t, m, request: gr.Request):
         try:
-            rows, note = await measure_overhead(ctx, getattr(request, "session_hash", None) or "anonymous", t, m)
+            rows, note = await measure_overhead(ctx, ctx.visitor(request), t, m)
         except (InputError, ValueError, TypeError) as exc:
             return gr.skip(), f"{WARNING_MARK} {exc}"
         return rows, note
