@@ -127,6 +127,7 @@ def test_every_tab_with_fake_cloud_and_local_model(browser):
 
         # the Pipeline tab: defaults are cloud→local and local→local; both steps stream text, totals add up
         open_tab(page, "Pipeline")
+        expect(page.locator("#pl-stop")).to_be_disabled()  # nothing runs yet
         page.locator("#pl-max-tokens input").fill("24")
         page.locator("#pl-run").click()
         for slot in (0, 1):
@@ -139,16 +140,19 @@ def test_every_tab_with_fake_cloud_and_local_model(browser):
         chats = [r for r in srv.requests if r.path.endswith("/chat/completions")]
         assert "openai:" + chats[-1].body["model"] == cloud  # step 1 of pipeline 1 ran on the (fake) cloud
         shot(page, "pipeline")
+        expect(page.locator("#pl-stop")).to_be_disabled()  # the run is over
 
         # Stop on the Pipeline tab cancels the running step upstream; its step 2 never starts
         srv.behaviour = Behaviour(tokens_per_s=4)
         srv.reset()
         page.locator("#pl-run").click()
         expect(md(page, "pl-meta-0-0")).to_contain_text("streaming")
+        expect(page.locator("#pl-stop")).to_be_enabled()
         page.locator("#pl-stop").click()
         expect(md(page, "pl-meta-0-0")).to_contain_text("stopped")
         expect(md(page, "pl-meta-0-1")).to_contain_text("not run: stopped")
         expect(md(page, "pl-totals-0")).to_contain_text("Pipeline total (stopped)")
+        expect(page.locator("#pl-stop")).to_be_disabled()
         assert srv.disconnected.wait(10)
         page.close()
 

@@ -114,6 +114,7 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
             event = button.click(lambda lesson=lesson: _fill_pipeline(ctx, lesson), None, outputs, **HIDDEN)
             event = event.then(*pipeline["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
                                **pipeline["run_options"], **HIDDEN)
+            event.then(None, None, None, js=pipeline["idle_js"], **HIDDEN)
     # Lesson runs go through the tabs' own run handlers, so each tab's Stop (which signals the engine) stops them too.
 
 

@@ -11,14 +11,16 @@ THEME_KEY = "llm-compare-theme"
 # columns only when they appear, so the state lives here and is re-applied when a new Stop or column header appears.
 PAGE_JS = """
 () => {
-  const state = {busy: false};
+  const state = {busy: {}};  // per Stop button: the Compare tab's and the Pipeline tab's
   const body = document.body;
   const press = (id, on) => { const b = document.getElementById(id); if (b) b.setAttribute('aria-pressed', String(on)); };
   const heads = document.getElementsByClassName('col-head');  // live: no search of the page on each mutation
-  let stopSeen = null;
+  const stops = ['stop', 'pl-stop'], seen = {};
   const syncStop = () => {
-    const stop = stopSeen = document.getElementById('stop');
-    if (stop && stop.disabled === state.busy) stop.disabled = !state.busy;
+    for (const id of stops) {
+      const stop = seen[id] = document.getElementById(id), busy = !!state.busy[id];
+      if (stop && stop.disabled === busy) stop.disabled = !busy;
+    }
   };
   const apply = () => {
     syncStop();
@@ -33,10 +35,11 @@ PAGE_JS = """
   // Cheap on every mutation (streamed frames included): act only when Stop or a column header is new.
   const tabs = document.getElementById('tabs');
   if (tabs) new MutationObserver(() => {
-    if (document.getElementById('stop') !== stopSeen || [...heads].some(h => !h.hasAttribute('aria-expanded'))) apply();
+    if (stops.some(id => document.getElementById(id) !== seen[id]) || [...heads].some(h => !h.hasAttribute('aria-expanded'))) apply();
   }).observe(tabs, {childList: true, subtree: true});
   // Deferred: the Run click's request goes out first, Stop's restyle after it.
-  window.__llmCompare = {setBusy(on) { state.busy = !!on; setTimeout(syncStop, 0); }, isBusy: () => state.busy};
+  window.__llmCompare = {setBusy(on, id = 'stop') { state.busy[id] = !!on; setTimeout(syncStop, 0); },
+                         isBusy: (id = 'stop') => !!state.busy[id]};
 
   const setTheme = (mode) => { body.classList.toggle('dark', mode === 'dark'); press('theme-toggle', mode === 'dark'); };
   const stored = localStorage.getItem('%(theme_key)s');
@@ -115,6 +118,9 @@ RUN_JS = "(...v) => { window.__llmCompare?.setBusy(true); return (" + STAMP_RUN_
 BUSY_JS = "(...v) => { window.__llmCompare?.setBusy(true); return v; }"
 # Runs when the results step marks the run finished: Stop goes back to inactive.
 IDLE_JS = "() => { window.__llmCompare?.setBusy(false); }"
+# The Pipeline tab's pair: its Stop is active while one of its runs streams.
+PIPELINE_RUN_JS = "(...v) => { window.__llmCompare?.setBusy(true, 'pl-stop'); return (" + STAMP_RUN_JS + ")(...v); }"
+PIPELINE_IDLE_JS = "() => { window.__llmCompare?.setBusy(false, 'pl-stop'); }"
 
 # Each column's one-line header, rebuilt in the browser from the packed column settings (see column_settings.py).
 HEADERS_JS = """(packed) => {

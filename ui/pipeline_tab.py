@@ -13,7 +13,8 @@ from compare.validate import InputError, check_models, check_params, check_promp
 from providers.base import Phase
 
 from .context import PageContext
-from .queued_stop import NOT_STARTED, STAMP_RUN_JS, STAMP_STOP_JS, click_stamp
+from .page_js import PIPELINE_IDLE_JS, PIPELINE_RUN_JS
+from .queued_stop import NOT_STARTED, STAMP_STOP_JS, click_stamp
 from .pipeline_saving import started_now
 from .abandon import cancelled_if_abandoned
 from .render import WARNING_MARK, md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
@@ -186,15 +187,16 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         return "Stopped."
 
     hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
-    run_options = dict(js=STAMP_RUN_JS)
+    run_options = dict(js=PIPELINE_RUN_JS)
     run_event = run_btn.click(on_run, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
                               concurrency_id="compare", **run_options, **hidden)
+    run_event.then(None, None, None, js=PIPELINE_IDLE_JS, **hidden)  # in the browser only: no round trip
     stop_btn.click(on_stop, [stamp], [banner], js=STAMP_STOP_JS, **hidden)
     n_pipelines.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(MAX_PIPELINES)], [n_pipelines], columns, **hidden)
     return {"prompt": prompt, "step1_system": step1_system, "step2_system": step2_system, "step2_prompt": step2_prompt,
             "n_pipelines": n_pipelines, "model_dds": model_dds, "max_tokens": max_tokens, "temperature": temperature,
             "run": (on_run, run_inputs, run_outputs), "run_options": run_options, "stop_btn": stop_btn, "run_event": run_event,
-            "finished": finished, "banner": banner}
+            "idle_js": PIPELINE_IDLE_JS, "finished": finished, "banner": banner}
 
 
 def _mark_skipped(views: dict, result: PipelineResult) -> None:

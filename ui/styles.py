@@ -40,7 +40,7 @@ footer a, footer .show-api, footer .built-with, footer button { color: var(--llm
 #tabs > .tab-wrapper { margin-bottom: 4px; }
 #tabs .tab-container button { padding: 6px 10px; }
 .tabitem { padding-top: 4px !important; }
-#stop:disabled { opacity: 0.45; cursor: not-allowed; filter: grayscale(0.6); }
+#stop:disabled, #pl-stop:disabled { opacity: 0.45; cursor: not-allowed; filter: grayscale(0.6); }
 #banner:empty, #banner .md:empty { display: none; }
 @media (max-width: 640px) {
   .main, .contain { padding-left: 6px !important; padding-right: 6px !important; }
