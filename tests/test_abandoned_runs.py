@@ -23,14 +23,18 @@ LEFT_WITHIN_S = 6.0  # far below the 60 s an uncancelled run would take
 CLIENT = """
 import sys
 from gradio_client import Client
-Client(sys.argv[1], verbose=False, analytics_enabled=False).predict(
-    "Say a lot.", "", ["openai:slow"], 0.7, 2000, api_name="/compare")
+client = Client(sys.argv[1], verbose=False, analytics_enabled=False)
+if sys.argv[2] == "compare":
+    client.predict("Say a lot.", "", ["openai:slow"], 0.7, 2000, api_name="/compare")
+else:
+    client.predict("Say a lot.", ["openai:slow", "openai:slow-too"], api_name="/battle")
 """
 
 
 @pytest.fixture(scope="module")
 def fake():
-    per_model = {"slow": Behaviour(reply=SLOW, tokens_per_s=20), "quick": Behaviour(reply=QUICK, tokens_per_s=200)}
+    slow = Behaviour(reply=SLOW, tokens_per_s=20)
+    per_model = {"slow": slow, "slow-too": slow, "quick": Behaviour(reply=QUICK, tokens_per_s=200)}
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
@@ -55,9 +59,10 @@ def seconds_until_upstream_closed(fake) -> float:
     return time.monotonic() - left
 
 
-def test_a_killed_api_client_cancels_its_run(app, fake):
+@pytest.mark.parametrize("endpoint", ["compare", "battle"])
+def test_a_killed_api_client_cancels_its_run(app, fake, endpoint):
     fake.reset()
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, app.url])
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, app.url, endpoint])
     try:
         wait_for_stream(fake)
         time.sleep(0.5)  # mid-stream
@@ -65,7 +70,7 @@ def test_a_killed_api_client_cancels_its_run(app, fake):
         client.kill()
         client.wait(10)
     took = seconds_until_upstream_closed(fake)
-    print(f"API client killed -> upstream closed in {took:.2f} s")
+    print(f"{endpoint} API client killed -> upstream closed in {took:.2f} s")
     fake.wait_idle()
 
 

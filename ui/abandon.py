@@ -43,3 +43,13 @@ async def cancelled_if_abandoned(cancel: Callable[[], Awaitable], poll_s: float 
     finally:
         if watcher is not None:
             watcher.cancel()
+
+
+def cancel_this_task() -> Callable[[], Awaitable]:
+    """A `cancel` for code with no handle of its own on its streams: cancels the task running it, so every
+    generator it is inside closes (and closes its streams) on the way out."""
+    task = asyncio.current_task()
+
+    async def cancel():
+        task.cancel()
+    return cancel

@@ -8,6 +8,7 @@ import gradio as gr
 from arena.service import Arena, ArenaError, VoteCap
 from compare.validate import InputError, check_prompt
 
+from .abandon import cancel_this_task, cancelled_if_abandoned
 from .context import PageContext
 
 DEFAULT_MAX_TOKENS = 256
@@ -53,7 +54,8 @@ def make_arena_api(ctx: PageContext):
         except (ArenaError, InputError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         try:
-            return await arena.battle(prompt, pool, ctx.options.coalesce_s, **battle_params(ctx))
+            async with cancelled_if_abandoned(cancel_this_task()):  # a caller that went away stops spending
+                return await arena.battle(prompt, pool, ctx.options.coalesce_s, **battle_params(ctx))
         except ArenaError as exc:  # finished, but could not be stored
             raise gr.Error(str(exc), print_exception=False) from None
 
