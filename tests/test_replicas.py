@@ -7,6 +7,7 @@ fails): tests/run.sh installs both."""
 from __future__ import annotations
 
 import os
+import re
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,10 +17,10 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
 
-from tests.appserver import AppProcess
+from tests.appserver import REPO, AppProcess
 from tests.arena_helpers import GATED, GatedOpenAIServer, wait_for
 from tests.fakes.server import Behaviour
-from tests.nginx_server import NginxProcess, nginx_binary
+from tests.nginx_server import TEMPLATE, NginxProcess, nginx_binary
 from tests.pg_server import pg_server  # noqa: F401  (fixture)
 
 PROMPT = "What is the capital of France?"
@@ -138,3 +139,17 @@ def test_an_arena_vote_through_nginx_counts_on_the_other_replicas_leaderboard(cl
         # the one-vote rule holds across replicas: the database, not a replica's memory, closes the battle
         with pytest.raises(AppError, match="already has its vote"):
             other.predict(battle["battle_id"], "b", api_name="/vote")
+
+
+def test_compose_fills_every_placeholder_of_the_nginx_template():
+    import yaml  # Gradio's dependency
+
+    services = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text())["services"]
+    code = "\n".join(line for line in TEMPLATE.read_text().splitlines() if not line.lstrip().startswith("#"))
+    placeholders = set(re.findall(r"\$\{(\w+)\}", code))
+    nginx = services["nginx"]["environment"]
+    assert placeholders == {"APP_SERVER", "NGINX_LISTEN"} and placeholders <= set(nginx)
+    assert set(nginx["NGINX_ENVSUBST_FILTER"].split("|")) == placeholders
+    assert nginx["APP_SERVER"].split(":")[0] in services
+    app = services["app"]["environment"]
+    assert "@postgres:" in app["DATABASE_URL"] and app["COMPARE_PROXY_HEADER"] == "X-Forwarded-For"
