@@ -51,7 +51,7 @@ def fake():
 @pytest.fixture(scope="module")
 def replicas(nginx_present, pg_server, fake):  # noqa: F811
     env = {"OPENAI_API_KEY": "sk-test-replicas", "OPENAI_BASE_URL": fake.url + "/v1",
-           "DATABASE_URL": f"{pg_server}/postgres", "COMPARE_PROXY_HEADER": "X-Forwarded-For"}
+           "DATABASE_URL": f"{pg_server}/postgres"}
     apps = [AppProcess(env, timeout=SLOW) for _ in range(2)]
     try:
         with ThreadPoolExecutor(len(apps)) as pool:
