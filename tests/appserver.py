@@ -184,6 +184,8 @@ def _parse_option(raw: str) -> tuple[str, object]:
     kind = str(kinds[name])
     if "bool" in kind:
         return name, value.lower() in {"1", "true", "yes"}
+    if "str" in kind:
+        return name, None if value in ("", "None") else value
     return name, (float(value) if "float" in kind else int(value))
 
 

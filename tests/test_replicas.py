@@ -22,6 +22,7 @@ from tests.arena_helpers import GATED, GatedOpenAIServer, wait_for
 from tests.fakes.server import Behaviour
 from tests.nginx_server import TEMPLATE, NginxProcess, nginx_binary
 from tests.pg_server import pg_server  # noqa: F401  (fixture)
+from ui.safety import PageOptions
 
 PROMPT = "What is the capital of France?"
 REPLY = "Every replica reads this reply from the one shared store."
@@ -52,7 +53,8 @@ def fake():
 def replicas(nginx_present, pg_server, fake):  # noqa: F811
     env = {"OPENAI_API_KEY": "sk-test-replicas", "OPENAI_BASE_URL": fake.url + "/v1",
            "DATABASE_URL": f"{pg_server}/postgres"}
-    apps = [AppProcess(env, timeout=SLOW) for _ in range(2)]
+    # as deploy/compose.yaml runs them: the address nginx appends keys the per-visitor limits
+    apps = [AppProcess(env, PageOptions(proxy_header="X-Forwarded-For"), timeout=SLOW) for _ in range(2)]
     try:
         with ThreadPoolExecutor(len(apps)) as pool:
             list(pool.map(AppProcess.start, apps))
