@@ -5,8 +5,23 @@ import asyncio
 from typing import AsyncIterator, Callable
 
 
-async def coalesced(queue: asyncio.Queue, streams: int, is_urgent: Callable[[object], bool],
-                    is_last: Callable[[object], bool], interval: float | Callable[[], float]) -> AsyncIterator[list]:
+class BatchQueue(asyncio.Queue):
+    """An asyncio.Queue that flags its urgent items, so a coalescing reader can sleep through the others."""
+
+    def __init__(self, is_urgent: Callable[[object], bool]):
+        super().__init__()
+        self.is_urgent = is_urgent
+        self.urgent = asyncio.Event()
+
+    def put_nowait(self, item) -> None:
+        """Queue an item; an urgent one also wakes a reader waiting in `coalesced`."""
+        super().put_nowait(item)
+        if self.is_urgent(item):
+            self.urgent.set()
+
+
+async def coalesced(queue: BatchQueue, streams: int, is_last: Callable[[object], bool],
+                    interval: float | Callable[[], float]) -> AsyncIterator[list]:
     """Yield lists of queued items at most once per interval until `streams` final items were seen.
 
     An urgent item (a first token, a finish) flushes its batch at once; everything else waits for the interval.
@@ -18,14 +33,17 @@ async def coalesced(queue: asyncio.Queue, streams: int, is_urgent: Callable[[obj
         batch = [await queue.get()]
         deadline = last + next_interval()
         while True:
+            queue.urgent.clear()  # before draining: an urgent item put after the drain sets it again
             while not queue.empty():
                 batch.append(queue.get_nowait())
-            if any(is_urgent(item) for item in batch) or loop.time() >= deadline:
+            remaining = deadline - loop.time()
+            if remaining <= 0 or any(queue.is_urgent(item) for item in batch):
                 break
+            # One wait per batch, not one wake-up per queued chunk (which cost a task and a timer each).
             try:
-                batch.append(await asyncio.wait_for(queue.get(), deadline - loop.time()))
+                await asyncio.wait_for(queue.urgent.wait(), remaining)
             except asyncio.TimeoutError:
-                break
+                pass
         streams -= sum(1 for item in batch if is_last(item))
         last = loop.time()
         yield batch

@@ -10,7 +10,7 @@ from typing import AsyncIterator, Union
 from providers.registry import Registry
 
 from . import make_messages
-from .coalesce import coalesced
+from .coalesce import BatchQueue, coalesced
 from .metrics import Result
 from .runner import Column, Comparison, Event, is_urgent
 from .tokens import TokenCounter
@@ -139,8 +139,8 @@ class PipelineRun:
         finally:
             queue.put_nowait((spec.key, None, PipelineDone(result)))
 
-    def _start(self) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue()
+    def _start(self) -> BatchQueue:
+        queue = BatchQueue(lambda item: isinstance(item[2], PipelineDone) or is_urgent(item[2]))
         self._tasks = [asyncio.create_task(self._run_pipeline(p, queue), name=f"pipeline-{p.key}") for p in self.pipelines]
         return queue
 
@@ -156,7 +156,7 @@ class PipelineRun:
         queue = self._start()
         try:
             done = lambda item: isinstance(item[2], PipelineDone)  # noqa: E731
-            async for batch in coalesced(queue, len(self._tasks), lambda item: done(item) or is_urgent(item[2]), done, interval):
+            async for batch in coalesced(queue, len(self._tasks), done, interval):
                 yield batch
         finally:
             await self.cancel()

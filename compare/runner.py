@@ -9,7 +9,7 @@ from providers.base import ChatRequest, Chunk, Finish, Message, Notice, Phase, P
 from providers.param_rules import shape_request
 from providers.registry import Registry, UnknownModelError
 
-from .coalesce import coalesced
+from .coalesce import BatchQueue, coalesced
 from .metrics import Result, StreamMeter
 from .think_tags import ThinkTagSplitter
 from .tokens import TokenCounter
@@ -72,10 +72,10 @@ class Comparison:
         self._meters: dict[str, StreamMeter] = {}
         self._tasks: list[asyncio.Task] = []
 
-    async def _start(self) -> asyncio.Queue:
+    async def _start(self, listen: bool = True) -> BatchQueue | None:
         # SDK imports and client set-up (TLS contexts, pools) happen before any column's clock starts, off the loop.
         await self.registry.prepare_clients([c.model_id for c in self.columns])
-        queue: asyncio.Queue = asyncio.Queue()
+        queue = BatchQueue(lambda item: is_urgent(item[1])) if listen else None
         self._tasks = [asyncio.create_task(self._run_column(c, queue), name=f"column-{c.key}") for c in self.columns]
         return queue
 
@@ -100,16 +100,19 @@ class Comparison:
         """
         queue = await self._start()
         try:
-            async for batch in coalesced(queue, len(self._tasks), lambda item: is_urgent(item[1]),
-                                         lambda item: isinstance(item[1], Finished), interval):
+            async for batch in coalesced(queue, len(self._tasks), lambda item: isinstance(item[1], Finished), interval):
                 yield batch
         finally:
             await self.cancel()
 
     async def run(self) -> list[Result]:
-        """Run to completion and return results in column order."""
-        async for _ in self.events():
-            pass
+        """Run to completion and return results in column order (a `cancel()` meanwhile keeps partial replies)."""
+        # Nobody reads the events here: skipping the queue saves a task wake-up per streamed chunk.
+        await self._start(listen=False)
+        try:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            await self.cancel()
         return [self.results[c.key] for c in self.columns]
 
     async def cancel(self) -> list[Result]:
@@ -125,8 +128,8 @@ class Comparison:
         meter = self._meters.get(key)
         return meter.ttft() if meter else None
 
-    async def _run_column(self, column: Column, queue: asyncio.Queue) -> None:
-        emit = lambda event: queue.put_nowait((column.key, event))  # noqa: E731
+    async def _run_column(self, column: Column, queue: asyncio.Queue | None) -> None:
+        emit = _ignore if queue is None else lambda event: queue.put_nowait((column.key, event))  # noqa: E731
         try:
             info = self.registry.info(column.model_id)
         except UnknownModelError:
@@ -246,6 +249,10 @@ class Comparison:
         for part, is_thinking in splitter.flush():
             text(part, is_thinking, None)
         return None
+
+
+def _ignore(event: Event) -> None:
+    """The emitter of a run nobody listens to."""
 
 
 def is_urgent(event: Event) -> bool:

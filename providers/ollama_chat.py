@@ -10,7 +10,8 @@ from .client_cache import ClientCache
 from .errors import from_exception
 from .settings import Settings
 
-LIST_TIMEOUT_S = 1.0
+LIST_TIMEOUT_S = 1.0  # discovery: a local server that has not answered within a second is not there
+CONNECT_TIMEOUT_S = 5.0  # a chat's connection: under load a busy event loop can take over a second to see it open
 NS = 1e-9
 FINISH = {"stop": "stop", "length": "length"}
 
@@ -35,7 +36,7 @@ class OllamaProvider:
         import httpx
         import ollama
 
-        return ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=LIST_TIMEOUT_S))
+        return ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
 
     def _error(self, exc: BaseException) -> ProviderError:
         if type(exc).__name__ == "ResponseError":

@@ -135,8 +135,10 @@ class OpenAICompatProvider:
 
 def _reasoning_text(delta) -> str:
     extra = getattr(delta, "model_extra", None) or {}
+    fields = getattr(delta, "__dict__", {})
     for name in REASONING_FIELDS:
-        value = extra.get(name, getattr(delta, name, None))
+        # Looked up in the model's dicts: getattr on an absent field raises inside pydantic, on every chunk.
+        value = extra.get(name, fields.get(name))
         if isinstance(value, str) and value:
             return value
     return ""

@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--arena-live", action="store_true",
                    help="stream arena answers as they come (shows which side finished first)")
     p.add_argument("--concurrency", help="how many comparisons may stream at once across all visitors "
-                                         "(default: COMPARE_CONCURRENCY or 4)")
+                                         "(default: COMPARE_CONCURRENCY or 32)")
     p.add_argument("--proxy-header", help="behind a trusted proxy: the header holding the client address, e.g. "
                                           "X-Forwarded-For or X-Real-IP (default: COMPARE_PROXY_HEADER; none)")
     p.add_argument("--proxy-hops", help="how many trusted proxies append to that header (default: "
@@ -64,7 +64,7 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
                        max_tokens_cap=_count("--max-tokens-cap", args.max_tokens_cap),
                        max_models=_count("--max-models", args.max_models),
                        runs_per_minute=_count("--runs-per-minute", args.runs_per_minute),
-                       concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "4"),
+                       concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
                        votes_per_hour=_count("--votes-per-hour", args.votes_per_hour), arena_live=args.arena_live,
                        proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
                        proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"))

@@ -42,6 +42,7 @@ class Behaviour:
     finish: str | None = None
     finish_signal: bool = True
     honor_max_tokens: bool = False  # cap the pieces at the request's max tokens, finishing with "length"
+    echo_prompt: bool = False  # start the reply with the last user message, so a load test can tell replies apart
     # OpenAI-compatible parameter rules.
     reasoning_model: bool = False
     rejects: tuple[str, ...] = ()
@@ -97,6 +98,16 @@ def prompt_tokens(body: Any) -> int:
     """A server's prompt count: each message's tokens plus a few for its chat template's role markers."""
     texts = _prompt_texts(body)
     return sum(count_tokens(t) for t in texts) + 3 * len(texts) + 3
+
+
+def last_user_text(body: Any) -> str:
+    """The text of a request's last user message ("" when there is none)."""
+    users = [m for m in (body.get("messages") or []) if isinstance(m, dict) and m.get("role") == "user"] \
+        if isinstance(body, dict) else []
+    content = users[-1].get("content") if users else ""
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return str(content or "")
 
 
 def _prompt_texts(body: Any) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .behaviour import Behaviour, count_tokens, prompt_tokens
+from .behaviour import Behaviour, count_tokens, last_user_text, prompt_tokens
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Plan:
 
     def text(self, beh: Behaviour) -> str:
         """The whole answer text (the reply itself unless the cap cut it)."""
-        return "".join(self.content) if self.truncated else beh.reply
+        return "".join(self.content) if self.truncated or beh.echo_prompt else beh.reply
 
     def finish(self, beh: Behaviour, normal: str, length: str) -> str:
         """The finish value: the override, else `length` when cut, else the protocol's `normal`."""
@@ -39,7 +39,7 @@ def int_param(value: Any) -> int | None:
 def make_plan(beh: Behaviour, body: Any, *, thinking: bool, hidden: int = 0, cap: int | None = None) -> Plan:
     """Plan a reply: `thinking` streams the reasoning, `hidden` reasoning tokens are only counted, `cap` limits all."""
     think = beh.reasoning_pieces() if thinking else []
-    content = beh.pieces()
+    content = beh._split(f"{last_user_text(body)} {beh.reply}") if beh.echo_prompt else beh.pieces()
     truncated = False
     if beh.honor_max_tokens and cap is not None:
         # Real servers spend the budget on reasoning first; the answer gets what is left.

@@ -24,12 +24,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--chunk-words", type=int, default=1)
     p.add_argument("--reply", help="text to stream (default: a ~40-word sentence)")
     p.add_argument("--repeat", type=int, default=1, help="repeat the reply N times (long streams for benchmarks)")
+    p.add_argument("--echo-prompt", action="store_true", help="start each reply with the last user message")
     p.add_argument("--fault", choices=[f for f in FAULTS if f], help="answer every chat request with this fault")
     p.add_argument("--models", help="comma-separated model names; when given, other names get a 404")
     args = p.parse_args(argv)
 
     beh = Behaviour(tokens_per_s=args.tokens_per_s, first_token_delay_s=args.first_token_delay,
-                    chunk_words=args.chunk_words, fault=args.fault)
+                    chunk_words=args.chunk_words, fault=args.fault,
+                    echo_prompt=args.echo_prompt)
     if args.reply is not None:
         beh.reply = args.reply
     beh.reply = " ".join([beh.reply] * max(args.repeat, 1))
