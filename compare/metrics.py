@@ -130,9 +130,14 @@ class StreamMeter:
         """Keep the server-reported usage."""
         self.usage = usage
 
-    def finish(self, counter, messages, error: str | None = None, stopped: bool = False) -> Result:
-        """Close the measurement and compute every figure."""
-        end = self._clock()
+    def now(self) -> float:
+        """This meter's clock, for stamping the end before work that is not the stream's (token counting)."""
+        return self._clock()
+
+    def finish(self, counter, messages, error: str | None = None, stopped: bool = False,
+               end: float | None = None) -> Result:
+        """Close the measurement at `end` (default: now) and compute every figure."""
+        end = self._clock() if end is None else end
         self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE, end)
         answer, thinking = self.text, self.reasoning
         counts = settle_counts(self.usage, counter, self.info.id, messages, answer, thinking,

@@ -143,7 +143,8 @@ class Comparison:
                 error = await self._pump(column, meter, emit)
             if error is not None:  # one place scrubs keys and the masked key fragments providers quote back
                 error = self.registry.settings.redact(error)
-            result = await asyncio.to_thread(meter.finish, self.counter, column.messages, error)
+            # the end is stamped here, on the loop: waiting for a worker thread is not the request's time
+            result = await asyncio.to_thread(meter.finish, self.counter, column.messages, error, end=meter.now())
         except asyncio.CancelledError:
             result = self.results[column.key] = meter.finish(self.counter, column.messages, stopped=True)
             emit(StateChange(Phase.STOPPED))
