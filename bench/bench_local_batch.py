@@ -26,13 +26,13 @@ ROUNDS = 5
 MAX_TOKENS = 128
 STORY = make_messages("Write a long story about a dragon.", "Be brief.")  # long enough to reach MAX_TOKENS
 
-# One context with 8 sequences, as the engine makes it; every step decodes one token for each of N sequences.
-# N = 1, 2, 4, 8 take turns step by step, so load from other processes falls on all of them alike.
+# One context as the engine makes it (8 sequences of 2,048 tokens). A run prefills N prompts, then decodes
+# STEPS tokens for each, N at a time; runs for N = 1, 2, 4, 8 alternate, and the cost is per step of a run.
 STEP_COSTS = """
 import ctypes, json, statistics, sys, time
 import llama_cpp as lc
 from llama_cpp import Llama
-path, n_threads, prompt, steps = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4])
+path, n_threads, prompt, rounds, steps = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 keep = lc.llama_log_callback(lambda level, text, data: None)
 lc.llama_log_set(keep, ctypes.c_void_p(0))
 llm = Llama(model_path=path, n_ctx=512, n_threads=n_threads, verbose=False)
@@ -44,21 +44,23 @@ batch = lc.llama_batch_init(512, 0, 1)
 def add(i, token, pos, seq, logits):
     batch.token[i], batch.pos[i], batch.n_seq_id[i], batch.logits[i] = token, pos, 1, logits
     batch.seq_id[i][0] = seq
-for seq in range(8):
-    for i, token in enumerate(prompt):
-        add(i, token, i, seq, i == len(prompt) - 1)
-    batch.n_tokens = len(prompt)
+def run(n):
+    lc.llama_memory_clear(lc.llama_get_memory(ctx), True)
+    for i, token in enumerate(prompt * n):
+        add(i, token, i % len(prompt), i // len(prompt), i % len(prompt) == len(prompt) - 1)
+    batch.n_tokens = len(prompt) * n
     assert lc.llama_decode(ctx, batch) == 0
-pos, costs = [len(prompt)] * 8, {n: [] for n in (1, 2, 4, 8)}
-for _ in range(steps):
-    for n in costs:
+    start = time.perf_counter()
+    for step in range(steps):
         for seq in range(n):
-            add(seq, 1000 + seq, pos[seq], seq, True)
-            pos[seq] += 1
+            add(seq, 1000 + seq, len(prompt) + step, seq, True)
         batch.n_tokens = n
-        start = time.perf_counter()
         assert lc.llama_decode(ctx, batch) == 0
-        costs[n].append(time.perf_counter() - start)
+    return (time.perf_counter() - start) / steps
+costs = {n: [] for n in (1, 2, 4, 8)}
+for r in range(rounds):
+    for n in costs if r % 2 == 0 else list(costs)[::-1]:
+        costs[n].append(run(n))
 print(json.dumps({n: statistics.median(c) for n, c in costs.items()}))
 """
 
@@ -101,13 +103,13 @@ def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, 
     return {n: (statistics.median(t) / median, min(t) / best, statistics.median(t), fewest[n]) for n, t in times.items()}
 
 
-def step_curve(steps: int = 48) -> dict[int, tuple[float, float]]:
-    """N -> (one llama_decode over N sequences / over 1, median seconds), bare llama-cpp-python in its own process."""
+def step_curve(rounds: int = ROUNDS, steps: int = MAX_TOKENS) -> dict[int, tuple[float, float]]:
+    """N -> (a decode step over N sequences / over 1, median seconds), bare llama-cpp-python in its own process."""
     from providers.base import ChatRequest
 
     runtime = registry().providers["local"].runtimes["smollm2"]
     prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
-    args = [sys.executable, "-c", STEP_COSTS, str(runtime.model.path), str(runtime.n_threads), json.dumps(prompt), str(steps)]
+    args = [sys.executable, "-c", STEP_COSTS, str(runtime.model.path), str(runtime.n_threads), json.dumps(prompt), str(rounds), str(steps)]
     costs = {int(n): c for n, c in json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout).items()}
     return {n: (c / costs[1], c) for n, c in costs.items()}
 
@@ -119,7 +121,8 @@ def main() -> None:
           f"median and best of {ROUNDS} (target for 4: <= 2.6)")
     for n, (ratio, best, seconds, tokens) in engine_curve().items():
         print(f"    N={n}  {ratio:5.2f}  best {best:5.2f}   (median {seconds:5.2f} s, fewest tokens {tokens})")
-    print("  one llama.cpp step over N sequences / over one (bare llama-cpp-python, own process)")
+    print(f"  a llama.cpp decode step over N sequences / over one, in runs of {MAX_TOKENS} steps "
+          f"(bare llama-cpp-python, own process, median of {ROUNDS})")
     for n, (ratio, seconds) in step_curve().items():
         print(f"    N={n}  {ratio:5.2f}   ({seconds * 1000:5.1f} ms)")
 
