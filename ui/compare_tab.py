@@ -12,8 +12,8 @@ from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
 from .models_panel import MODELS_HEADERS, MODELS_WIDTHS
 from .models_panel import models_rows as _models_rows
 from .models_panel import unavailable_summary as _unavailable_summary
-from .page_js import BUSY_JS, IDLE_JS, RUN_JS, column_header, headers_js
-from .queued_stop import STAMP_STOP_JS, click_stamp
+from .page_js import BUSY_JS, IDLE_JS, column_header, headers_js
+from .queued_stop import queued_at
 from .results_view import SUMMARY_HEADERS
 from .run_end import RunEndPart
 
@@ -124,20 +124,20 @@ def build_compare_tab(ctx: PageContext) -> dict:
     column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
                                             **hidden)
     column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
-    stamp = click_stamp()
-    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, column_settings, stamp]
+    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, column_settings]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
-    run_options = dict(preprocess=False, postprocess=False, js=RUN_JS)
+    # No `js` step either: the page's script marks Stop active when it sees the click (ui/page_js.py).
+    run_options = dict(preprocess=False, postprocess=False)
 
     async def on_run(request: gr.Request, *values):
-        *fixed, packed, clicked_at = values
-        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=clicked_at,
+        *fixed, packed = values
+        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=queued_at(),
                                        visitor=ctx.visitor(request)):
             yield update
 
-    async def on_stop(request: gr.Request, stop_stamp):
-        return await stop_run(ctx, _session(request), stop_stamp)
+    async def on_stop(request: gr.Request):
+        return await stop_run(ctx, _session(request), queued_at())
 
     def on_finished(_request, run_record):
         # The results step also shows the results (first run) and marks the run over, which makes Stop inactive.
@@ -151,7 +151,7 @@ def build_compare_tab(ctx: PageContext) -> dict:
     run_done.change(None, None, None, js=IDLE_JS, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
-    stop_btn.click(on_stop, [stamp], [banner], js=STAMP_STOP_JS, preprocess=False, **hidden)
+    stop_btn.click(on_stop, None, [banner], **hidden)
     cleared = [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None] + [None] * len(PLOTS)
     clear_btn.click(lambda: cleared + [gr.Column(elem_classes=["pending"])], None,
                     [*reply_mds, *meta_mds, banner, history, record, json_file, md_file, summary, *plots, results_col],

@@ -111,9 +111,10 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
         else:
             outputs = [pipeline["prompt"], pipeline["step1_system"], pipeline["step2_system"], pipeline["step2_prompt"],
                        pipeline["n_pipelines"], pipeline["max_tokens"], *pipeline["model_dds"], tabs]
-            event = button.click(lambda lesson=lesson: _fill_pipeline(ctx, lesson), None, outputs, **HIDDEN)
+            event = button.click(lambda lesson=lesson: _fill_pipeline(ctx, lesson), None, outputs, js=pipeline["busy_js"],
+                                 **HIDDEN)
             event = event.then(*pipeline["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
-                               **pipeline["run_options"], **HIDDEN)
+                               **HIDDEN)
             event.then(None, None, None, js=pipeline["idle_js"], **HIDDEN)
     # Lesson runs go through the tabs' own run handlers, so each tab's Stop (which signals the engine) stops them too.
 

@@ -3,7 +3,6 @@ presentation mode. None of it needs a server round trip, so none of it adds to t
 from __future__ import annotations
 
 from .context import SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE
-from .queued_stop import STAMP_RUN_JS
 
 THEME_KEY = "llm-compare-theme"
 
@@ -55,6 +54,9 @@ PAGE_JS = """
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target : null;
     if (!target) return;
+    // Stop becomes active at once (Gradio's own click handler has already sent the run)
+    if (target.closest('#run')) window.__llmCompare.setBusy(true);
+    else if (target.closest('#pl-run')) window.__llmCompare.setBusy(true, 'pl-stop');
     const head = target.closest('.col-head');
     if (head) {
       const col = head.closest('.model-column');
@@ -70,6 +72,8 @@ PAGE_JS = """
 
   // Ctrl/Cmd+Enter runs from anywhere on the Compare tab; in presentation mode so does R, and Escape leaves it.
   document.addEventListener('keydown', (event) => {
+    const inPromptBox = event.target instanceof Element && !!event.target.closest('#prompt textarea');
+    if (inPromptBox && event.key === 'Enter' && !event.shiftKey && !event.isComposing) window.__llmCompare.setBusy(true);
     const run = document.getElementById('run');
     if (!run || !run.offsetParent || event.defaultPrevented) return;
     const target = event.target instanceof Element ? event.target : null;
@@ -112,14 +116,13 @@ PAGE_JS = """
 }
 """ % {"theme_key": THEME_KEY}
 
-# The Run event's browser step: mark the page busy (Stop becomes active at once), then stamp the click time.
-RUN_JS = "(...v) => { window.__llmCompare?.setBusy(true); return (" + STAMP_RUN_JS + ")(...v); }"
-# For any other event that starts a compare run: marks the page busy and passes its inputs through unchanged.
+# For an event that starts a compare run other than Run (whose click the page's script sees): marks the page busy
+# and passes its inputs through unchanged.
 BUSY_JS = "(...v) => { window.__llmCompare?.setBusy(true); return v; }"
 # Runs when the results step marks the run finished: Stop goes back to inactive.
 IDLE_JS = "() => { window.__llmCompare?.setBusy(false); }"
 # The Pipeline tab's pair: its Stop is active while one of its runs streams.
-PIPELINE_RUN_JS = "(...v) => { window.__llmCompare?.setBusy(true, 'pl-stop'); return (" + STAMP_RUN_JS + ")(...v); }"
+PIPELINE_BUSY_JS = "(...v) => { window.__llmCompare?.setBusy(true, 'pl-stop'); return v; }"
 PIPELINE_IDLE_JS = "() => { window.__llmCompare?.setBusy(false, 'pl-stop'); }"
 
 # Each column's one-line header, rebuilt in the browser from the packed column settings (see column_settings.py).

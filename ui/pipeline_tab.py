@@ -13,8 +13,8 @@ from compare.validate import InputError, check_models, check_params, check_promp
 from providers.base import Phase
 
 from .context import PageContext
-from .page_js import PIPELINE_IDLE_JS, PIPELINE_RUN_JS
-from .queued_stop import NOT_STARTED, STAMP_STOP_JS, click_stamp
+from .page_js import PIPELINE_BUSY_JS, PIPELINE_IDLE_JS
+from .queued_stop import NOT_STARTED, queued_at
 from .pipeline_saving import started_now
 from .abandon import cancelled_if_abandoned
 from .render import WARNING_MARK, md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
@@ -127,15 +127,13 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             outs += [meta1, reply1, meta2, reply2, totals]
     active: dict[str, tuple[PipelineRun, dict]] = {}
     finished: dict[str, tuple[PipelineRun, str]] = {}
-    stamp = click_stamp()
-    run_inputs = [prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, n_pipelines, *model_dds,
-                  stamp]
+    run_inputs = [prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, n_pipelines, *model_dds]
     run_outputs = [*outs, banner]
 
     async def on_run(request: gr.Request, *values):
-        p, sys1, sys2, p2, temp, mt, n, *models, clicked_at = values
+        p, sys1, sys2, p2, temp, mt, n, *models = values
         session = getattr(request, "session_hash", None) or "anonymous"
-        if ctx.stops.cancels(session, "pipeline", clicked_at):
+        if ctx.stops.cancels(session, "pipeline", queued_at()):
             yield [gr.skip()] * len(outs) + [NOT_STARTED]
             return
         try:
@@ -176,10 +174,10 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         finished[session] = (run, started)  # the History step saves it (ui/pipeline_saving.py)
         yield _frame(run, views, "Stopped." if stopped else "")
 
-    async def on_stop(request: gr.Request, stop_stamp):
+    async def on_stop(request: gr.Request):
         # Stop only signals the engine; the run's own stream then ends with the partial results (no late frames).
         session = getattr(request, "session_hash", None) or "anonymous"
-        ctx.stops.note(session, "pipeline", stop_stamp)
+        ctx.stops.note(session, "pipeline", queued_at())
         entry = active.get(session)
         if entry is None:
             return ""
@@ -187,16 +185,15 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
         return "Stopped."
 
     hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
-    run_options = dict(js=PIPELINE_RUN_JS)
     run_event = run_btn.click(on_run, run_inputs, run_outputs, concurrency_limit=ctx.options.concurrency,
-                              concurrency_id="compare", **run_options, **hidden)
+                              concurrency_id="compare", **hidden)
     run_event.then(None, None, None, js=PIPELINE_IDLE_JS, **hidden)  # in the browser only: no round trip
-    stop_btn.click(on_stop, [stamp], [banner], js=STAMP_STOP_JS, **hidden)
+    stop_btn.click(on_stop, None, [banner], **hidden)
     n_pipelines.change(lambda n: [gr.Column(visible=i < int(n)) for i in range(MAX_PIPELINES)], [n_pipelines], columns, **hidden)
     return {"prompt": prompt, "step1_system": step1_system, "step2_system": step2_system, "step2_prompt": step2_prompt,
             "n_pipelines": n_pipelines, "model_dds": model_dds, "max_tokens": max_tokens, "temperature": temperature,
-            "run": (on_run, run_inputs, run_outputs), "run_options": run_options, "stop_btn": stop_btn, "run_event": run_event,
-            "idle_js": PIPELINE_IDLE_JS, "finished": finished, "banner": banner}
+            "run": (on_run, run_inputs, run_outputs), "stop_btn": stop_btn, "run_event": run_event,
+            "busy_js": PIPELINE_BUSY_JS, "idle_js": PIPELINE_IDLE_JS, "finished": finished, "banner": banner}
 
 
 def _mark_skipped(views: dict, result: PipelineResult) -> None:

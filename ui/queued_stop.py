@@ -1,18 +1,19 @@
-"""Stop for runs still waiting in Gradio's queue: Run and Stop carry the browser's click time, so a run requested
-before its session's latest Stop ends without starting once it leaves the queue."""
+"""Stop for runs still waiting in Gradio's queue: a run queued before its session's latest Stop ends without
+starting once it leaves the queue. Both are timed by when Gradio queued their events (the server's clock), so a
+Run click needs no browser-side step: a `js` function on the Run event, with the page's many inputs handed back
+and forth, cost its first token several milliseconds (bench/bench_browser.py)."""
 from __future__ import annotations
 
-import gradio as gr
+import time
 
-# Both run in the browser; the run's stamp travels as its last input, Stop's as its only one.
-STAMP_RUN_JS = "(...v) => { v[v.length - 1] = Date.now(); return v; }"
-STAMP_STOP_JS = "() => [Date.now()]"
+from .abandon import current_event
+
 NOT_STARTED = "Stopped before it started (it was waiting for a free slot)."
 
 
-def click_stamp() -> gr.Number:
-    """The hidden input that carries a click's time (ms, browser clock)."""
-    return gr.Number(visible=False)
+def queued_at() -> float:
+    """When Gradio queued the event this code runs for (time.monotonic); now, outside Gradio's queue."""
+    return getattr(current_event(), "enqueue_time", None) or time.monotonic()
 
 
 class StopRequests:
@@ -21,12 +22,11 @@ class StopRequests:
     def __init__(self):
         self._latest: dict[tuple[str, str], float] = {}
 
-    def note(self, session: str, tab: str, stamp) -> None:
-        """Remember a Stop pressed at `stamp` (browser ms)."""
-        if isinstance(stamp, (int, float)):
-            self._latest[(session, tab)] = float(stamp)
+    def note(self, session: str, tab: str, stamp: float) -> None:
+        """Remember a Stop queued at `stamp` (see queued_at)."""
+        self._latest[(session, tab)] = stamp
 
-    def cancels(self, session: str, tab: str, clicked_at) -> bool:
-        """Whether a run clicked at `clicked_at` was stopped while it waited; forgets the Stop either way."""
+    def cancels(self, session: str, tab: str, queued: float | None) -> bool:
+        """Whether a run queued at `queued` was stopped while it waited; forgets the Stop either way."""
         stop = self._latest.pop((session, tab), None)
-        return stop is not None and isinstance(clicked_at, (int, float)) and stop >= clicked_at
+        return stop is not None and queued is not None and stop >= queued
