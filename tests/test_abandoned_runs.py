@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 
 from tests.appserver import AppServer
@@ -71,6 +72,19 @@ def test_a_killed_api_client_cancels_its_run(app, fake, endpoint):
         client.wait(10)
     took = seconds_until_upstream_closed(fake)
     print(f"{endpoint} API client killed -> upstream closed in {took:.2f} s")
+    fake.wait_idle()
+
+
+def test_a_dropped_rest_stream_cancels_its_run(app, fake):
+    fake.reset()
+    base = app.url.rstrip("/")
+    body = {"data": ["Say a lot.", "", ["openai:slow"], 0.7, 2000, None, None]}
+    event_id = httpx.post(f"{base}/gradio_api/call/compare", json=body, timeout=30).json()["event_id"]
+    with httpx.stream("GET", f"{base}/gradio_api/call/compare/{event_id}", timeout=30):
+        wait_for_stream(fake)
+        time.sleep(0.5)  # mid-stream; leaving the block drops the connection
+    took = seconds_until_upstream_closed(fake)
+    print(f"REST stream dropped -> upstream closed in {took:.2f} s")
     fake.wait_idle()
 
 
