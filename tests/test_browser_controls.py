@@ -59,6 +59,14 @@ def test_stop_is_active_only_while_a_run_streams(new_page, app):
     page.click("#run")
     wait_meta(page, 0, "done")
     page.wait_for_function("() => document.querySelector('#stop').disabled")
+    # Enter in the prompt box runs too, and makes Stop active the same way
+    set_model(page, 0, "openai:slow")
+    page.locator("#prompt textarea").press("Enter")
+    wait_meta(page, 0, "streaming")
+    assert stop.is_enabled()
+    stop.click()
+    wait_meta(page, 0, "stopped")
+    page.wait_for_function("() => document.querySelector('#stop').disabled")
     # Back from another tab (Gradio re-renders the tab), Stop is still inactive.
     page.get_by_role("tab", name="Lessons").click()
     page.get_by_role("tab", name="Compare").click()
