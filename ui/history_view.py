@@ -9,8 +9,7 @@ from .column_settings import pack_columns, unpack_columns
 from .context import (N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .render import escape_md, thinking_block, untrusted_markdown
-from .results_view import column_labels
-from .snapshot_page import KIND_TITLES, result_of
+from .snapshot_page import KIND_TITLES, stored_columns
 
 LIST_HEADERS = ["time (UTC)", "kind", "prompt", "models"]
 
@@ -29,10 +28,7 @@ def _plain(text: str) -> str:
 def run_markdown(run: StoredRun) -> str:
     """A saved run, read-only: prompt, system prompt, settings, metrics, then each column's thinking and reply."""
     record = run.record
-    results = [result_of(r) for r in record.get("results") or [] if isinstance(r, dict)]
-    columns = [c if isinstance(c, dict) else {} for c in record.get("columns") or []]
-    columns += [{"model": r.model} for r in results[len(columns):]]
-    labels = [f"#{i + 1} {label}" for i, label in enumerate(column_labels(columns[:len(results)]))]
+    results, _, labels = stored_columns(record)
     when = run.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [f"### {KIND_TITLES.get(run.kind, run.kind)} · {when}", "", f"**Prompt:** {_plain(str(record.get('prompt') or ''))}", ""]
     if record.get("system_prompt"):

@@ -68,6 +68,15 @@ def result_of(data: dict) -> Result:
     return Result(**{"column": "", "model": "?", **{k: v for k, v in data.items() if k in _RESULT_FIELDS}})
 
 
+def stored_columns(record: dict) -> tuple[list[Result], list[dict], list[str]]:
+    """A stored run's results, their column settings (a bare one for a result without) and "#n model" labels."""
+    results = [result_of(r) for r in record.get("results") or [] if isinstance(r, dict)]
+    columns = [c if isinstance(c, dict) else {} for c in record.get("columns") or []]
+    columns += [{"model": r.model} for r in results[len(columns):]]
+    labels = [f"#{i + 1} {label}" for i, label in enumerate(column_labels(columns[:len(results)]))]
+    return results, columns, labels
+
+
 def _when(value: datetime | str | None) -> str:
     if isinstance(value, str):
         try:
@@ -131,10 +140,7 @@ def _column(result: Result, label: str, column: dict, record: dict) -> str:
 def run_html(run: StoredRun) -> str:
     """The body of a run's page: prompt, system prompt, settings, metrics, then each column's thinking and reply."""
     record = run.record
-    results = [result_of(r) for r in record.get("results") or [] if isinstance(r, dict)]
-    columns = [c if isinstance(c, dict) else {} for c in record.get("columns") or []]
-    columns += [{"model": r.model} for r in results[len(columns):]]
-    labels = [f"#{i + 1} {label}" for i, label in enumerate(column_labels(columns[:len(results)]))]
+    results, columns, labels = stored_columns(record)
     title = f"{KIND_TITLES.get(run.kind, run.kind.title())} · {_when(run.created_at)}"
     parts = [f"<header><h1>{escape(title)}</h1><p class=meta>Read-only snapshot · started {escape(_when(record.get('started_at')))}"
              f" · finished {escape(_when(record.get('finished_at')))}</p></header>",
