@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Mapping
@@ -101,6 +102,18 @@ class AppServer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextmanager
+def api_client(url: str, **options):
+    """A gradio_client Client for `url` (quiet, no downloads), closed afterwards."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False, **options)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def spawn(args: list[str], what: str, timeout: float = 120.0,

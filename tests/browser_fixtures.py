@@ -164,6 +164,13 @@ def set_columns(page, n: int) -> None:
         page.locator(f"#col-{n}").wait_for(state="hidden")
 
 
+def one_column(page, model: str, prompt: str = "Say something.") -> None:
+    """Show a single column, pick its model and type the prompt."""
+    set_columns(page, 1)
+    set_model(page, 0, model)
+    set_prompt(page, prompt)
+
+
 def wait_meta(page, slot: int, needle: str) -> None:
     """Wait until column `slot`'s status line contains `needle`."""
     page.wait_for_function("([id, needle]) => document.querySelector('#' + id + ' span.md').innerText.includes(needle)",

@@ -66,3 +66,12 @@ def make_settings(env: dict | None = None, tmp_path=None, config: str | None = N
 def settings_factory(tmp_path):
     """Build Settings from a dict of environment variables (keys and base URLs of local fakes)."""
     return lambda env=None, config=None: make_settings(env, tmp_path, config)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    """An API client of the module's `app` fixture."""
+    from tests.appserver import api_client
+
+    with api_client(app.url) as c:
+        yield c

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import browser, new_page, require_chromium, set_columns, set_model, set_prompt, wait_meta  # noqa: F401
+from tests.browser_fixtures import browser, new_page, one_column, require_chromium, wait_meta  # noqa: F401
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.safety import PageOptions
@@ -92,10 +92,8 @@ def test_a_closed_tab_cancels_its_run_and_frees_the_slot(new_page, app, fake):
     require_chromium()
     fake.reset()
     leaving, staying = new_page(app.url), new_page(app.url)
-    for page, model in ((leaving, "openai:slow"), (staying, "openai:quick")):
-        set_columns(page, 1)
-        set_model(page, 0, model)
-        set_prompt(page, "Say something.")
+    one_column(leaving, "openai:slow")
+    one_column(staying, "openai:quick")
     leaving.click("#run")
     wait_meta(leaving, 0, "streaming")
     leaving.close()

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from tests.appserver import AppServer
+from tests.appserver import AppServer, api_client
 from tests.arena_helpers import GatedOpenAIServer
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.anthropic_server import AnthropicServer
@@ -48,13 +47,6 @@ def db(tmp_path_factory):
 def app(fakes, db):
     with AppServer(env_for(fakes, db)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    c = Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
-    yield c
-    c.close()
 
 
 def battle(client, models, prompt="What is the capital of France?") -> dict:
@@ -178,38 +170,29 @@ def test_leaderboard_reflects_counted_votes_and_filters_by_date(client, app):
 
 def test_fewer_than_two_available_models_is_a_clear_message(tmp_path):
     with AppServer({"COMPARE_DB": str(tmp_path / "a.db")}) as lone:  # no keys: only the embedded model
-        c = Client(lone.url, verbose=False, analytics_enabled=False, download_files=False)
-        try:
+        with api_client(lone.url) as c:
             message = refused(lambda: battle(c, None))
-        finally:
-            c.close()
     assert "A battle needs at least two different available models (the pool has: local:smollm2)" in message
 
 
 def test_demo_vote_cap_per_visitor(fakes, tmp_path):
     with AppServer(env_for(fakes, tmp_path / "capped.db"), PageOptions(demo_caps=True, votes_per_hour=1)) as capped:
-        c = Client(capped.url, verbose=False, analytics_enabled=False, download_files=False)
-        try:
+        with api_client(capped.url) as c:
             first, second = battle(c, [MINI, FOUR_O]), battle(c, [MINI, FOUR_O])
             vote(c, first["battle_id"], "a")
             assert "allows 1 vote per hour per visitor" in refused(lambda: vote(c, second["battle_id"], "a"))
-        finally:
-            c.close()
 
 
 def test_an_unreachable_database_stops_the_battle_before_any_request(fakes, tmp_path):
     oa, _ = fakes
     env = {**env_for(fakes, tmp_path / "unused.db"), "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}  # closed
     with AppServer(env) as down:
-        c = Client(down.url, verbose=False, analytics_enabled=False, download_files=False)
-        try:
+        with api_client(down.url) as c:
             sent = len([r for r in oa.requests if r.path == "/v1/chat/completions"])
             message = refused(lambda: battle(c, [MINI, FOUR_O]))
             assert "The arena's database is not reachable right now" in message
             assert len([r for r in oa.requests if r.path == "/v1/chat/completions"]) == sent
             assert "not reachable" in refused(lambda: c.predict(api_name="/leaderboard"))
-        finally:
-            c.close()
 
 
 def test_arena_flags_reach_the_page_options():

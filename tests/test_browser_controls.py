@@ -7,8 +7,8 @@ import time
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot,  # noqa: F401
-                                    set_model, set_prompt, wait_meta)
+from tests.browser_fixtures import (browser, new_page, one_column, require_chromium, screenshot,  # noqa: F401
+                                    set_model, wait_meta)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -34,14 +34,6 @@ def app(fake):
 
 def chats(fake) -> list[dict]:
     return [r.body for r in fake.requests if r.path.endswith("/chat/completions")]
-
-
-def one_column(page, model: str) -> None:
-    page.locator("#n-columns input[type=number]").fill("1")
-    page.locator("#n-columns input[type=number]").press("Enter")
-    page.locator("#col-1").wait_for(state="hidden")
-    set_model(page, 0, model)
-    set_prompt(page, "Go on.")
 
 
 def test_stop_is_active_only_while_a_run_streams(new_page, app):

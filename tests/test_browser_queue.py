@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot, set_model,  # noqa: F401
-                                    set_prompt, wait_meta)
+from tests.browser_fixtures import (browser, md_text, new_page, one_column, require_chromium,  # noqa: F401
+                                    screenshot, wait_meta)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.safety import PageOptions
@@ -29,14 +29,6 @@ def app(fake):
     env = {"OPENAI_API_KEY": "sk-test-queue", "OPENAI_BASE_URL": fake.url + "/v1"}
     with AppServer(env, options=PageOptions(concurrency=1)) as running:
         yield running
-
-
-def one_column(page, model: str) -> None:
-    page.locator("#n-columns input[type=number]").fill("1")
-    page.locator("#n-columns input[type=number]").press("Enter")
-    page.locator("#col-1").wait_for(state="hidden")
-    set_model(page, 0, model)
-    set_prompt(page, "Say something.")
 
 
 def test_stop_cancels_a_run_waiting_for_a_slot(new_page, app, fake):

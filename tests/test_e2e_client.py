@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from tests.appserver import REPO, AppServer
@@ -70,13 +69,6 @@ def app(openai_fake, anthropic_fake):
            "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": anthropic_fake.url, "COMPARE_CONFIG": str(CATALOG_PRICES)}
     with AppServer(env) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    c = Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
-    yield c
-    c.close()
 
 
 def compare(client, models, prompt="Say hello in five words.", system="Be brief.", temperature=0.7, max_tokens=32):

@@ -10,14 +10,12 @@ import os
 import re
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
 
-from tests.appserver import REPO, AppProcess
+from tests.appserver import REPO, AppProcess, api_client
 from tests.arena_helpers import GATED, GatedOpenAIServer, wait_for
 from tests.fakes.server import Behaviour
 from tests.nginx_server import TEMPLATE, NginxProcess, nginx_binary
@@ -74,16 +72,6 @@ def balancer(replicas):
 def client(balancer):
     with api_client(balancer.url) as c:
         yield c
-
-
-@contextmanager
-def api_client(url: str):
-    """A gradio_client Client for `url`, closed afterwards."""
-    c = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 def address(app: AppProcess) -> str:

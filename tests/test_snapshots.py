@@ -12,11 +12,10 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from store import open_store
-from tests.appserver import REPO, AppServer
+from tests.appserver import REPO, AppServer, api_client
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -49,13 +48,6 @@ def app_env(openai_fake, db_path) -> dict:
 def app(openai_fake, db_path):
     with AppServer(app_env(openai_fake, db_path)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    c = Client(app.url, verbose=False, analytics_enabled=False, download_files=False)
-    yield c
-    c.close()
 
 
 def compare(client, models, prompt="Say hello.", system="Be brief.", **kwargs) -> dict:
@@ -155,9 +147,8 @@ def test_keys_never_reach_the_store(client, db_path):
 def test_a_snapshot_survives_a_restart(openai_fake, tmp_path):
     env = app_env(openai_fake, tmp_path / "restart.db")
     with AppServer(env) as first:
-        c = Client(first.url, verbose=False, analytics_enabled=False, download_files=False)
-        out = compare(c, ["openai:fast"], prompt="Remember me after a restart")
-        c.close()
+        with api_client(first.url) as c:
+            out = compare(c, ["openai:fast"], prompt="Remember me after a restart")
     with AppServer(env) as second:  # a new process-like app: new context, engine and port, same database file
         page = httpx.get(f"{second.url}snapshot/{out['run_id']}", timeout=30)
     assert page.status_code == 200
@@ -167,9 +158,8 @@ def test_a_snapshot_survives_a_restart(openai_fake, tmp_path):
 def test_the_reply_is_kept_when_the_store_is_down(openai_fake):
     env = {**app_env(openai_fake, "unused.db"), "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}  # port 9: closed
     with AppServer(env) as down:
-        c = Client(down.url, verbose=False, analytics_enabled=False, download_files=False)
-        out = compare(c, ["openai:fast"])
-        c.close()
+        with api_client(down.url) as c:
+            out = compare(c, ["openai:fast"])
     assert out["results"][0]["text"] == "quick answer"
     assert out["run_id"] is None and out["snapshot_url"] is None
     assert out["store_error"].startswith("OperationalError")

@@ -8,10 +8,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from tests.appserver import ISOLATION_ENV, AppServer
+from tests.appserver import ISOLATION_ENV, AppServer, api_client
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.safety import PageOptions
@@ -33,14 +32,12 @@ def app_with(fake, **options):
 
 def run_from(url: str, headers: dict) -> str | None:
     """One API comparison from a brand-new client (a fresh session hash); None, or the refusal's message."""
-    client = Client(url, headers=headers, verbose=False, analytics_enabled=False, download_files=False)
-    try:
-        client.predict("Hello?", "", ["openai:gpt-4o-mini"], 0.7, 8, api_name="/compare")
-        return None
-    except AppError as exc:
-        return str(exc)
-    finally:
-        client.close()
+    with api_client(url, headers=headers) as client:
+        try:
+            client.predict("Hello?", "", ["openai:gpt-4o-mini"], 0.7, 8, api_name="/compare")
+            return None
+        except AppError as exc:
+            return str(exc)
 
 
 def test_fresh_sessions_from_one_address_share_its_limit_and_another_address_has_its_own(fake):
