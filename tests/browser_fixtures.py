@@ -64,7 +64,8 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """Factory: a fresh context + page (1280x900, generous timeouts) on `url`, loaded until #run shows.
+    """Factory: a fresh context + page (1280x900, generous timeouts) on `url`, loaded until #run shows and the page's
+    script is installed.
 
     `init_script` runs in the page before any of the app's scripts; `before_goto(page)` can attach listeners; other
     keywords go to the browser context (e.g. one of VIEWPORTS: ``new_page(url, **VIEWPORTS["phone"])``)."""
@@ -81,6 +82,8 @@ def new_page(browser):
             before_goto(page)
         page.goto(url, timeout=PAGE_LOAD_MS)
         page.wait_for_selector("#run", timeout=PAGE_LOAD_MS)
+        # the page's own script (Stop state, presentation mode) comes with Gradio's load event, just after
+        page.wait_for_function("() => !!window.__llmCompare", timeout=PAGE_LOAD_MS)
         return page
 
     yield make
