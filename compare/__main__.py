@@ -52,7 +52,19 @@ async def list_models(registry: Registry) -> int:
     for m in found:
         why = "; ".join(filter(None, (m.note, m.price_note))) if m.available else (m.reason or "")
         print(f"{m.id.ljust(width)}  {'available' if m.available else 'unavailable'}{'  ' + why if why else ''}")
+    if any(m.id.startswith("local:") and m.available for m in found):
+        print("\nlocal models run on: " + local_engine_line())
     return 0
+
+
+def local_engine_line() -> str:
+    """The embedded engine's versions, CPU features in use and AMX guard, on one line."""
+    from providers import cpu_guard
+
+    try:
+        return "; ".join(f"{k} {v}" for k, v in cpu_guard.describe().items())
+    except (ImportError, ValueError) as exc:
+        return f"(unknown: {exc})"
 
 
 class LinePrinter:

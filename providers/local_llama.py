@@ -6,6 +6,7 @@ import os
 import threading
 from typing import AsyncIterator
 
+from . import cpu_guard
 from .base import ChatRequest, ProviderError, StreamItem
 from .llama_batch import END, Scheduler, Sequence
 from .llama_threads import DECODE_THREAD, ThreadRelay
@@ -50,6 +51,10 @@ class LocalRuntime:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         quiet_llama()
+        try:
+            cpu_guard.apply(cpu_guard.current_decision())
+        except ValueError as exc:
+            raise ProviderError("local", str(exc)) from None
         try:  # the Llama's own context is only for tokenising; decoding uses the scheduler's shared one
             llm = Llama(model_path=str(self.model.path), n_ctx=512, n_batch=512, n_threads=self.n_threads,
                         n_threads_batch=self.n_threads, verbose=False)
