@@ -89,10 +89,14 @@ async def ttft_overhead(url) -> float:
     return statistics.median(diffs)
 
 
+ROOT_REPR = repr(str(Path(__file__).resolve().parent.parent))  # for the bare script's sys.path
 BARE_LOOP = """
 import json, sys, time
 from llama_cpp import Llama
 path, n_threads, tokens = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
+from providers import cpu_guard
+cpu_guard.apply(cpu_guard.current_decision())
 llm = Llama(model_path=path, n_ctx=8192, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
 stamps = []
 for token in llm.generate(tokens, temp=0.0, top_p=0.95, top_k=40, repeat_penalty=1.0, reset=True):
@@ -118,7 +122,7 @@ def local_decode_ratio() -> float:
     runtime = reg.providers["local"].runtimes["smollm2"]
     column = cols(["local:smollm2"], temperature=0.0, max_tokens=128, seed=0)[0]
     tokens = runtime.prompt_tokens(ChatRequest("smollm2", column.messages))
-    args = [sys.executable, "-c", BARE_LOOP, str(runtime.model.path), str(runtime.n_threads), json.dumps(tokens)]
+    args = [sys.executable, "-c", BARE_LOOP.replace("__ROOT__", ROOT_REPR), str(runtime.model.path), str(runtime.n_threads), json.dumps(tokens)]
 
     def ours_rate() -> float:
         runtime.scheduler.forget_cache()  # no KV-cache reuse: both sides decode the same prompt from scratch

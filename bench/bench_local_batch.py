@@ -28,6 +28,7 @@ STORY = make_messages("Write a long story about a dragon.", "Be brief.")  # long
 
 # One context as the engine makes it (8 sequences of 2,048 tokens). A run prefills N prompts, then decodes
 # STEPS tokens for each, N at a time; runs for N = 1, 2, 4, 8 alternate, and the cost is per step of a run.
+ROOT_REPR = repr(str(Path(__file__).resolve().parent.parent))  # for the bare script's sys.path
 STEP_COSTS = """
 import ctypes, json, statistics, sys, time
 import llama_cpp as lc
@@ -35,6 +36,9 @@ from llama_cpp import Llama
 path, n_threads, prompt, rounds, steps = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 keep = lc.llama_log_callback(lambda level, text, data: None)
 lc.llama_log_set(keep, ctypes.c_void_p(0))
+sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
+from providers import cpu_guard
+cpu_guard.apply(cpu_guard.current_decision())
 llm = Llama(model_path=path, n_ctx=512, n_threads=n_threads, verbose=False)
 params = lc.llama_context_default_params()
 params.n_ctx, params.n_seq_max, params.kv_unified, params.n_batch, params.n_ubatch = 8 * 2048, 8, False, 512, 512
@@ -109,7 +113,7 @@ def step_curve(rounds: int = ROUNDS, steps: int = MAX_TOKENS) -> dict[int, tuple
 
     runtime = registry().providers["local"].runtimes["smollm2"]
     prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
-    args = [sys.executable, "-c", STEP_COSTS, str(runtime.model.path), str(runtime.n_threads), json.dumps(prompt), str(rounds), str(steps)]
+    args = [sys.executable, "-c", STEP_COSTS.replace("__ROOT__", ROOT_REPR), str(runtime.model.path), str(runtime.n_threads), json.dumps(prompt), str(rounds), str(steps)]
     costs = {int(n): c for n, c in json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout).items()}
     return {n: (c / costs[1], c) for n, c in costs.items()}
 
