@@ -53,7 +53,7 @@ async def list_models(registry: Registry) -> int:
         why = "; ".join(filter(None, (m.note, m.price_note))) if m.available else (m.reason or "")
         print(f"{m.id.ljust(width)}  {'available' if m.available else 'unavailable'}{'  ' + why if why else ''}")
     if any(m.id.startswith("local:") and m.available for m in found):
-        print("\nlocal models run on: " + local_engine_line())
+        print("local models run on: " + local_engine_line())
     return 0
 
 
