@@ -112,9 +112,10 @@ def describe() -> dict[str, str]:
     """What `--list` shows for local rows: the versions, the CPU features in use and the guard."""
     import llama_cpp
 
-    decision = current_decision()
+    library = library_features()
+    decision = decide(library, cpu_flags(), os.environ.get(OVERRIDE_VAR))
     version = llama_cpp.llama_version()
-    features = sorted(library_features() - {"LLAMAFILE", "OPENMP"})
+    features = sorted(library - {"LLAMAFILE", "OPENMP"})
     return {"llama-cpp-python": llama_cpp.__version__,
             "llama.cpp": version.decode() if isinstance(version, bytes) else str(version),
             "cpu features": " ".join(features) or "none reported",
