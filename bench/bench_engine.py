@@ -95,7 +95,7 @@ import json, sys, time
 from llama_cpp import Llama
 path, n_threads, tokens = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
 sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
-from providers import cpu_guard
+from providers.local import cpu_guard
 cpu_guard.apply(cpu_guard.current_decision())
 llm = Llama(model_path=path, n_ctx=8192, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
 stamps = []
@@ -125,7 +125,7 @@ def local_decode_ratio() -> float:
     args = [sys.executable, "-c", BARE_LOOP.replace("__ROOT__", ROOT_REPR), str(runtime.model.path), str(runtime.n_threads), json.dumps(tokens)]
 
     def ours_rate() -> float:
-        runtime.scheduler.forget_cache()  # no KV-cache reuse: both sides decode the same prompt from scratch
+        runtime.forget_cache()  # no KV-cache reuse: both sides decode the same prompt from scratch
         return asyncio.run(Comparison(reg, [column]).run())[0].tokens_per_s
 
     ours_rate()

@@ -37,7 +37,7 @@ path, n_threads, prompt, rounds, steps = sys.argv[1], int(sys.argv[2]), json.loa
 keep = lc.llama_log_callback(lambda level, text, data: None)
 lc.llama_log_set(keep, ctypes.c_void_p(0))
 sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
-from providers import cpu_guard
+from providers.local import cpu_guard
 cpu_guard.apply(cpu_guard.current_decision())
 llm = Llama(model_path=path, n_ctx=512, n_threads=n_threads, verbose=False)
 params = lc.llama_context_default_params()
@@ -99,7 +99,7 @@ def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, 
     fewest = {n: MAX_TOKENS for n in counts}
     for round_ in range(rounds):
         for n in counts if round_ % 2 == 0 else counts[::-1]:  # alternate the order so drift in load evens out
-            runtime.scheduler.forget_cache()  # every run prefills its prompts from scratch
+            runtime.forget_cache()  # every run prefills its prompts from scratch
             elapsed, tokens = asyncio.run(wall_time(reg, n))
             times[n].append(elapsed)
             fewest[n] = min(fewest[n], tokens)

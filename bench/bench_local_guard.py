@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from providers import cpu_guard  # noqa: E402
-from providers.cpu_guard import GuardDecision  # noqa: E402
-from providers.local_llama import quiet_llama  # noqa: E402
+from providers.local.cpu_guard import GuardDecision  # noqa: E402
+from providers.local.engine import quiet_llama  # noqa: E402
 from providers.settings import smollm2_path  # noqa: E402
 
 ROUNDS = 7

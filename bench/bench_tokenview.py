@@ -39,7 +39,9 @@ def best_ms(fn) -> float:
 def bare_call(name: str, text: str, registry):
     """The tokenizer alone, with nothing of ours around it."""
     if name.startswith("local:"):
-        llm = registry.providers["local"].runtimes[name.split(":", 1)[1]].llm()
+        from providers.local.engine import LocalEngine  # in this process: the bare tokenizer, without the socket hop
+
+        llm = LocalEngine(registry.providers["local"].runtimes[name.split(":", 1)[1]].model).llm()
         data = text.encode("utf-8")
         return lambda: llm.tokenize(data, add_bos=False, special=False)
     encoding, _ = load_encoding(name)

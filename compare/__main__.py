@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import signal
+import subprocess
 import sys
 from datetime import datetime, timezone
 
@@ -59,11 +60,11 @@ async def list_models(registry: Registry) -> int:
 
 def local_engine_line() -> str:
     """The embedded engine's versions, CPU features in use and AMX guard, on one line."""
-    from providers import cpu_guard
+    from providers.local.process import describe_engine
 
     try:
-        return "; ".join(f"{k} {v}" for k, v in cpu_guard.describe().items())
-    except (ImportError, ValueError) as exc:
+        return "; ".join(f"{k} {v}" for k, v in describe_engine().items())
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
         return f"(unknown: {exc})"
 
 

@@ -94,8 +94,7 @@ class TokenCounter:
         """Tokens in raw text for this model."""
         runtime = self._local_runtime(model_id)
         if runtime is not None and runtime.model.path.is_file():
-            ids = runtime.llm().tokenize(text.encode("utf-8"), add_bos=False, special=False)
-            return TokenCount(len(ids), "", True)
+            return TokenCount(len(runtime.tokenize(text)), "", True)
         provider, _, model = model_id.partition(":")
         if provider in _OPENAI_FAMILY:
             encoding, note = load_encoding(encoding_name_for(model))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,6 @@ TABLE_HEADERS = ["#", "id", "token"]
 _STYLE = ("<style>.token-view{font-family:ui-monospace,monospace;line-height:1.8;overflow-wrap:anywhere}"
           ".token-view span{border-radius:3px;padding:0 1px}</style>")
 _VISIBLE = str.maketrans({" ": "·", "\t": "⇥", "\r": "␍"})
-_local_bytes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -73,13 +71,8 @@ def _tiktoken_split(text: str, name: str) -> tuple[list[int], list[bytes], str]:
 
 
 def _local_split(text: str, name: str, registry) -> tuple[list[int], list[bytes], str]:
-    llm = registry.providers["local"].runtimes[name.split(":", 1)[1]].llm()
-    ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False) if text else []
-    # detokenize is a ctypes call per token; a per-model cache makes 100 KB of text several times faster
-    cache = _local_bytes.setdefault(llm, {})
-    missing = {i for i in ids if i not in cache}
-    cache.update((i, llm.detokenize([i])) for i in missing)
-    return ids, [cache[i] for i in ids], ""
+    ids, token_bytes = registry.providers["local"].runtimes[name.split(":", 1)[1]].split(text)
+    return ids, token_bytes, ""
 
 
 def _is_continuation(byte: int) -> bool:

