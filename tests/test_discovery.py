@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from providers import ConfigError, Registry, Settings
+from providers import ConfigError, Registry, Settings, prices
 from providers.model_listing import LISTING_TTL_S, chat_models
 from tests.conftest import make_settings
 from tests.engine_helpers import columns, run
@@ -92,7 +92,7 @@ def test_malformed_config_names_the_file_and_the_problem(tmp_path, config, messa
 
 
 VLLM_MODELS = ["my-vllm-model", "text-embedding-3-small"]
-CUSTOM_NOTE = "custom endpoint (OPENAI_BASE_URL): no catalog prices; declare them under [prices] in compare.toml"
+CUSTOM_NOTE = "custom endpoint (OPENAI_BASE_URL): no table prices; declare them under [prices] in compare.toml"
 
 
 def openai_env(srv) -> dict:
@@ -124,9 +124,11 @@ def test_prices_declared_in_compare_toml_are_charged_on_a_custom_endpoint(settin
         [result] = run(Registry(settings), columns(["openai:my-vllm-model"]))
     assert result.cost_usd == pytest.approx(0.5 + 2 * 1.5) and result.cost_note == ""
     registry = Registry(settings)
-    assert registry.info("gemini:gemini-2.5-flash").input_per_m == 0.30, '"catalog" keeps list prices behind a proxy'
+    flash = registry.info("gemini:gemini-2.5-flash")
+    assert flash.input_per_m == prices.lookup("gemini:gemini-2.5-flash").input_per_m == 0.30, '"catalog" keeps table prices behind a proxy'
+    assert flash.price_source == prices.label() and flash.table is not None
     assert registry.info("gemini:unknown-model").input_per_m is None
-    assert "not in the price catalog" in registry.info("gemini:unknown-model").price_note
+    assert f"not in the {prices.label()}" in registry.info("gemini:unknown-model").price_note
 
 
 def test_cloud_lists_merge_after_the_catalog_keeping_only_chat_models():
