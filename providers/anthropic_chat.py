@@ -12,7 +12,7 @@ from .settings import Settings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 1024
-KNOWN_MODELS = ("claude-3-5-haiku-latest", "claude-sonnet-4-0", "claude-opus-4-0")
+KNOWN_MODELS = ("claude-opus-5-5", "claude-fable-5-2", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-sonnet-4-5")
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop", "max_tokens": "length",
           "model_context_window_exceeded": "length", "tool_use": "tool_calls", "refusal": "content_filter"}
 WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens",

@@ -156,7 +156,7 @@ def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None
                           elem_id="ctx-text")
         with gr.Column(scale=2):
             choices = context_choices(ctx)
-            default = [m for m in [*ctx.available_ids[:1], "openai:gpt-4o-mini", "anthropic:claude-sonnet-4-0"] if m in choices]
+            default = [m for m in [*ctx.available_ids[:1], "openai:gpt-6-luna", "anthropic:claude-sonnet-5-5"] if m in choices]
             models = gr.Dropdown(choices, value=default, multiselect=True, label="Models", elem_id="ctx-models")
             reply_tokens = gr.Number(500, precision=0, minimum=0, label="Reply of N tokens", elem_id="ctx-reply")
     with gr.Row():
