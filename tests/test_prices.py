@@ -8,7 +8,7 @@ import genai_prices
 import pytest
 from genai_prices import data_snapshot
 
-from providers import prices
+from providers import Registry, prices
 from ui.render import result_line
 from tests.engine_helpers import columns, registry_for, run
 from tests.fakes.anthropic_server import AnthropicServer
@@ -73,7 +73,6 @@ def test_gemini_long_prompt_tier_through_a_proxy_declared_catalog(settings_facto
     config = '[prices]\n"gemini:*" = "catalog"\n'
     with OpenAIServer(Behaviour(reply="hi", input_tokens=300_000, output_tokens=1_000)) as srv:
         settings = settings_factory({"GEMINI_API_KEY": "g", "GEMINI_BASE_URL": srv.url + "/v1"}, config=config)
-        from providers import Registry
         [result] = run(Registry(settings), columns(["gemini:gemini-2.5-pro"]))
     assert result.cost_usd == table_price(result, "google", "gemini-2.5-pro")
     assert result.cost_usd > flat_price(result, "gemini:gemini-2.5-pro"), "over 200k tokens Gemini 2.5 Pro costs more"
@@ -96,3 +95,23 @@ def test_table_supplies_context_windows_and_unknown_models_say_so():
     unknown = registry.info("openai:no-such-model-xyz")
     assert unknown.input_per_m is None and unknown.price_note.startswith(f"not in the {prices.label()}")
     assert prices.lookup("local:smollm2") is None
+
+
+def test_declared_prices_win_over_the_table_and_charge_cached_tokens_at_the_input_price(settings_factory):
+    config = '[prices]\n"openai:gpt-6-luna" = { input_per_m = 1.0, output_per_m = 2.0 }\n'
+    beh = Behaviour(reply="hi", input_tokens=10_000, output_tokens=1_000, cache_read_tokens=8_000)
+    with OpenAIServer(beh) as srv:
+        settings = settings_factory({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, config=config)
+        [result] = run(Registry(settings), columns(["openai:gpt-6-luna"]))
+    assert result.cost_usd == pytest.approx((10_000 * 1.0 + 1_000 * 2.0) / 1e6)
+    assert result.price_source == "prices from compare.toml" and result.cache_read_tokens == 8_000
+
+
+def test_a_server_reporting_more_cached_tokens_than_the_prompt_gets_a_message_not_a_cost():
+    beh = Behaviour(reply="hi", input_tokens=100, output_tokens=10, cache_read_tokens=500)
+    with OpenAIServer(beh) as srv:
+        [result] = run(registry_for({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, catalog_prices=True),
+                       columns(["openai:gpt-6-luna"]))
+    assert result.error is None and result.cost_usd is None
+    assert result.cost_note.startswith(f"the {prices.label()} could not price this usage: ")
+    assert "cache_read_tokens (500) cannot exceed input_tokens (100)" in result.cost_note
