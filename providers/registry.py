@@ -125,7 +125,7 @@ class Registry:
         return reason
 
     def custom_endpoint(self, provider_name: str) -> str | None:
-        """The variable overriding a keyed row's base URL when it does (another server: no catalog prices), else None."""
+        """The variable overriding a keyed row's base URL when it does (another server: no table prices), else None."""
         provider = self.providers.get(provider_name)
         if not getattr(provider, "custom_base_url", False):
             return None
