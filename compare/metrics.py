@@ -5,6 +5,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
+from providers import prices
 from providers.base import Finish, Phase, Usage
 from providers.registry import ModelInfo
 
@@ -26,9 +27,11 @@ class Result:
     total_s: float | None = None
     queue_s: float | None = None
     load_s: float | None = None
-    input_tokens: int | None = None
+    input_tokens: int | None = None  # the whole prompt, cached tokens included
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cache_read_tokens: int | None = None  # the share of input_tokens read from the provider's prompt cache
+    cache_write_tokens: int | None = None  # ... and written to it
     tokens_exact: bool = False
     tokens_source: str = "estimated"
     token_note: str = ""
@@ -39,7 +42,7 @@ class Result:
     itl_p95_ms: float | None = None
     cost_usd: float | None = None
     cost_note: str = ""
-    price_source: str = ""  # "prices of 2025-06-01" (the catalog's date) or "prices from compare.toml"
+    price_source: str = ""  # prices.label() (the genai-prices table and its date) or "prices from compare.toml"
     context_window: int | None = None
     server_timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
@@ -73,7 +76,8 @@ class StreamMeter:
         self._last: float | None = None
         self._answer_times: list[float] = []
         self._thinking_span: list[float] = []
-        self._started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        self._start = datetime.now(timezone.utc)  # prices are looked up as of the request's day
+        self._started_at = self._start.isoformat(timespec="milliseconds")
 
     @property
     def text(self) -> str:
@@ -156,7 +160,8 @@ class StreamMeter:
             ending = self._ending_warnings(answer, thinking)
             warnings += ending
             status = "warning" if ending else status
-        cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens)
+        cached = self._cached(counts.input_tokens)
+        cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens, *cached)
         itl = [(b - a) * 1000 for a, b in zip(self._answer_times, self._answer_times[1:])]
         note = {"reported": "exact: reported by the provider",
                 "disputed": "disputed: the provider's count and a local count differ"}.get(counts.source)
@@ -165,6 +170,7 @@ class StreamMeter:
             ttft_s=self.ttft(), answer_ttft_s=self.answer_ttft(), total_s=request_s,
             queue_s=self._waits[Phase.QUEUED] or None, load_s=self._waits[Phase.LOADING] or None,
             input_tokens=counts.input_tokens, output_tokens=counts.output_tokens, reasoning_tokens=counts.reasoning_tokens,
+            cache_read_tokens=cached[0] or None, cache_write_tokens=cached[1] or None,
             tokens_exact=counts.source == "reported", tokens_source=counts.source,
             token_note=note or "; ".join(dict.fromkeys(counts.notes)) or "estimated locally",
             local_input_tokens=counts.local_input, local_output_tokens=counts.local_output,
@@ -202,7 +208,16 @@ class StreamMeter:
             out.append("empty reply: all output went to thinking" if thinking.strip() else "empty reply")
         return out
 
-    def _cost(self, input_tokens: int | None, output_tokens: int | None) -> tuple[float | None, str]:
+    def _cached(self, input_tokens: int | None) -> tuple[int, int]:
+        """(cache read, cache write) tokens, when the input count shown is the server's own (0 otherwise)."""
+        usage = self.usage
+        if usage is None or input_tokens is None or usage.input_tokens != input_tokens:
+            return 0, 0
+        return usage.cache_read_tokens or 0, usage.cache_write_tokens or 0
+
+    def _cost(self, input_tokens: int | None, output_tokens: int | None, cache_read: int = 0,
+              cache_write: int = 0) -> tuple[float | None, str]:
+        """Declared prices charge every input token alike; the table charges cached tokens at their own rates."""
         info = self.info
         if not self.sent:
             return None, "not sent"
@@ -210,7 +225,13 @@ class StreamMeter:
             return None, info.price_note or "no price known for this model"
         if input_tokens is None:
             return None, "no token counts"
-        return (input_tokens * info.input_per_m + (output_tokens or 0) * info.output_per_m) / 1e6, ""
+        if info.table is None:
+            return (input_tokens * info.input_per_m + (output_tokens or 0) * info.output_per_m) / 1e6, ""
+        usage = prices.PricedUsage(input_tokens, output_tokens or 0, cache_read, cache_write)
+        try:
+            return prices.cost(info.table, usage, self._start), ""
+        except (LookupError, ValueError) as exc:  # e.g. more cached tokens reported than the whole prompt
+            return None, f"the {prices.label()} could not price this usage: {exc}"
 
 
 def _plausible(timings: dict[str, float], request_s: float) -> tuple[dict[str, float], list[str]]:

@@ -12,7 +12,7 @@ from .settings import Settings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 1024
-KNOWN_MODELS = ("claude-3-5-haiku-latest", "claude-sonnet-4-0", "claude-opus-4-0")
+KNOWN_MODELS = ("claude-opus-5-5", "claude-fable-5-2", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-sonnet-4-5")
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop", "max_tokens": "length",
           "model_context_window_exceeded": "length", "tool_use": "tool_calls", "refusal": "content_filter"}
 WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens",
@@ -102,7 +102,8 @@ class AnthropicProvider:
             raise self._error(exc) from None
         for note in notes:
             yield Notice(note)
-        input_tokens = output_tokens = None
+        output_tokens = None
+        prompt: tuple = (None, None, None)
         stop_reason, thought = None, False
         try:
             async for event in stream:
@@ -117,13 +118,13 @@ class AnthropicProvider:
                 elif kind == "content_block_start" and getattr(event.content_block, "type", "") == "redacted_thinking":
                     thought = True
                 elif kind == "message_start":  # its output count is a placeholder until message_delta
-                    input_tokens = event.message.usage.input_tokens
+                    prompt = _prompt_counts(event.message.usage, prompt)
                 elif kind == "message_delta":
                     stop_reason = getattr(event.delta, "stop_reason", None) or stop_reason
                     if event.usage is not None:
                         output_tokens = event.usage.output_tokens
                         if getattr(event.usage, "input_tokens", None):
-                            input_tokens = event.usage.input_tokens
+                            prompt = _prompt_counts(event.usage, prompt)
                 elif kind == "message_stop":
                     yield Finish(FINISH.get(stop_reason or "", "stop"), stop_reason or "")
                 elif kind == "error":
@@ -135,4 +136,20 @@ class AnthropicProvider:
         finally:
             await stream.close()
         # Claude 4 models stream a summary of their thinking but bill (and count) the full thinking.
-        yield Usage(input_tokens, output_tokens, summarised_reasoning=thought)
+        yield Usage(prompt[0], output_tokens, summarised_reasoning=thought, cache_read_tokens=prompt[1],
+                    cache_write_tokens=prompt[2])
+
+
+def _prompt_counts(usage, before: tuple) -> tuple[int | None, int | None, int | None]:
+    """(whole prompt, cache read, cache write): Anthropic's input_tokens leaves out the cached tokens, ours does not."""
+    fresh = getattr(usage, "input_tokens", None)
+    if fresh is None:
+        return before
+    read = _count(usage, "cache_read_input_tokens", before[1])  # a later event may leave out what the first said
+    write = _count(usage, "cache_creation_input_tokens", before[2])
+    return fresh + (read or 0) + (write or 0), read, write
+
+
+def _count(usage, name: str, before: int | None) -> int | None:
+    value = getattr(usage, name, None)
+    return before if value is None else value

@@ -48,6 +48,9 @@ FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls")
 class Usage:
     """Token counts the server reported, plus optional server-side timings in seconds.
 
+    input_tokens is the whole prompt, cached tokens included (OpenAI's prompt_tokens; Anthropic's input_tokens plus its
+    cache read and creation counts), so it can be checked against a local count of the prompt; cache_read_tokens and
+    cache_write_tokens are the reported share read from or written to the provider's prompt cache (None: not reported).
     output_tokens includes reasoning tokens on every protocol; reasoning_tokens is the reported share of them.
     summarised_reasoning: the visible thinking is a summary, so the count may exceed the text shown.
     """
@@ -57,6 +60,8 @@ class Usage:
     server_timings: dict[str, float] = field(default_factory=dict)
     reasoning_tokens: int | None = None
     summarised_reasoning: bool = False
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 @dataclass(frozen=True)

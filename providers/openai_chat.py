@@ -124,7 +124,9 @@ class OpenAICompatProvider:
                 if usage is not None:
                     details = getattr(usage, "completion_tokens_details", None)
                     reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
-                    yield Usage(usage.prompt_tokens, usage.completion_tokens, reasoning_tokens=reasoning)
+                    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
+                    yield Usage(usage.prompt_tokens, usage.completion_tokens, reasoning_tokens=reasoning,
+                                cache_read_tokens=cached)
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:

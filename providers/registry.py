@@ -8,7 +8,9 @@ from typing import Callable
 
 from .base import ProviderError
 from .model_listing import LIVE_PROVIDERS, ListingCache, failure_note, live_models, merge
+from . import prices as price_table
 from .param_rules import ParamRules, rules_for
+from .prices import TableModel
 from .settings import CATALOG_PRICES, Settings
 
 DISCOVERY_TIMEOUT_S = 1.0
@@ -28,7 +30,8 @@ class ModelInfo:
     output_per_m: float | None = None
     price_note: str | None = None  # why the price is unknown, when it is
     note: str | None = None  # a remark on a usable row: its provider's live list failed, the server does not list it
-    price_source: str | None = None  # where a known price comes from, e.g. "catalog prices of 2025-06-01"
+    price_source: str | None = None  # where a known price comes from: the genai-prices table or compare.toml
+    table: TableModel | None = None  # set when the genai-prices table prices this id (input/output_per_m: its base rates)
 
 
 class UnknownModelError(ValueError):
@@ -122,7 +125,7 @@ class Registry:
         return reason
 
     def custom_endpoint(self, provider_name: str) -> str | None:
-        """The variable overriding a keyed row's base URL when it does (another server: no catalog prices), else None."""
+        """The variable overriding a keyed row's base URL when it does (another server: no table prices), else None."""
         provider = self.providers.get(provider_name)
         if not getattr(provider, "custom_base_url", False):
             return None
@@ -137,32 +140,35 @@ class Registry:
         catalog = self.settings.catalog
         row = catalog["models"].get(model_id) or catalog["models"].get(model_id.removesuffix(":latest")) or {}
         defaults = catalog.get("provider_defaults", {}).get(provider, {})
-        window = row.get("context_window", defaults.get("context_window"))
+        table, price_note = None, None
+        declared = self.settings.declared_price(model_id)
+        if isinstance(declared, tuple):
+            (input_per_m, output_per_m), source = declared, "prices from compare.toml"
+        else:
+            (input_per_m, output_per_m), table, price_note = self._prices(provider, model_id, row, defaults, declared)
+            source = None if input_per_m is None else price_table.label() if table else "catalog (no charge)"
+        listed = table or price_table.lookup(model_id)
+        window = row.get("context_window") or (listed.context_window if listed else None) or defaults.get("context_window")
         built = self.providers.get(provider)
         if provider == "local" and built is not None and model in built.runtimes:
             window = built.runtimes[model].model.n_ctx
         elif provider == "ollama" and built is not None:
             window = built.windows.get(model.removesuffix(":latest"), window)  # filled from /api/show by discovery
-        (input_per_m, output_per_m), price_note = self._prices(model_id, provider, row, defaults)
-        source = None
-        if input_per_m is not None:
-            declared = isinstance(self.settings.declared_price(model_id), tuple)
-            source = "prices from compare.toml" if declared else f"prices of {catalog.get('prices_as_of', '?')}"
         return ModelInfo(model_id, provider, row.get("display", model_id), available, reason, window,
-                         input_per_m, output_per_m, price_note, note, source)
+                         input_per_m, output_per_m, price_note, note, source, table)
 
-    def _prices(self, model_id: str, provider: str, row: dict, defaults: dict) -> tuple[tuple, str | None]:
-        declared = self.settings.declared_price(model_id)
-        if isinstance(declared, tuple):
-            return declared, None
+    def _prices(self, provider: str, model_id: str, row: dict, defaults: dict, declared) -> tuple:
+        """((input_per_m, output_per_m), table entry, why unknown) for an id with no prices in compare.toml."""
         custom = self.custom_endpoint(provider)
         if custom and declared != CATALOG_PRICES:
-            return (None, None), f"custom endpoint ({custom}): no catalog prices; declare them under [prices] in compare.toml"
-        prices = (row.get("input_per_m", defaults.get("input_per_m")), row.get("output_per_m", defaults.get("output_per_m")))
-        if None in prices:
-            as_of = self.settings.catalog.get("prices_as_of", "?")
-            return (None, None), f"not in the price catalog (as of {as_of}); declare it under [prices] in compare.toml"
-        return prices, None
+            return (None, None), None, f"custom endpoint ({custom}): no table prices; declare them under [prices] in compare.toml"
+        free = (row.get("input_per_m", defaults.get("input_per_m")), row.get("output_per_m", defaults.get("output_per_m")))
+        if None not in free:
+            return free, None, None  # the catalog's own rows: local compute, charged nothing
+        table = price_table.lookup(model_id)
+        if table is None or table.input_per_m is None or table.output_per_m is None:
+            return (None, None), None, f"not in the {price_table.label()}; declare it under [prices] in compare.toml"
+        return (table.input_per_m, table.output_per_m), table, None
 
     async def discover(self, timeout: float = DISCOVERY_TIMEOUT_S) -> list[ModelInfo]:
         """Every known model with whether it is usable now and why not; concurrent, bounded, never raises."""

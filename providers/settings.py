@@ -14,7 +14,7 @@ from .base import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
-CATALOG_PRICES = "catalog"  # a [prices] value: charge the catalog's list prices even on an overridden base URL
+CATALOG_PRICES = "catalog"  # a [prices] value: charge the genai-prices table's prices even on an overridden base URL
 
 
 @dataclass(frozen=True)

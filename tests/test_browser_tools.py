@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from providers import prices
 from tests.appserver import AppServer
 from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot,  # noqa: F401
                                     set_column_setting, set_dropdown, set_model, set_prompt, set_system,
@@ -51,11 +52,11 @@ def test_diff_rerun_with_another_model_and_continue_alone(new_page, app):
     page.click("#run")
     for slot in (0, 1):
         wait_meta(page, slot, "done")
-    assert "(prices of 2025-06-01)" in md_text(page, "meta-0"), md_text(page, "meta-0")
+    assert f"({prices.label()})" in md_text(page, "meta-0"), md_text(page, "meta-0")
     page.wait_for_function("() => document.querySelector('#summary').innerText.includes('gpt-4.1-nano')")
     summary = page.locator("#summary").inner_text()
     assert "openai:gpt-4o-mini · t=0.3" in summary and "openai:gpt-4.1-nano · t=0.7" in summary, summary
-    assert "prices of 2025-06-01" in summary
+    assert prices.label() in summary
 
     open_tools(page)
     page.click("#diff-show")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from providers import prices
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.openai_server import OpenAIServer
@@ -41,6 +42,7 @@ def test_json_run_across_providers_and_the_local_model():
     assert local["text"].strip() and local["tokens_exact"] and 0 < local["output_tokens"] <= 24
     assert all(line["error"] is None for line in lines)
     assert by_model["openai:gpt-4o-mini"]["cost_usd"] > 0 and local["cost_usd"] == 0
+    assert by_model["openai:gpt-4o-mini"]["price_source"] == prices.label()
 
 
 def test_a_failing_model_still_exits_zero_with_its_error():

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from providers import ConfigError, Registry, Settings
+from providers import ConfigError, Registry, Settings, prices
 from providers.model_listing import LISTING_TTL_S, chat_models
 from tests.conftest import make_settings
 from tests.engine_helpers import columns, run
@@ -26,8 +26,12 @@ def test_without_keys_cloud_models_say_which_key_to_set_and_local_works():
     found = discover(make_settings({"OLLAMA_HOST": "127.0.0.1:9"}))
     assert found["local:smollm2"].available
     assert found["openai:gpt-4o-mini"].reason == "set OPENAI_API_KEY in .env"
-    assert found["anthropic:claude-3-5-haiku-latest"].reason == "set ANTHROPIC_API_KEY in .env"
-    assert found["gemini:gemini-2.0-flash"].reason == "set GEMINI_API_KEY in .env"
+    assert found["anthropic:claude-sonnet-5-5"].reason == "set ANTHROPIC_API_KEY in .env"
+    assert found["gemini:gemini-3.8-flash"].reason == "set GEMINI_API_KEY in .env"
+    # Rows offered without a key are today's models, priced and sized by the table.
+    luna = found["openai:gpt-6-luna"]
+    assert (luna.input_per_m, luna.context_window) == (prices.lookup("openai:gpt-6-luna").input_per_m, 1050000)
+    assert luna.price_source == prices.label() and "openai:gpt-4.1" not in found
     assert found["ollama:*"].reason == "Ollama is not running at http://127.0.0.1:9"
 
 
@@ -36,7 +40,7 @@ def test_dot_env_file_supplies_keys(tmp_path):
     dotenv.write_text("GEMINI_API_KEY=from-dotenv\nANTHROPIC_API_KEY=also\n")
     settings = Settings.load(env={}, dotenv_path=dotenv, config_path=None)
     found = discover(settings)
-    assert found["gemini:gemini-2.0-flash"].available and found["anthropic:claude-sonnet-4-0"].available
+    assert found["gemini:gemini-3.8-flash"].available and found["anthropic:claude-sonnet-5-5"].available
     assert "from-dotenv" in settings.secret_values()
 
 
@@ -92,7 +96,7 @@ def test_malformed_config_names_the_file_and_the_problem(tmp_path, config, messa
 
 
 VLLM_MODELS = ["my-vllm-model", "text-embedding-3-small"]
-CUSTOM_NOTE = "custom endpoint (OPENAI_BASE_URL): no catalog prices; declare them under [prices] in compare.toml"
+CUSTOM_NOTE = "custom endpoint (OPENAI_BASE_URL): no table prices; declare them under [prices] in compare.toml"
 
 
 def openai_env(srv) -> dict:
@@ -124,9 +128,11 @@ def test_prices_declared_in_compare_toml_are_charged_on_a_custom_endpoint(settin
         [result] = run(Registry(settings), columns(["openai:my-vllm-model"]))
     assert result.cost_usd == pytest.approx(0.5 + 2 * 1.5) and result.cost_note == ""
     registry = Registry(settings)
-    assert registry.info("gemini:gemini-2.5-flash").input_per_m == 0.30, '"catalog" keeps list prices behind a proxy'
+    flash = registry.info("gemini:gemini-2.5-flash")
+    assert flash.input_per_m == prices.lookup("gemini:gemini-2.5-flash").input_per_m == 0.30, '"catalog" keeps table prices behind a proxy'
+    assert flash.price_source == prices.label() and flash.table is not None
     assert registry.info("gemini:unknown-model").input_per_m is None
-    assert "not in the price catalog" in registry.info("gemini:unknown-model").price_note
+    assert f"not in the {prices.label()}" in registry.info("gemini:unknown-model").price_note
 
 
 def test_cloud_lists_merge_after_the_catalog_keeping_only_chat_models():
@@ -140,11 +146,13 @@ def test_cloud_lists_merge_after_the_catalog_keeping_only_chat_models():
                "ANTHROPIC_API_KEY": "a", "ANTHROPIC_BASE_URL": an.url}
         found = asyncio.run(Registry(make_settings(env)).discover())
     ids = {p: [m.id for m in found if m.provider == p and m.available] for p in ("openai", "gemini", "anthropic")}
-    assert ids["openai"][:6] == ["openai:gpt-4o-mini", "openai:gpt-4o", "openai:gpt-4.1", "openai:gpt-4.1-mini",
-                                 "openai:gpt-4.1-nano", "openai:o4-mini"], "catalog rows first, in catalog order"
-    assert ids["openai"][6:] == ["openai:gpt-5-brand-new"], "non-chat models and a listed alias's snapshot dropped"
-    assert ids["gemini"] == ["gemini:gemini-2.0-flash", "gemini:gemini-2.5-flash", "gemini:gemini-2.5-pro", "gemini:gemini-9-pro"]
-    assert ids["anthropic"][-1] == "anthropic:claude-future-5" and len(ids["anthropic"]) == 4
+    assert ids["openai"][:7] == ["openai:gpt-6-astra", "openai:gpt-6.1-sol", "openai:gpt-6.1-terra", "openai:gpt-6-luna",
+                                 "openai:gpt-5.5", "openai:gpt-5.4-mini", "openai:gpt-4o-mini"], "catalog rows first, in catalog order"
+    assert ids["openai"][7:] == ["openai:gpt-5-brand-new"], "non-chat models and a listed alias's snapshot dropped"
+    assert ids["gemini"] == ["gemini:gemini-4-argon", "gemini:gemini-3.8-flash", "gemini:gemini-3.5-flash-lite",
+                             "gemini:gemini-2.5-flash", "gemini:gemini-9-pro"]
+    assert ids["anthropic"][-2:] == ["anthropic:claude-3-5-haiku-latest", "anthropic:claude-future-5"]
+    assert len(ids["anthropic"]) == 7
 
 
 def test_official_endpoints_keep_only_their_chat_model_families():
@@ -181,13 +189,14 @@ def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
         registry = Registry(make_settings({"ANTHROPIC_API_KEY": "a", "ANTHROPIC_BASE_URL": srv.url, "OLLAMA_HOST": "127.0.0.1:9"}))
         found = asyncio.run(registry.discover())
     rows = [m for m in found if m.provider == "anthropic"]
-    assert [m.id for m in rows] == ["anthropic:claude-3-5-haiku-latest", "anthropic:claude-sonnet-4-0", "anthropic:claude-opus-4-0"]
+    assert [m.id for m in rows] == ["anthropic:claude-opus-5-5", "anthropic:claude-fable-5-2", "anthropic:claude-sonnet-5-5",
+                                    "anthropic:claude-haiku-5-5", "anthropic:claude-sonnet-4-5"]
     assert all(m.available and m.note.startswith("could not list Anthropic's models") for m in rows)
     assert "internal error" in registry.listing_notes["anthropic"]
     ctx = SimpleNamespace(models=found, registry=registry)
     table = {row[0]: row for row in _models_rows(ctx)}
-    assert "could not list Anthropic's models" in table["anthropic:claude-sonnet-4-0"][2]
-    assert "custom endpoint (ANTHROPIC_BASE_URL)" in table["anthropic:claude-sonnet-4-0"][2]
+    assert "could not list Anthropic's models" in table["anthropic:claude-sonnet-5-5"][2]
+    assert "custom endpoint (ANTHROPIC_BASE_URL)" in table["anthropic:claude-sonnet-5-5"][2]
     assert "Model lists — anthropic: could not list" in _unavailable_summary(ctx)
 
 

@@ -5,12 +5,15 @@ import json
 import os
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
+import genai_prices
 import httpx
 import pytest
 from gradio_client.exceptions import AppError
 
+from providers import prices
 from tests.appserver import REPO, AppServer
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.anthropic_server import AnthropicServer
@@ -101,7 +104,10 @@ def test_fake_reply_exact_usage_and_catalog_cost_and_local_model(client, openai_
     assert (fake["input_tokens"], fake["output_tokens"]) == (MINI_IN, MINI_OUT)
     assert 10 < fake["local_input_tokens"] < 40 and 30 < fake["local_output_tokens"] < 70
     assert any(w.startswith("disputed output count: the server says 2,000") for w in fake["warnings"])
-    assert fake["cost_usd"] == pytest.approx((MINI_IN * 0.15 + MINI_OUT * 0.60) / 1e6)
+    usage = genai_prices.Usage(input_tokens=MINI_IN, output_tokens=MINI_OUT)
+    when = datetime.fromisoformat(fake["started_at"])
+    priced = genai_prices.calc_price(usage, "gpt-4o-mini", provider_id="openai", genai_request_timestamp=when)
+    assert fake["cost_usd"] == float(priced.total_price) > 0 and fake["price_source"] == prices.label()
     assert 0 < fake["ttft_s"] <= fake["total_s"]
     sent = [r for r in openai_fake.requests if r.path == "/v1/chat/completions"][-1]
     assert sent.body["model"] == "gpt-4o-mini" and sent.body["max_tokens"] == 32

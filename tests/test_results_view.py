@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from compare.metrics import Result
 from compare.word_diff import diff_html, word_diff
+from providers import prices
 from ui.results_view import chart_frames, column_labels, cost_header, summary_table
 
 
@@ -27,11 +28,12 @@ def test_charts_use_short_bars_and_leave_out_what_says_nothing():
 
 
 def test_summary_rows_are_numbered_like_the_bars_and_the_cost_header_dates_the_prices():
-    results = [Result("0", "openai:gpt-4o-mini", cost_usd=0.0012, price_source="prices of 2025-06-01", queue_s=None),
+    results = [Result("0", "openai:gpt-4o-mini", cost_usd=0.0012, price_source=prices.label(), queue_s=None),
                Result("1", "local:smollm2", cost_usd=0.0, queue_s=1.5)]
     table = summary_table(results, ["openai:gpt-4o-mini", "local:smollm2"])
     assert list(table["#"]) == ["#1", "#2"] and table["queued (s)"].isna().tolist() == [True, False]
-    assert cost_header(results) == "cost (USD, prices of 2025-06-01)" == table.columns[-1]
+    assert cost_header(results) == f"cost (USD, {prices.label()})" == table.columns[-1]
+    assert "genai-prices" in cost_header(results) and prices.data_date() in cost_header(results)
 
 
 def test_word_diff_marks_only_the_words_that_differ():

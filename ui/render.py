@@ -91,7 +91,7 @@ def result_line(result: Result) -> str:
     if result.reasoning and result.answer_ttft_s is not None:
         stats.append(f"answer {fmt_seconds(result.answer_ttft_s)}")
     stats += [f"total {fmt_seconds(result.total_s)}", f"{fmt_rate(result.tokens_per_s)} tok/s",
-              f"in {md_tokens(result.input_tokens, result.tokens_exact)} · out {md_tokens(result.output_tokens, result.tokens_exact)}"]
+              f"in {md_tokens(result.input_tokens, result.tokens_exact)}{_cached(result)} · out {md_tokens(result.output_tokens, result.tokens_exact)}"]
     if result.reasoning_tokens:
         stats.append(f"thinking {md_tokens(result.reasoning_tokens, result.tokens_exact)}")
     cost = f"cost {fmt_cost(result.cost_usd)}"
@@ -109,3 +109,10 @@ def result_line(result: Result) -> str:
     notes += result.warnings
     note = "".join(f"  \n<small>{escape_md(n)}</small>" for n in notes if n)
     return head + "  \n" + " · ".join(stats) + (f"  \n{gauge}" if gauge else "") + note
+
+
+def _cached(result: Result) -> str:
+    """The share of the prompt the provider's cache served or stored (the input count includes it)."""
+    shares = ((result.cache_read_tokens, "cached"), (result.cache_write_tokens, "written to cache"))
+    parts = [f"{n:,} {what}" for n, what in shares if n]
+    return f" ({', '.join(parts)})" if parts else ""

@@ -42,7 +42,7 @@ def summary_table(results: list[Result], labels: list[str]) -> pd.DataFrame:
 
 
 def cost_header(results: list[Result]) -> str:
-    """ "cost (USD, prices of 2025-06-01)" when any column was priced."""
+    """ "cost (USD, genai-prices 0.2.3 table, checked 2026-11-03)" (the prices used) when any column was priced."""
     sources = sorted({r.price_source for r in results if r.price_source})
     return f"cost (USD, {'; '.join(sources)})" if sources else "cost (USD)"
 

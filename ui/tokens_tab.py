@@ -59,7 +59,7 @@ def context_choices(ctx: PageContext) -> list[str]:
 
 
 def context_rows(ctx: PageContext, text: str, models: list[str], reply_tokens: int) -> list[list]:
-    """For each model: window, tokens, share of the window with and without the reply, and catalog costs."""
+    """For each model: window, tokens, share of the window with and without the reply, and costs at base rates."""
     rows, reply = [], int(reply_tokens or 0)
     for model in models or []:
         try:
@@ -150,13 +150,13 @@ def build_tokens_tab(ctx: PageContext, tab: gr.Tab) -> dict:
 def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None, tokens: dict | None = None) -> dict:
     """Lay out the Context windows tab (fill, reply cost, template overhead) and return its handles."""
     gr.Markdown("How much of each model's **context window** a text fills, what a reply of N tokens would cost at "
-                "catalog prices, and the **hidden tokens** a chat template adds to what you typed.")
+                "the genai-prices table's base rates, and the **hidden tokens** a chat template adds to what you typed.")
     with gr.Row():
         text = gr.Textbox(CONTEXT_SAMPLE, label="Text (the prompt you would send)", lines=6, max_lines=14, scale=3,
                           elem_id="ctx-text")
         with gr.Column(scale=2):
             choices = context_choices(ctx)
-            default = [m for m in [*ctx.available_ids[:1], "openai:gpt-4o-mini", "anthropic:claude-sonnet-4-0"] if m in choices]
+            default = [m for m in [*ctx.available_ids[:1], "openai:gpt-6-luna", "anthropic:claude-sonnet-5-5"] if m in choices]
             models = gr.Dropdown(choices, value=default, multiselect=True, label="Models", elem_id="ctx-models")
             reply_tokens = gr.Number(500, precision=0, minimum=0, label="Reply of N tokens", elem_id="ctx-reply")
     with gr.Row():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from .behaviour import Behaviour
 from .plan import int_param, make_plan
 from .server import FakeServer, Handler, RecordedRequest, sse
 
@@ -89,6 +90,7 @@ class AnthropicServer(FakeServer):
         plan = make_plan(beh, body, thinking=thinks, cap=int_param(body.get("max_tokens")))
         stop = plan.finish(beh, "end_turn", "max_tokens")
         n_in, n_out = plan.n_in, plan.n_out
+        prompt = prompt_usage(beh, n_in)
         message = {"id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant", "model": model,
                    "content": [], "stop_reason": None, "stop_sequence": None}
         # The answer's text block follows the thinking block, if any; it is left out when the cap ends the thinking.
@@ -98,7 +100,7 @@ class AnthropicServer(FakeServer):
                       ] if plan.thinking else []
             blocks += [{"type": "text", "text": plan.text(beh)}] if has_text else []
             whole = {**message, "content": blocks, "stop_reason": stop if beh.finish_signal else None}
-            usage = {"usage": {"input_tokens": n_in, "output_tokens": n_out}} if beh.usage else {}
+            usage = {"usage": {**prompt, "output_tokens": n_out}} if beh.usage else {}
             h.send_whole(beh, whole | usage, len(plan.items()))
             return
         text_at = 1 if plan.thinking else 0
@@ -134,9 +136,20 @@ class AnthropicServer(FakeServer):
             return [*events, sse(end | ({"usage": {"output_tokens": n_out}} if beh.usage else {}), "message_delta"),
                     sse({"type": "message_stop"}, "message_stop")]
 
-        start_usage = {"usage": {"input_tokens": n_in, "output_tokens": 1}} if beh.usage else {}
+        start_usage = {"usage": {**prompt, "output_tokens": 1}} if beh.usage else {}
         first = {"type": "thinking", "thinking": "", "signature": ""} if plan.thinking else {"type": "text", "text": ""}
         head = [sse({"type": "message_start", "message": message | start_usage}, "message_start"),
                 block_start(0, first), sse({"type": "ping"}, "ping")]
         broken = b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {\n\n'
         h.stream(beh, "text/event-stream; charset=utf-8", head, plan.items(), render, tail, malformed=broken)
+
+
+def prompt_usage(beh: Behaviour, n_in: int) -> dict[str, int]:
+    """Anthropic's prompt counts: input_tokens leaves out the cached tokens, reported in their own fields."""
+    read, write = beh.cache_read_tokens, beh.cache_write_tokens
+    out = {"input_tokens": n_in - (read or 0) - (write or 0)}
+    if read is not None:
+        out["cache_read_input_tokens"] = read
+    if write is not None:
+        out["cache_creation_input_tokens"] = write
+    return out

@@ -32,6 +32,8 @@ class Behaviour:
     usage: bool = True
     input_tokens: int | None = None
     output_tokens: int | None = None  # when set, the whole reported output (reasoning included)
+    cache_read_tokens: int | None = None  # reported share of the prompt read from the prompt cache
+    cache_write_tokens: int | None = None  # reported share written to it (Anthropic only)
     error_message: str | None = None  # replaces the message of the 401/429/500 faults
     # Thinking: streamed before the reply, paced like it; see plan.py for how it is counted and capped.
     reasoning: str = ""

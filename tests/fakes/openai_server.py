@@ -87,6 +87,8 @@ class OpenAIServer(FakeServer):
                          cap=cap if cap is not None else int_param(body.get("max_tokens")))
         usage: dict[str, Any] = {"prompt_tokens": plan.n_in, "completion_tokens": plan.n_out,
                                  "total_tokens": plan.n_in + plan.n_out}
+        if beh.cache_read_tokens is not None:  # prompt_tokens counts them too
+            usage["prompt_tokens_details"] = {"cached_tokens": beh.cache_read_tokens, "audio_tokens": 0}
         if plan.n_reasoning > 0:
             usage["completion_tokens_details"] = {"reasoning_tokens": plan.n_reasoning, "audio_tokens": 0,
                                                   "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
