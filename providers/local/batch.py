@@ -220,6 +220,7 @@ class Scheduler:
             fed.append((seq, take, kv.n - 1 if last else -1))
         for kv in self.lanes:
             if kv.n:
+                kv.use_threads(self.runtime.threads_now)
                 kv.decode()
         for seq, take, index in fed:
             seq.slot.tokens += seq.pending[:take]

@@ -20,6 +20,7 @@ class LocalEngine:
                  kv_budget: int = KV_BUDGET):
         self.model = model
         self.n_threads = n_threads or os.cpu_count() or 1
+        self.threads_now = self.n_threads  # fewer while other engine processes decode too: see share_threads
         self._llm = None
         self._formatter = None
         self.stop_ids: set[int] = set()
@@ -36,6 +37,10 @@ class LocalEngine:
         if self._llm is None:
             DECODE_THREAD.call(self._load_once)
         return self._llm
+
+    def share_threads(self, n: int) -> None:
+        """Decode with n threads (at most n_threads) from the next step: the cores are shared with other engines."""
+        self.threads_now = max(1, min(int(n), self.n_threads))
 
     def warm(self) -> None:
         """Load the weights now, so the first request does not wait for them."""

@@ -41,6 +41,7 @@ class KVContext:
         if not self.ctx:
             raise ProviderError("local", f"llama.cpp could not make a context for {n_seq} sequences of {n_ctx} tokens")
         self.window, self.n_seq = min(n_ctx, lc.llama_n_ctx_seq(self.ctx)), n_seq
+        self.threads = n_threads
         self.mem = lc.llama_get_memory(self.ctx)
         self.batch = lc.llama_batch_init(N_BATCH, 0, 1)
         self.n = 0
@@ -54,6 +55,12 @@ class KVContext:
         b.token[i], b.pos[i], b.n_seq_id[i], b.logits[i] = token, pos, 1, logits
         b.seq_id[i][0] = seq_id
         self.n += 1
+
+    def use_threads(self, n: int) -> None:
+        """Decode with n threads from the next batch on."""
+        if n != self.threads:
+            self.lc.llama_set_n_threads(self.ctx, n, n)
+            self.threads = n
 
     def decode(self) -> None:
         """Run the batch through the model and start a new one."""

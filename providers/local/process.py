@@ -54,7 +54,7 @@ class EngineLink:
         self.conn = Connection(parent.detach())
         self.streams: dict[int, object] = {}  # request id -> callable taking a list of (kind, payload)
         self.calls: dict[int, Future] = {}
-        self.dead = self.closing = False
+        self.dead = self.closing = self.ready = False  # ready: the process has started and reads commands
         self._send_lock = threading.Lock()
         self._on_death = on_death
         threading.Thread(target=self._read, name=f"engine-{self.proc.pid}", daemon=True).start()
@@ -89,6 +89,8 @@ class EngineLink:
                         sink = self.streams.get(rid)
                         if sink is not None:
                             sink(entries)
+                elif message[0] == "ready":
+                    self.ready = True
                 elif message[0] == "reply":
                     future = self.calls.pop(message[1], None)
                     if future is not None:

@@ -22,6 +22,46 @@ KV_BUDGET = 1 << 30  # bytes of KV cache per model; SmolLM2-135M (23 KB a token)
 CRASH_LIMIT, CRASH_WINDOW = 3, 60.0  # this many engine deaths within this many seconds: stop restarting
 
 
+class CoreShare:
+    """Splits the cores between the engine processes that are decoding at the same time.
+
+    Two engine processes each running llama.cpp on every core fight over them (OpenMP teams wait for each other
+    at every step's barriers): two models together took 4-5x one model alone, against 2x when they took turns.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._busy: dict[int, list] = {}  # id(runtime) -> [weak reference, open streams]
+
+    def begin(self, runtime: "LocalRuntime") -> None:
+        """A stream of this runtime started."""
+        with self._lock:
+            entry = self._busy.setdefault(id(runtime), [weakref.ref(runtime), 0])
+            entry[1] += 1
+            if entry[1] == 1:
+                self._tell()
+
+    def end(self, runtime: "LocalRuntime") -> None:
+        """A stream of this runtime ended."""
+        with self._lock:
+            entry = self._busy.get(id(runtime))
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._busy[id(runtime)]
+                self._tell()
+
+    def _tell(self) -> None:
+        for ref, _ in self._busy.values():
+            runtime = ref()
+            if runtime is not None:
+                runtime.share_threads(max(1, runtime.n_threads // len(self._busy)))
+
+
+CORE_SHARE = CoreShare()  # one per server process: the cores are the machine's
+
+
 class LocalRuntime:
     """A GGUF model served by a child process of its own, started on first use and restarted when it dies."""
 
@@ -37,6 +77,7 @@ class LocalRuntime:
         self._crashes: collections.deque[float] = collections.deque()
         self.last_exit: str | None = None
         self._ids = itertools.count(1)
+        self._threads_told = self.n_threads
         weakref.finalize(self, _close_all, self._links)
 
     @property
@@ -75,6 +116,7 @@ class LocalRuntime:
                   "threads": self.n_threads, "n_seq": self.n_seq, "kv_budget": self.kv_budget}
         me = weakref.ref(self)  # the reader thread must not keep the runtime (and its process) alive
         link = EngineLink(config, lambda how: _on_death(me, how))
+        self._threads_told = self.n_threads
         self._links[:] = [link]
         self._link = link
         return link
@@ -99,14 +141,16 @@ class LocalRuntime:
         if link.dead:  # it died before we registered: its reader may have missed this stream
             link.streams.pop(rid, None)
             raise ProviderError("local", f"the local engine stopped ({self.last_exit or 'at start'}); run again")
-        ended = False
+        ended = sharing = False
         try:
-            if started:  # the process starting counts as loading the model, not as time to first token
+            if started or not link.ready:  # the process starting counts as loading the model, not as time to first token
                 yield Status(Phase.LOADING, "starting the local engine", at=time.perf_counter())
             try:
                 link.send(("run", rid, request))
             except (OSError, ValueError):
                 pass  # it died as we sent: its reader ends this stream with the reason
+            CORE_SHARE.begin(self)
+            sharing = True
             while True:
                 for entries in await relay.take():
                     for kind, payload in entries:
@@ -120,6 +164,8 @@ class LocalRuntime:
             link.streams.pop(rid, None)
             if not ended:
                 link.send_quietly(("stop", rid))
+            if sharing:
+                CORE_SHARE.end(self)
 
     def call(self, method: str, *args, timeout: float | None = 300):
         """Call an engine method in the process and return its result."""
@@ -137,6 +183,13 @@ class LocalRuntime:
         if not ok:
             raise decode_error(value)
         return value
+
+    def share_threads(self, n: int) -> None:
+        """Tell the engine process how many threads to decode with (no answer awaited)."""
+        link = self._link
+        if link is not None and n != self._threads_told:
+            self._threads_told = n
+            link.send_quietly(("call", 0, "share_threads", (n,)))
 
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
         """The request rendered through the model's chat template, as token ids."""

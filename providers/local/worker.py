@@ -83,6 +83,7 @@ def serve(conn: Connection, engine) -> None:
         except BaseException as exc:  # the caller shows it; the engine carries on
             outbox.reply(rid, False, encode_error(exc))
 
+    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()
@@ -102,7 +103,7 @@ def serve(conn: Connection, engine) -> None:
             outbox.reply(rid, False, {"provider": "local", "message": f"unknown engine command {kind!r}"})
 
 
-CALLS = {"tokenize", "split", "prompt_tokens", "stats", "forget_cache", "warm"}
+CALLS = {"tokenize", "split", "prompt_tokens", "stats", "forget_cache", "warm", "share_threads"}
 
 
 def main(argv: list[str] | None = None) -> None:
