@@ -116,3 +116,14 @@ def test_the_page_server_survives_a_crashing_engine_and_the_next_run_works(tmp_p
         assert crashed["local:b"]["error"] is None and crashed["local:b"]["text"].strip()
         again = client.predict("Name a colour.", "", ["local:a"], 0.0, 8, api_name="/compare")["results"][0]
         assert again["error"] is None and again["text"].strip()
+
+
+def test_the_engine_process_gets_no_credentials(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-never-in-the-engine")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user:pw@127.0.0.1/db")
+    runtime = LocalRuntime(LocalModel("smollm2", smollm2_path()))
+    runtime.warm()
+    with open(f"/proc/{runtime.pid}/environ", "rb") as env:
+        names = {entry.split(b"=", 1)[0] for entry in env.read().split(b"\0") if entry}
+    assert b"OPENAI_API_KEY" not in names and b"DATABASE_URL" not in names
+    assert b"PATH" in names, "the rest of the environment is passed on"
