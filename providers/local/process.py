@@ -103,13 +103,14 @@ class EngineLink:
         except subprocess.TimeoutExpired:  # it closed the socket but lives on: it cannot serve, so end it
             self.proc.kill()
             code = None
-        if self.closing:
-            return
-        error = self._on_death(describe_exit(code))
-        for sink in list(self.streams.values()):
-            sink([("error", error)])
-        for future in list(self.calls.values()):
-            future.set_result((False, error))
+        if not self.closing:
+            error = self._on_death(describe_exit(code))
+            for sink in list(self.streams.values()):
+                sink([("error", error)])
+            for future in list(self.calls.values()):
+                future.set_result((False, error))
+        with self._send_lock:
+            self.conn.close()
 
 
 

@@ -115,7 +115,10 @@ class LocalRuntime:
         config = {"name": self.model.name, "path": str(self.model.path.resolve()), "n_ctx": self.model.n_ctx,
                   "threads": self.n_threads, "n_seq": self.n_seq, "kv_budget": self.kv_budget}
         me = weakref.ref(self)  # the reader thread must not keep the runtime (and its process) alive
-        link = EngineLink(config, lambda how: _on_death(me, how))
+        try:
+            link = EngineLink(config, lambda how: _on_death(me, how))
+        except OSError as exc:
+            raise ProviderError("local", f"could not start the local engine: {exc}") from None
         self._threads_told = self.n_threads
         self._links[:] = [link]
         self._link = link
@@ -127,9 +130,14 @@ class LocalRuntime:
             self.last_exit = how
             self._crashes.append(self._clock())
             looping = self._crash_loop()
+            restarted = False
             if not looping:
-                self._start()
-        text = f"the local engine stopped ({how}) and was restarted" if not looping else looping
+                try:
+                    self._start()
+                    restarted = True
+                except ProviderError:  # the next run tries again and shows why it cannot
+                    pass
+        text = looping or f"the local engine stopped ({how})" + (" and was restarted" if restarted else "")
         return encode_error(ProviderError("local", text))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
