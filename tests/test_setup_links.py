@@ -137,3 +137,6 @@ def test_a_lesson_link_fills_its_setup_and_shows_its_banner(page):
     # the link's own values win over the lesson's
     out = load_updates(page, {"lesson": "02-temperature", "models": "local:smollm2", "temps": "0.3"})
     assert out["n-columns"] == 1 and out["temp-0"] == "0.3" and out["prompt"].startswith("Write the opening")
+    # a lesson on another tab fills that tab and selects it
+    out = load_updates(page, {"lesson": "04-tokens"})
+    assert out["tok-text"] and out["tabs"].selected == "tokens" and "n-columns" not in out

@@ -14,7 +14,6 @@ from providers.registry import UnknownModelError
 
 from .context import SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
 
-SETUP_KEYS = ("models", "personas", "temps", "system", "prompt", "temperature", "max_tokens", "preset", "lesson", "present")
 MAX_ID_CHARS = 200  # far longer than any real model id; a longer one is clipped before it is shown or checked
 MAX_NAME_CHARS = 100  # preset and lesson names
 
