@@ -10,6 +10,7 @@ from .context import PageContext
 from .history_tab import build_history_tab, wire_history_saving
 from .lesson_banner import build_lesson_banner
 from .lessons_tab import build_lessons_tab, wire_lessons
+from .link_wiring import build_copy_link, build_link_notes, wire_setup_link
 from .page_js import PAGE_JS
 from .pipeline_saving import wire_pipeline_saving
 from .pipeline_tab import build_pipeline_tab
@@ -31,6 +32,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
         with gr.Row(elem_id="page-head", equal_height=True):
             gr.Markdown(TITLE, elem_id="page-title")
             # Both buttons are handled by the page's script (ui/page_js.py): no server round trip.
+            build_copy_link()
             gr.Button("Present", size="sm", scale=0, min_width=80, elem_id="present-toggle")
             gr.Button("Dark mode", size="sm", scale=0, min_width=96, elem_id="theme-toggle")
         if ctx.options.demo_caps:
@@ -41,6 +43,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
         with gr.Tabs(elem_id="tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
                 banners = {"compare": build_lesson_banner("compare")}
+                link_notes = build_link_notes()
                 compare = build_compare_tab(ctx)
                 saving = wire_history_saving(ctx, compare)  # store: keep each finished run, show its snapshot link
             with gr.Tab("Lessons", id="lessons", elem_id="tab-lessons"):
@@ -61,6 +64,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
                 build_history_tab(ctx, history_tab, tabs, compare, saving)
         wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline, banners)
+        wire_setup_link(ctx, compare, link_notes, lessons, tabs, tokens, context, pipeline, banners)
         # after every tab added its run events (runs, re-runs, lesson runs): one step shows results and saves
         chain_run_end(compare["run_events"], [compare["finalize"], saving["part"]], show_progress="hidden",
                       api_visibility="private", show_progress_on=[compare["banner"]])

@@ -13,7 +13,8 @@ from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATUR
 from .export import run_record, write_downloads
 from .queued_stop import NOT_STARTED
 from .abandon import cancelled_if_abandoned
-from .render import WARNING_MARK, context_gauge, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
+from .render import (WARNING_MARK, context_gauge, escape_md, result_line, status_line, thinking_block, thinking_head,
+                     untrusted_markdown)
 from .results_view import CHARTS, chart_frames, column_labels, summary_table
 
 
@@ -233,5 +234,5 @@ def gauges(ctx: PageContext, prompt, system, n_columns, history, models, choices
             gauge = context_gauge(count.count, info.context_window, count.exact)
             out.append(f"next request: {gauge}" if history[slot] else gauge)
         except Exception as exc:  # a gauge must never break typing
-            out.append(f"<small>{type(exc).__name__}: cannot count tokens for {model}</small>")
+            out.append(f"<small>{type(exc).__name__}: cannot count tokens for {escape_md(model)}</small>")
     return out

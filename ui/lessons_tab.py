@@ -13,6 +13,7 @@ from .handlers import empty_history
 from .lesson_banner import LessonBanner, banner_text, wire_banner
 from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
 from .render import WARNING_MARK, escape_md
+from .setup_link import lesson_link
 from .tokens_tab import example_note
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -59,6 +60,8 @@ def build_lessons_tab(ctx: PageContext) -> LessonsPanel:
             models = lesson_models(ctx, lesson)
             label = "Context windows for" if lesson.action == "context" else "Runs on"
             runs_on = f"\n\n<small>{label}: {escape_md(' · '.join(models))}</small>" if models else ""
+            link = lesson_link(lesson.name)
+            runs_on += f"\n\n<small>Link that opens this lesson ready: [{escape_md(link)}]({link})</small>"
             gr.Markdown(f"### {i + 1}. {lesson.title}\n{lesson.explanation}{runs_on}", elem_id=f"lesson-{lesson.name}",
                         padding=True)
             with gr.Row():
@@ -92,31 +95,48 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
         if banner is not None:
             text = banner_text(number, lesson)
             button.click(lambda text=text: [gr.Row(visible=True), text], None, [banner.row, banner.text], **HIDDEN)
+        outputs = lesson_outputs(lesson, tabs, compare, tokens, context, pipeline)
+        fill = lambda lesson=lesson: fill_lesson(ctx, lesson, tokens)  # noqa: E731
         if lesson.action == "compare":
-            outputs = [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
-                       compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],
-                       compare["column_settings"], tabs]
-            event = button.click(lambda lesson=lesson: _fill_compare(ctx, lesson), None, outputs, js=compare["busy_js"],
-                                 **HIDDEN)
+            event = button.click(fill, None, outputs, js=compare["busy_js"], **HIDDEN)
             compare["run_events"].append(event.then(*compare["run"], concurrency_limit=ctx.options.concurrency,
                                                     concurrency_id="compare", **compare["run_options"], **HIDDEN))
         elif lesson.action == "tokens":
-            button.click(lambda lesson=lesson: _fill_tokens(tokens, lesson), None, [tokens["text"], tokens["lesson"], tabs], **HIDDEN)
+            button.click(fill, None, outputs, **HIDDEN)
         elif lesson.action == "context":
-            outputs = [context["text"], context["models"], context["reply_tokens"], tabs]
-            event = button.click(lambda lesson=lesson: _fill_context(ctx, lesson), None, outputs, **HIDDEN)
+            event = button.click(fill, None, outputs, **HIDDEN)
             event = event.then(*context["context"], **HIDDEN)
             if lesson.setup.get("measure"):
                 event.then(*context["measure"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **HIDDEN)
         else:
-            outputs = [pipeline["prompt"], pipeline["step1_system"], pipeline["step2_system"], pipeline["step2_prompt"],
-                       pipeline["n_pipelines"], pipeline["max_tokens"], *pipeline["model_dds"], tabs]
-            event = button.click(lambda lesson=lesson: _fill_pipeline(ctx, lesson), None, outputs, js=pipeline["busy_js"],
-                                 **HIDDEN)
+            event = button.click(fill, None, outputs, js=pipeline["busy_js"], **HIDDEN)
             event = event.then(*pipeline["run"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
                                **HIDDEN)
             event.then(None, None, None, js=pipeline["idle_js"], **HIDDEN)
     # Lesson runs go through the tabs' own run handlers, so each tab's Stop (which signals the engine) stops them too.
+
+
+def lesson_outputs(lesson: Lesson, tabs: gr.Tabs, compare: dict, tokens: dict, context: dict, pipeline: dict) -> list:
+    """The components a lesson fills (on its target tab), in the order fill_lesson returns their values."""
+    if lesson.action == "compare":
+        return [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
+                compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],
+                compare["column_settings"], tabs]
+    if lesson.action == "tokens":
+        return [tokens["text"], tokens["lesson"], tabs]
+    if lesson.action == "context":
+        return [context["text"], context["models"], context["reply_tokens"], tabs]
+    return [pipeline["prompt"], pipeline["step1_system"], pipeline["step2_system"], pipeline["step2_prompt"],
+            pipeline["n_pipelines"], pipeline["max_tokens"], *pipeline["model_dds"], tabs]
+
+
+def fill_lesson(ctx: PageContext, lesson: Lesson, tokens: dict) -> list:
+    """Values for lesson_outputs: the lesson's setup on its target tab, which is selected."""
+    if lesson.action == "compare":
+        return _fill_compare(ctx, lesson)
+    if lesson.action == "tokens":
+        return _fill_tokens(tokens, lesson)
+    return _fill_context(ctx, lesson) if lesson.action == "context" else _fill_pipeline(ctx, lesson)
 
 
 def _fill_compare(ctx: PageContext, lesson: Lesson) -> list:
