@@ -14,7 +14,7 @@ from providers import ConfigError, Registry, Settings
 from providers.base import REASONING_LEVELS
 
 from . import Column, Comparison, Delta, Finished, make_messages
-from .repeat_cli import repeat_report, run_repeated
+from .repeat_cli import column_labels, run_repeated
 from .repeat_run import RepeatedComparison
 from .repeats import check_repeat
 from .report import table
@@ -140,13 +140,11 @@ async def _run_repeated(args, registry, prompt, ids, columns, repeat, started) -
     repeated = RepeatedComparison(registry, columns, repeat)
     interrupted = _stop_on_ctrl_c(repeated)
     labels = column_labels(ids)
-    runs = await run_repeated(repeated, labels, args.json, _json_line)
+    block = await run_repeated(repeated, labels, args.json, _json_line)
     saved = 0
     if args.save:
-        summaries, verdicts = repeat_report(labels, runs)
         record = run_record(args, prompt, ids, [repeated.runs[c.key][0] for c in columns if repeated.runs[c.key]], started)
-        record["repeats"] = {"runs_per_column": repeat, "runs": [runs[key] for key in labels], "summaries": summaries,
-                             "comparisons": verdicts}
+        record["repeats"] = block
         saved = save_and_report(registry.settings, record, args.json)
     return 130 if interrupted.is_set() else saved
 
@@ -194,11 +192,6 @@ def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
         print(f"\nSaved as run {run_id}: {path} on the app using this store "
               f"(delete it with DELETE {path} and the header X-Owner-Token: {owner}).")
     return 0
-
-
-def column_labels(ids: list[str]) -> dict[str, str]:
-    """Column key -> label; a model that appears twice is numbered by its column."""
-    return {str(i): m if ids.count(m) == 1 else f"{m} #{i + 1}" for i, m in enumerate(ids)}
 
 
 def _stop_on_ctrl_c(comparison: Comparison | RepeatedComparison) -> asyncio.Event:

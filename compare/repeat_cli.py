@@ -13,8 +13,21 @@ def repeat_report(labels: dict[str, str], runs: dict[str, list[dict]]) -> tuple[
     return [summarize(label, column_runs) for label, column_runs in named], comparisons(named)
 
 
+def column_labels(ids: list[str]) -> dict[str, str]:
+    """Column key -> label; a model that appears twice is numbered by its column."""
+    return {str(i): m if ids.count(m) == 1 else f"{m} #{i + 1}" for i, m in enumerate(ids)}
+
+
+def repeat_block(labels: dict[str, str], results: dict[str, list], repeat: int) -> dict:
+    """What a saved run keeps of its repeats: every run per column, the summaries and the verdicts."""
+    runs = {key: [{**r.to_json(), "run": k} for k, r in enumerate(results[key], 1)] for key in labels}
+    summaries, verdicts = repeat_report(labels, runs)
+    return {"runs_per_column": repeat, "runs": [runs[key] for key in labels], "summaries": summaries,
+            "comparisons": verdicts}
+
+
 async def run_repeated(comparison: RepeatedComparison, labels: dict[str, str], as_json: bool, line) -> dict:
-    """Run K times per column, print each run as it ends, then the summaries and verdicts; returns the runs."""
+    """Run K times per column, print each run as it ends, then the summaries and verdicts; returns repeat_block's."""
     def heard(key: str, k: int, result) -> None:
         if as_json:
             print(json.dumps({**line(result.to_json()), "run": k}), flush=True)
@@ -24,17 +37,15 @@ async def run_repeated(comparison: RepeatedComparison, labels: dict[str, str], a
             print(f"[{labels[key]}] run {k}: {state}", flush=True)
 
     comparison.on_result = heard
-    results = await comparison.run()
-    runs = {key: [r.to_json() for r in results[key]] for key in labels}
-    summaries, verdicts = repeat_report(labels, runs)
+    block = repeat_block(labels, await comparison.run(), comparison.repeat)
     if as_json:
-        for summary in summaries:
+        for summary in block["summaries"]:
             print(json.dumps(summary), flush=True)
-        print(json.dumps({"comparisons": verdicts}), flush=True)
+        print(json.dumps({"comparisons": block["comparisons"]}), flush=True)
     else:
-        print("\n" + "\n".join(text_summary(s) for s in summaries))
-        print("\n".join(text_verdict(v) for v in verdicts))
-    return runs
+        print("\n" + "\n".join(text_summary(s) for s in block["summaries"]))
+        print("\n".join(text_verdict(v) for v in block["comparisons"]))
+    return block
 
 
 def text_summary(s: dict) -> str:
