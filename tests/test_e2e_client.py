@@ -310,7 +310,7 @@ def test_wrong_types_on_the_api_get_one_line_naming_the_field(client, openai_fak
 
 def test_an_infinite_max_tokens_over_raw_http_is_one_line(app, openai_fake):
     # JSON clients cannot send inf, but 1e999 parses to it: the REST path must name the field, not raise.
-    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null]}'
+    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null, 1]}'
     base = app.url.rstrip("/")
     posted = httpx.post(f"{base}/gradio_api/call/compare", content=body, headers={"content-type": "application/json"})
     event_id = posted.json()["event_id"]
