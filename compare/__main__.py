@@ -14,6 +14,9 @@ from providers import ConfigError, Registry, Settings
 from providers.base import REASONING_LEVELS
 
 from . import Column, Comparison, Delta, Finished, make_messages
+from .repeat_cli import column_labels, run_repeated
+from .repeat_run import RepeatedComparison
+from .repeats import check_repeat
 from .report import table
 from .validate import InputError, check_models, check_params, check_prompt
 
@@ -40,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="thinking effort for reasoning models (default: each provider's own)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json", action="store_true", help="print one JSON object per model, one per line")
+    parser.add_argument("--repeat", default="1", metavar="K",
+                        help="runs per model, 1-10 (default 1); one column's runs go one after another, and a "
+                             "summary and 'better or within noise' verdicts follow")
     parser.add_argument("--list", action="store_true", help="list every model id, whether it is available, and why not")
     parser.add_argument("--config", default=None, help="user config file (default: compare.toml if present)")
     parser.add_argument("--save", action="store_true",
@@ -102,12 +108,15 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     check_prompt(prompt)
     check_params(args.temperature, args.max_tokens, args.top_p, args.seed)
+    repeat = check_repeat_arg(args.repeat)
     ids = check_models(registry, args.models)
     messages = make_messages(prompt, args.system)
     columns = [Column(str(i), m, messages, args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
                for i, m in enumerate(ids)]
-    comparison = Comparison(registry, columns)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    if repeat > 1:
+        return await _run_repeated(args, registry, prompt, ids, columns, repeat, started)
+    comparison = Comparison(registry, columns)
     printer = LinePrinter(column_labels(ids))
     interrupted = _stop_on_ctrl_c(comparison)
     async for key, event in comparison.events():
@@ -125,6 +134,27 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
         record = run_record(args, prompt, ids, [comparison.results[c.key] for c in columns], started)
         saved = save_and_report(registry.settings, record, args.json)
     return 130 if interrupted.is_set() else saved
+
+
+async def _run_repeated(args, registry, prompt, ids, columns, repeat, started) -> int:
+    repeated = RepeatedComparison(registry, columns, repeat)
+    interrupted = _stop_on_ctrl_c(repeated)
+    labels = column_labels(ids)
+    block = await run_repeated(repeated, labels, args.json, _json_line)
+    saved = 0
+    if args.save:
+        record = run_record(args, prompt, ids, [repeated.runs[c.key][0] for c in columns if repeated.runs[c.key]], started)
+        record["repeats"] = block
+        saved = save_and_report(registry.settings, record, args.json)
+    return 130 if interrupted.is_set() else saved
+
+
+def check_repeat_arg(value: str) -> int:
+    """--repeat as 1..10, or an InputError that says so."""
+    try:
+        return check_repeat(value)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
 
 
 def run_record(args: argparse.Namespace, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
@@ -164,12 +194,7 @@ def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
     return 0
 
 
-def column_labels(ids: list[str]) -> dict[str, str]:
-    """Column key -> label; a model that appears twice is numbered by its column."""
-    return {str(i): m if ids.count(m) == 1 else f"{m} #{i + 1}" for i, m in enumerate(ids)}
-
-
-def _stop_on_ctrl_c(comparison: Comparison) -> asyncio.Event:
+def _stop_on_ctrl_c(comparison: Comparison | RepeatedComparison) -> asyncio.Event:
     """Ctrl-C stops every stream; each column still prints what it had, marked stopped."""
     interrupted = asyncio.Event()
 

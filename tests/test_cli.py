@@ -70,11 +70,40 @@ def test_streaming_output_shows_reply_then_metrics_table():
     (["-m", "openai:gpt-4o-mini", "hello"], "set OPENAI_API_KEY in .env"),
     (["-m", "local:smollm2", "--temperature", "5", "hello"], "Temperature must be between 0 and 2"),
     (["-m", "local:smollm2", "--max-tokens", "0", "hello"], "Max tokens must be a whole number"),
+    (["-m", "local:smollm2", "--repeat", "11", "hello"], "repeat must be a whole number from 1 to 10"),
+    (["-m", "local:smollm2", "--repeat", "x", "hello"], "repeat must be a whole number from 1 to 10"),
 ])
 def test_bad_input_exits_2_with_one_clear_line(args, message):
     done = cli(*args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_repeat_runs_a_column_sequentially_columns_together_and_tells_a_clear_difference():
+    words = "one two three four five six seven eight nine ten eleven twelve"
+    fast = Behaviour(reply=words, first_token_delay_s=0.03, tokens_per_s=400, jitter=0.3, jitter_seed=1)
+    slow = Behaviour(reply=words, first_token_delay_s=0.4, tokens_per_s=30, jitter=0.3, jitter_seed=2)
+    with OpenAIServer(fast) as oa, AnthropicServer(slow) as an:
+        env = {"OPENAI_API_KEY": "k1", "OPENAI_BASE_URL": oa.url + "/v1", "ANTHROPIC_API_KEY": "k2", "ANTHROPIC_BASE_URL": an.url}
+        done = cli("--json", "--repeat", "5", "-m", "openai:fast", "-m", "anthropic:slow", "Count", env=env)
+        spans = {"openai:fast": sorted(oa.spans), "anthropic:slow": sorted(an.spans)}
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    runs = [line for line in lines if "run" in line]
+    assert sorted((r["model"], r["run"]) for r in runs) == sorted((m, k) for m in spans for k in range(1, 6))
+    assert all(r["error"] is None and r["text"] == words for r in runs)
+    for column in spans.values():  # each stream ends before the column's next one starts
+        assert len(column) == 5 and all(a[1] <= b[0] for a, b in zip(column, column[1:]))
+    assert any(a[0] < b[1] and b[0] < a[1] for a in spans["openai:fast"] for b in spans["anthropic:slow"])
+    summaries = {line["model"]: line for line in lines if line.get("summary")}
+    assert set(summaries) == set(spans) and all(s["runs"] == 5 for s in summaries.values())
+    for s in summaries.values():
+        for metric in ("ttft_s", "total_s", "tokens_per_s"):
+            assert {"median", "p10", "p90", "min", "max"} <= set(s[metric])
+            assert s[metric]["min"] <= s[metric]["p10"] <= s[metric]["median"] <= s[metric]["p90"] <= s[metric]["max"]
+    [verdicts] = [line["comparisons"] for line in lines if "comparisons" in line]
+    assert {(v["metric"], v["better"]) for v in verdicts} == {(m, "openai:fast") for m in ("ttft_s", "total_s", "tokens_per_s")}
+    assert all(v["p_value"] < 0.05 for v in verdicts)
 
 
 def test_list_shows_availability_and_reasons():

@@ -192,7 +192,9 @@ def test_one_failing_model_does_not_spoil_the_others(client, model, expected):
     (("hi", "", [], 0.7, 32), "No models chosen"),
     (("hi", "", ["openai:fast"], 5, 32), "Temperature must be between 0 and 2 (got 5)"),
     (("hi", "", ["openai:fast"], 0.7, 0), "Max tokens must be a whole number"),
-], ids=["empty", "blank", "unknown-provider", "no-provider", "unknown-local", "no-models", "temperature-5", "max-tokens-0"])
+    (("hi", "", ["openai:fast"], 0.7, 32, None, None, 11), "repeat must be a whole number from 1 to 10"),
+], ids=["empty", "blank", "unknown-provider", "no-provider", "unknown-local", "no-models", "temperature-5", "max-tokens-0",
+        "repeat-11"])
 def test_bad_input_gives_a_clear_error(client, openai_fake, args, expected):
     openai_fake.reset()
     with pytest.raises(AppError) as caught:
@@ -200,6 +202,19 @@ def test_bad_input_gives_a_clear_error(client, openai_fake, args, expected):
     assert expected in str(caught.value), str(caught.value)
     assert_clean_message(str(caught.value))
     assert not [r for r in openai_fake.requests if r.path == "/v1/chat/completions"], "bad input reached a provider"
+
+
+def test_repeat_returns_every_run_summaries_and_comparisons_with_failures_excluded(client, openai_fake):
+    out = client.predict("hi", "", ["openai:fast", "openai:fault-500"], 0.7, 32, None, None, 3, api_name="/compare")
+    assert [r["model"] for r in out["results"]] == ["openai:fast", "openai:fault-500"]
+    assert [[(r["model"], r["run"]) for r in column] for column in out["runs"]] == [
+        [("openai:fast", k) for k in (1, 2, 3)], [("openai:fault-500", k) for k in (1, 2, 3)]]
+    fast, failing = out["summaries"]
+    assert (fast["runs"], fast["failed_runs"], failing["failed_runs"]) == (3, 0, 3)
+    assert fast["ttft_s"]["min"] <= fast["ttft_s"]["median"] <= fast["ttft_s"]["max"] and failing["ttft_s"] is None
+    assert {c["metric"] for c in out["comparisons"]} == {"ttft_s", "total_s", "tokens_per_s"}
+    assert all(c["better"] is None and "fewer than 3" in c["note"] for c in out["comparisons"])
+    assert out["run_id"]
 
 
 # --- (e) keys never leak -------------------------------------------------------------------------------------
@@ -295,7 +310,7 @@ def test_wrong_types_on_the_api_get_one_line_naming_the_field(client, openai_fak
 
 def test_an_infinite_max_tokens_over_raw_http_is_one_line(app, openai_fake):
     # JSON clients cannot send inf, but 1e999 parses to it: the REST path must name the field, not raise.
-    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null]}'
+    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null, 1]}'
     base = app.url.rstrip("/")
     posted = httpx.post(f"{base}/gradio_api/call/compare", content=body, headers={"content-type": "application/json"})
     event_id = posted.json()["event_id"]

@@ -5,6 +5,8 @@ import time
 
 import gradio as gr
 
+from compare.repeats import MAX_REPEAT
+
 from .context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .column_settings import column_settings_field, pack_columns, unpack_columns
@@ -65,6 +67,8 @@ def build_compare_tab(ctx: PageContext) -> dict:
                 seed = gr.Textbox("", label="Seed (blank = random)", placeholder="random", elem_id="seed", max_lines=1)
                 reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
                                         info="thinking effort for reasoning models; default = each provider's own")
+                repeat = gr.Number(1, precision=0, minimum=1, maximum=MAX_REPEAT, step=1, label="Runs per column",
+                                   elem_id="repeat", info="above 1: median (p10–p90) and better-or-within-noise verdicts")
     banner = gr.Markdown(elem_id="banner")
     history = gr.State(empty_history())
     record = gr.State(None)
@@ -124,16 +128,16 @@ def build_compare_tab(ctx: PageContext) -> dict:
     column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
                                             **hidden)
     column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
-    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, column_settings]
+    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, repeat, column_settings]
     run_outputs = [*reply_mds, *meta_mds, banner, history, record]
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
     # No `js` step either: the page's script marks Stop active when it sees the click (ui/page_js.py).
     run_options = dict(preprocess=False, postprocess=False)
 
     async def on_run(request: gr.Request, *values):
-        *fixed, packed = values
+        *fixed, repeat, packed = values
         async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=queued_at(),
-                                       visitor=ctx.visitor(request)):
+                                       visitor=ctx.visitor(request), repeat=repeat):
             yield update
 
     async def on_stop(request: gr.Request):

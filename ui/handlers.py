@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
+from compare.repeats import check_repeat
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
 from providers.base import Message, Phase
 
@@ -13,6 +14,7 @@ from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATUR
 from .export import run_record, write_downloads
 from .queued_stop import NOT_STARTED
 from .abandon import cancelled_if_abandoned
+from .repeat_page import page_repeats, repeats_banner
 from .render import (WARNING_MARK, context_gauge, escape_md, result_line, status_line, thinking_block, thinking_head,
                      untrusted_markdown)
 from .results_view import CHARTS, chart_frames, column_labels, summary_table
@@ -99,17 +101,19 @@ def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
 
 async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed, reasoning,
                      n_columns, history, models, choices, temps=None, column_reasoning=None, clicked_at=None,
-                     visitor: str | None = None, client_gone=None):
+                     visitor: str | None = None, client_gone=None, repeat=1):
     """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval.
 
     `session` (the page) finds the run for Stop; `visitor` (the address, default: the session) keys the demo limits
-    and the embedded model's turns; `client_gone()` says the page went away, which cancels the run."""
+    and the embedded model's turns; `client_gone()` says the page went away, which cancels the run. With `repeat` K
+    above 1 the columns run K rounds together (each column's runs one after another); Stop ends every round left."""
     history = history or empty_history()
     visitor = visitor or session
     if ctx.stops.cancels(session, "compare", clicked_at):
         yield _banner_only(NOT_STARTED, history)
         return
     try:
+        repeat = check_repeat(1 if repeat in (None, "") else repeat)
         params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps,
                                      reasoning, column_reasoning)
         if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor)):
@@ -125,10 +129,23 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     active = ActiveRun(comparison, [s[0] for s in slots], prompt, system or "", [s[2] for s in slots], params, started, history,
                        [s[3] for s in slots], [s[4] for s in slots], [persona_name(choices[s[0]]) for s in slots])
-    async for update in stream_views(ctx, session, active, views, history):
-        yield update
-    record, history = finish_run(active, comparison.results)
-    yield frame(views, "Stopped." if active.stopped else "", history, record)
+    rounds = []
+    for k in range(1, repeat + 1):
+        if k > 1:
+            active.comparison = Comparison(ctx.registry, columns, ctx.counter)
+            for view in views.values():
+                view.parts, view.thinking, view.meta = [], [], status_line(Phase.WAITING, f"run {k} of {repeat}")
+        async for update in stream_views(ctx, session, active, views, history):
+            yield update
+        rounds.append(active.comparison.results)
+        if active.stopped:
+            break
+    record, history = finish_run(active, rounds[0])
+    banner = "Stopped." if active.stopped else ""
+    if repeat > 1:  # the columns show the last run; the record keeps the first as its results, and every run
+        record["repeats"] = page_repeats(active.slots, record["columns"], rounds, repeat)
+        banner = repeats_banner(record["repeats"]) + (f"\n\n{banner}" if banner else "")
+    yield frame(views, banner, history, record)
 
 
 async def stream_views(ctx: PageContext, session: str, active: ActiveRun, views: dict[int, ColumnView], history):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_REPLY = (
@@ -54,12 +55,25 @@ class Behaviour:
     context_length: int = 131072
     num_ctx: int | None = None
     timing_scale: float = 1.0
+    # Run-to-run spread: each request scales first_token_delay_s and tokens_per_s by U(1-jitter, 1+jitter),
+    # drawn from a seeded RNG so a test's samples are the same every time.
+    jitter: float = 0.0
+    jitter_seed: int = 0
 
     def __post_init__(self) -> None:
         if self.fault not in FAULTS:
             raise ValueError(f"fault must be one of {FAULTS}, not {self.fault!r}")
         if self.chunk_words < 1:
             raise ValueError("chunk_words must be >= 1")
+
+    def jittered(self) -> "Behaviour":
+        """This behaviour with this request's draw of delay and rate (itself when jitter is 0)."""
+        if not self.jitter:
+            return self
+        rng = self.__dict__.setdefault("_rng", random.Random(self.jitter_seed))
+        lo, hi = 1 - self.jitter, 1 + self.jitter
+        return replace(self, first_token_delay_s=self.first_token_delay_s * rng.uniform(lo, hi),
+                       tokens_per_s=self.tokens_per_s * rng.uniform(lo, hi), jitter=0.0)
 
     def pieces(self) -> list[str]:
         """The reply split into chunks of `chunk_words` words, each keeping its trailing whitespace."""

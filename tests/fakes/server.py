@@ -27,6 +27,7 @@ class FakeServer:
         self._addr = (host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self.spans: list[tuple[float, float]] = []  # (start, end) perf_counter of each stream, in end order
         self._disconnects = self._active = self._peak = self._finished = self._drops = 0
         self.disconnected = threading.Event()
         self._stopping = threading.Event()
@@ -151,10 +152,12 @@ class FakeServer:
         with self._lock:
             self._active += 1
             self._peak = max(self._peak, self._active)
+        threading.current_thread().stream_start = time.perf_counter()  # type: ignore[attr-defined]
 
     def _stream_ended(self) -> None:
         with self._lock:
             self._active -= 1
+            self.spans.append((threading.current_thread().stream_start, time.perf_counter()))  # type: ignore[attr-defined]
 
     def _stream_finished(self) -> None:
         with self._lock:
@@ -172,7 +175,7 @@ class FakeServer:
 
     def behaviour_for(self, model: str) -> Behaviour:
         """The per-model behaviour when set, else the server's."""
-        return self.per_model.get(model, self.behaviour)
+        return self.per_model.get(model, self.behaviour).jittered()
 
     def extra_headers(self) -> dict[str, str]:
         """Headers added to every response (request ids...)."""
