@@ -96,6 +96,8 @@ CLASSROOM = """
 .token-column .token-view { max-height: 320px; overflow-y: auto; }
 .token-column .token-note { font-size: 0.8em; color: var(--llm-muted); margin-top: 4px; }
 .lesson-error { color: var(--error-text-color); }
+.lesson a, .lesson a:visited { color: var(--body-text-color) !important; text-decoration: underline; }  /* the theme's link orange fails contrast on the lesson card */
+#copy-link-status { font-size: 0.8rem; color: var(--llm-muted); white-space: nowrap; }
 details.thinking { border-left: 3px solid var(--border-color-primary); padding-left: 8px; margin-bottom: 8px;
                    color: var(--llm-muted); }
 details.thinking summary { cursor: pointer; font-size: 0.85em; }
