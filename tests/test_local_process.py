@@ -127,3 +127,25 @@ def test_the_engine_process_gets_no_credentials(monkeypatch):
         names = {entry.split(b"=", 1)[0] for entry in env.read().split(b"\0") if entry}
     assert b"OPENAI_API_KEY" not in names and b"DATABASE_URL" not in names
     assert b"PATH" in names, "the rest of the environment is passed on"
+
+
+def test_a_runtime_that_is_dropped_ends_its_engine_process_and_the_next_engine_is_undisturbed():
+    # The finaliser ends an engine from whatever thread collects the runtime, while the engine's reader is inside
+    # recv(): closing the descriptor under it left the process running for ever (the blocked read kept the socket
+    # open) and let the next engine's socket take the same number, whose bytes the old reader could steal.
+    import gc
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    for round_ in range(3):
+        runtime = LocalRuntime(LocalModel("smollm2", smollm2_path()))
+        assert runtime.tokenize("Hello there"), f"round {round_}: the engine answers"
+        pid = runtime.pid
+        del runtime
+        gc.collect()
+        wait_for(lambda: gone(pid), f"round {round_}: the dropped runtime's engine process exits")

@@ -72,10 +72,21 @@ class EngineLink:
             pass
 
     def close(self) -> None:
-        """End the process: it exits when its socket closes."""
+        """End the process: it exits when its socket shuts down."""
         self.closing = True
+        # Shut the socket down rather than close its descriptor: the reader thread may be inside recv() on it,
+        # and a descriptor closed under it can be reused at once by a new engine's socket (or any file), whose
+        # bytes that reader would then steal. The reader sees end-of-file and closes the descriptor itself.
         with self._send_lock:
-            self.conn.close()
+            if self.conn.closed:
+                return
+            view = socket.fromfd(self.conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM)  # a duplicate descriptor
+            try:
+                view.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            finally:
+                view.close()
 
     def _read(self) -> None:
         try:
