@@ -60,7 +60,9 @@ def text_verdict(v: dict) -> str:
     head = f"{v['metric']}: {v['a']} vs {v['b']}: "
     if v["p_value"] is None:
         return head + v["note"]
-    return head + (f"{v['better']} is better" if v["better"] else "within noise") + f" (p = {v['p_value']:.3f})"
+    if v["better"]:
+        return head + f"{v['better']} is better (p = {v['p_value']:.3f})"
+    return head + f"within noise (p = {v['p_value']:.3f})" + (v["note"].removeprefix("within noise") if v.get("note") else "")
 
 
 def _s(value, unit: str = " s") -> str:

@@ -6,7 +6,7 @@ from itertools import combinations
 from typing import Iterable, Sequence
 
 ALPHA = 0.05
-MIN_RUNS = 3  # below this a rank test cannot reach p < 0.05, so no verdict is offered
+MIN_RUNS = 3  # below this no verdict is offered; 3 and 3 still cannot reach p < 0.05 (the verdict says so)
 MAX_REPEAT = 10
 SUMMARY_METRICS = ("ttft_s", "answer_ttft_s", "total_s", "tokens_per_s", "output_tokens", "cost_usd")
 COMPARED_METRICS = ("ttft_s", "total_s", "tokens_per_s")
@@ -71,9 +71,25 @@ def compare_pair(metric: str, a: str, b: str, xs: Sequence[float], ys: Sequence[
     if p < alpha:
         a_higher = percentile(xs, 50) > percentile(ys, 50)
         out["better"] = a if a_higher == (metric in HIGHER_IS_BETTER) else b
+    elif (floor := smallest_p(len(xs), len(ys))) >= alpha:
+        out["note"] = (f"within noise: {len(xs)} and {len(ys)} runs cannot reach p < {alpha:g} (the smallest possible p "
+                       f"is {floor:.3f}); use {runs_needed(alpha)} or more runs per column to tell them apart")
     else:
         out["note"] = "within noise"
     return out
+
+
+def smallest_p(n: int, m: int) -> float:
+    """The smallest two-sided p an exact Mann–Whitney test can give for samples of n and m: every x below every y."""
+    return min(1.0, 2 / math.comb(n + m, n))
+
+
+def runs_needed(alpha: float = ALPHA) -> int:
+    """The fewest runs per column (the same in both) whose exact test can reach p < alpha."""
+    k = MIN_RUNS
+    while smallest_p(k, k) >= alpha:
+        k += 1
+    return k
 
 
 def comparisons(columns: list[tuple[str, list[dict]]], alpha: float = ALPHA) -> list[dict]:

@@ -11,25 +11,38 @@ from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.column_settings import pack_columns, unpack_columns
 from ui.context import N_SLOTS, PageContext
-from ui.handlers import empty_history, run_stream
+from ui.handlers import empty_history, run_stream, stop_run
 from ui.render import WARNING_MARK
+from ui.repeat_page import run_choices, run_views
 
 TWO = pack_columns(["openai:a", "openai:broken"], ["(shared)", "(shared)"], ["shared", "shared"])
 
 
-def frames(ctx, repeat, packed=TWO) -> list:
+def frames(ctx, repeat, packed=TWO, on_frame=None, n_columns=2) -> list:
+    """Every frame of one page run; `on_frame(frame)` (async) is awaited after each."""
     page = dict(prompt="Hi", system="", temperature=0.7, max_tokens=16, top_p=1.0, seed=None, reasoning="default",
-                n_columns=2, history=empty_history())
+                n_columns=n_columns, history=empty_history())
 
     async def collect():
-        return [f async for f in run_stream(ctx, "session", *page.values(), *unpack_columns(packed), repeat=repeat)]
+        out = []
+        async for f in run_stream(ctx, "session", *page.values(), *unpack_columns(packed), repeat=repeat):
+            out.append(f)
+            if on_frame is not None:
+                await on_frame(f)
+        return out
 
     return asyncio.run(collect())
 
 
+def chats(fake) -> int:
+    return len([r for r in fake.requests if r.path == "/v1/chat/completions"])
+
+
 @pytest.fixture(scope="module")
 def fake():
-    per_model = {"a": Behaviour(reply="alpha", first_token_delay_s=0.01, jitter=0.5), "broken": Behaviour(fault="500")}
+    per_model = {"a": Behaviour(reply="alpha beta gamma delta", first_token_delay_s=0.01, jitter=0.5), "broken": Behaviour(fault="500"),
+                 "numbered": Behaviour(reply="a reply", first_token_delay_s=0.01, jitter=0.5, number_replies=True),
+                 "slow": Behaviour(reply=" ".join(f"w{i}" for i in range(400)), tokens_per_s=40, number_replies=True)}
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
@@ -60,3 +73,52 @@ def test_bad_runs_per_column_is_one_banner_and_sends_nothing(ctx, fake, bad):
     out = frames(ctx, bad)
     assert len(out) == 1 and out[0][2 * N_SLOTS].startswith(WARNING_MARK) and "from 1 to 10" in out[0][2 * N_SLOTS]
     assert not fake.requests
+
+
+def test_the_columns_show_run_1_and_the_switcher_shows_each_runs_own_reply_and_figures(ctx, fake):
+    one = pack_columns(["openai:numbered"], ["(shared)"], ["shared"])
+    last = frames(ctx, 3, one, n_columns=1)[-1]
+    reply, meta, history, record = last[0], last[N_SLOTS], last[2 * N_SLOTS + 1], last[-1]
+    first = record["repeats"]["runs"][0][0]["text"]
+    assert first.startswith("reply ") and first in reply and meta.startswith("run 1 of 3")
+    assert history[0][-1].content == first == record["results"][0]["text"], "the conversation continues from run 1"
+    assert run_choices(record) == ["Run 1", "Run 2", "Run 3"]
+    shown = run_views(record, history, "Run 3")
+    third = record["repeats"]["runs"][0][2]
+    assert third["text"] != first and third["text"] in shown[0] and first not in shown[0]
+    assert shown[N_SLOTS].startswith("run 3 of 3") and f"{third['ttft_s']:.2f}" in shown[N_SLOTS]
+    assert run_views(record, history, "Run 9")[N_SLOTS].startswith("run 9 did not happen")
+    assert run_views(None, history, "Run 1") is None and run_views(record, history, "nonsense") is None
+
+
+def test_stop_ends_the_rounds_left_and_keeps_the_runs_made(ctx, fake):
+    fake.reset()
+    one = pack_columns(["openai:slow"], ["(shared)"], ["shared"])
+
+    async def stop_in_round_2(frame):
+        if chats(fake) == 2 and "streaming" in frame[N_SLOTS]:
+            await stop_run(ctx, "session")
+
+    last = frames(ctx, 5, one, stop_in_round_2, n_columns=1)[-1]
+    record = last[-1]
+    assert chats(fake) == 2, "no round starts after Stop"
+    runs = record["repeats"]["runs"][0]
+    assert [r["run"] for r in runs] == [1, 2] and runs[1]["stopped"] and not runs[0]["stopped"]
+    assert "Stopped." in last[2 * N_SLOTS] and run_choices(record) == ["Run 1", "Run 2"]
+    assert record["repeats"]["summaries"][0]["failed_runs"] == 1, "the stopped run is counted and left out"
+
+
+def test_history_snapshots_and_exports_show_every_runs_spread_and_the_verdicts(ctx, fake):
+    from ui.export import markdown_report
+    from ui.history_view import run_markdown
+    from ui.snapshot_page import snapshot_document
+
+    record = frames(ctx, 3, pack_columns(["openai:a", "openai:numbered"], ["(shared)"] * 2, ["shared"] * 2))[-1][-1]
+    stored = ctx.store.get_run(ctx.store.save_run(record, "owner-token-for-tests-000000"))
+    assert stored.record["repeats"] == record["repeats"], "the saved run keeps every run"
+    snapshot = snapshot_document(stored)
+    assert snapshot.count('class="run-dot"') == 3 * 2 * 3, "a dot per run, per column, in each of three charts"
+    assert "<th>first token (s)</th>" in snapshot and "median (p10–p90)" in snapshot and "ttft_s: openai:a vs openai:numbered" in snapshot
+    for text in (run_markdown(stored), markdown_report(record)):
+        assert "3 runs per column" in text and "median (p10–p90)" in text
+        assert "ttft_s: openai:a vs openai:numbered" in text.replace("\\", "")

@@ -54,3 +54,12 @@ def test_bad_repeat_is_a_clear_message(bad):
     with pytest.raises(ValueError, match="from 1 to 10"):
         check_repeat(bad)
     assert check_repeat("3") == 3
+
+
+def test_three_runs_each_cannot_reach_significance_and_the_verdict_says_how_many_would():
+    apart = [0.1, 0.11, 0.12], [0.5, 0.51, 0.52]  # as different as three runs can be
+    three = compare_pair("ttft_s", "a", "b", *apart)
+    assert three["better"] is None and three["p_value"] == pytest.approx(0.1)
+    assert "cannot reach p < 0.05" in three["note"] and "use 4 or more runs" in three["note"]
+    four = compare_pair("ttft_s", "a", "b", apart[0] + [0.13], apart[1] + [0.53])
+    assert four["better"] == "a" and four["p_value"] == pytest.approx(2 / 70)

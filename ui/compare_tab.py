@@ -10,7 +10,9 @@ from compare.repeats import MAX_REPEAT
 from .context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .column_settings import column_settings_field, pack_columns, unpack_columns
-from .handlers import empty_history, gauges, results_panel, run_stream, stop_run
+from .handlers import empty_history, gauges, run_stream, stop_run
+from .repeat_page import run_views
+from .results_panel import results_panel
 from .models_panel import MODELS_HEADERS, MODELS_WIDTHS
 from .models_panel import models_rows as _models_rows
 from .models_panel import unavailable_summary as _unavailable_summary
@@ -68,8 +70,10 @@ def build_compare_tab(ctx: PageContext) -> dict:
                 reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
                                         info="thinking effort for reasoning models; default = each provider's own")
                 repeat = gr.Number(1, precision=0, minimum=1, maximum=MAX_REPEAT, step=1, label="Runs per column",
-                                   elem_id="repeat", info="above 1: median (p10–p90) and better-or-within-noise verdicts")
+                                   elem_id="repeat", info="above 1: median (p10–p90) and better-or-within-noise verdicts (4 or more can tell models apart)")
     banner = gr.Markdown(elem_id="banner")
+    # A repeat run's columns show run 1; this shows another run in every column (hidden while a run streams).
+    run_switch = gr.Radio([], label="Run shown in the columns", visible=False, elem_id="run-switch")
     history = gr.State(empty_history())
     record = gr.State(None)
 
@@ -110,6 +114,7 @@ def build_compare_tab(ctx: PageContext) -> dict:
         with gr.Row():
             plots = [gr.BarPlot(x="model", y=y, title=y, height=220, elem_id=f"plot-{i}", sort=None, y_lim=[0, None])
                      for i, y in enumerate(PLOTS)]
+        dots = gr.HTML(elem_id="dot-charts")
         with gr.Row():
             json_file = gr.File(label="Run as JSON", elem_id="export-json")
             md_file = gr.File(label="Report (Markdown)", elem_id="export-md")
@@ -149,17 +154,23 @@ def build_compare_tab(ctx: PageContext) -> dict:
         return [*results_panel(ctx, run_record), shown, str(time.time())]
 
     # chained after every run event (runs, re-runs, lesson runs) by ui.run_end, together with History's save
-    finalize = RunEndPart(on_finished, [record], [summary, *plots, json_file, md_file, results_col, run_done])
+    finalize = RunEndPart(on_finished, [record], [summary, *plots, json_file, md_file, dots, run_switch, results_col, run_done])
     run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
                       concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **run_options, **hidden)
     run_done.change(None, None, None, js=IDLE_JS, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
     stop_btn.click(on_stop, None, [banner], **hidden)
-    cleared = [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None] + [None] * len(PLOTS)
-    clear_btn.click(lambda: cleared + [gr.Column(elem_classes=["pending"])], None,
-                    [*reply_mds, *meta_mds, banner, history, record, json_file, md_file, summary, *plots, results_col],
-                    **hidden)
+    cleared = [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None] + [None] * len(PLOTS) + [""]
+    clear_btn.click(lambda: cleared + [gr.Radio([], value=None, visible=False), gr.Column(elem_classes=["pending"])], None,
+                    [*reply_mds, *meta_mds, banner, history, record, json_file, md_file, summary, *plots, dots, run_switch,
+                     results_col], **hidden)
+
+    def on_switch(choice, run_record, conversation):
+        shown = run_views(run_record, conversation, choice)
+        return shown if shown is not None else [gr.skip()] * (2 * N_SLOTS)
+
+    run_switch.input(on_switch, [run_switch, record, history], [*reply_mds, *meta_mds], **hidden)
 
     def on_preset(name):
         chosen = ctx.presets.get(name)
@@ -190,7 +201,7 @@ def build_compare_tab(ctx: PageContext) -> dict:
             "reason_dds": reason_dds, "preset": preset, "record": record, "reply_mds": reply_mds, "meta_mds": meta_mds,
             "banner": banner, "heads": heads, "seed": seed, "top_p": top_p, "reasoning": reasoning,
             "scroll_sync": scroll_sync, "results": results_col, "run_btn": run_btn, "clear_btn": clear_btn,
-            "busy_js": BUSY_JS, "idle_js": IDLE_JS}
+            "busy_js": BUSY_JS, "idle_js": IDLE_JS, "run_switch": run_switch, "dots": dots}
     # ---- column tools: wired to the components above (no-op until ui/column_tools.py exists) ----
     if tools is not None:
         wire_column_tools(ctx, tools, refs)

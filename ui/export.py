@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from compare.metrics import Result
+from compare.repeat_report import repeats_markdown
 from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
 
 
@@ -37,6 +38,8 @@ def markdown_report(record: dict) -> str:
                      f"{fmt_tokens(r['output_tokens'], exact)} | {fmt_tokens(r['reasoning_tokens'], exact)} | "
                      f"{fmt_cost(r['cost_usd'])} | {r['finish_reason'] or 'none'} | {fmt_status(result)} |")
     lines += ["", "~ marks token counts estimated locally, or disputed (the provider's count and a local count differ).", ""]
+    if record.get("repeats"):  # every run is in the JSON download; here the spread and the verdicts
+        lines += ["## Runs per column", "", repeats_markdown(record["repeats"])]
     for column, r in zip(record["columns"], record["results"]):
         lines += [f"## {r['model']}", ""]
         if column.get("system_prompt") and column["system_prompt"] != record.get("system_prompt"):

@@ -1,4 +1,4 @@
-"""Page event handlers: run (streaming, coalesced), stop, clear, context gauges and the results panel."""
+"""Page event handlers: run (streaming, coalesced), stop, clear and context gauges."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,13 +11,12 @@ from compare.validate import InputError, as_number, check_params, check_prompt, 
 from providers.base import Message, Phase
 
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, PageContext
-from .export import run_record, write_downloads
+from .export import run_record
 from .queued_stop import NOT_STARTED
 from .abandon import cancelled_if_abandoned
 from .repeat_page import page_repeats, repeats_banner
 from .render import (WARNING_MARK, context_gauge, escape_md, result_line, status_line, thinking_block, thinking_head,
                      untrusted_markdown)
-from .results_view import CHARTS, chart_frames, column_labels, summary_table
 
 
 @dataclass
@@ -142,9 +141,13 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
             break
     record, history = finish_run(active, rounds[0])
     banner = "Stopped." if active.stopped else ""
-    if repeat > 1:  # the columns show the last run; the record keeps the first as its results, and every run
+    if repeat > 1:  # the record's results and the conversation continue from run 1, so the columns show it too
         record["repeats"] = page_repeats(active.slots, record["columns"], rounds, repeat)
         banner = repeats_banner(record["repeats"]) + (f"\n\n{banner}" if banner else "")
+        for slot, view in views.items():
+            if str(slot) in rounds[0]:
+                view.show(rounds[0][str(slot)])
+                view.meta = f"run 1 of {len(rounds)} · {view.meta}"
     yield frame(views, banner, history, record)
 
 
@@ -216,23 +219,6 @@ async def stop_run(ctx: PageContext, session: str, stamp=None) -> str:
     active.stopped = True
     await active.comparison.cancel()
     return "Stopped."
-
-
-def results_panel(ctx: PageContext, record: dict | None):
-    """Summary table, four bar charts (short "#n" bars; an all-zero or unknown chart is left out with a note in the
-    table's label) and the two downloads for a finished run."""
-    import gradio as gr
-
-    if not record:
-        return [gr.skip()] * 7
-    results = [Result(**r) for r in record["results"]]
-    labels = column_labels(record["columns"])
-    frames, left_out = chart_frames(results)
-    label = "Summary" + (f" · charts left out: {'; '.join(left_out)}" if left_out else "")
-    charts = [gr.BarPlot(visible=False) if frame is None else gr.BarPlot(frame, x="column", y=title, visible=True)
-              for frame, (_, title) in zip(frames, CHARTS)]
-    json_path, md_path = write_downloads(record, ctx.downloads_dir)
-    return [gr.Dataframe(summary_table(results, labels), label=label), *charts, json_path, md_path]
 
 
 def gauges(ctx: PageContext, prompt, system, n_columns, history, models, choices) -> list[str]:

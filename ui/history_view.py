@@ -2,6 +2,7 @@
 Compare tab settings that re-create it."""
 from __future__ import annotations
 
+from compare.repeat_report import repeats_markdown
 from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
 from store import RunSummary, StoredRun
 
@@ -43,6 +44,8 @@ def run_markdown(run: StoredRun) -> str:
                      fmt_cost(r.cost_usd), fmt_status(r)]
             lines.append("| " + " | ".join(escape_md(c) for c in cells) + " |")
         lines.append("")
+    if isinstance(record.get("repeats"), dict):
+        lines += [repeats_markdown(record["repeats"], escape_md), ""]
     for r, label in zip(results, labels):
         lines += [f"#### {escape_md(label)}", ""]
         if r.error:

@@ -62,7 +62,7 @@ def wire_setup_link(ctx: PageContext, compare: dict, notes: gr.Markdown, lessons
         updates.update(compare_updates(ctx, compare, link, updates, lesson[1] if lesson else None))
         if link.notes:
             updates[notes] = notes_markdown(link.notes)
-        return updates
+        return updates or {notes: gr.skip()}  # Gradio reads an empty dict as one value for all the outputs
 
     gr.context.Context.root_block.load(on_load, None, outputs, **HIDDEN)
     gr.context.Context.root_block.load(None, None, None, js=LINK_JS)

@@ -37,7 +37,10 @@ PAGE_JS = """
     if (stops.some(id => document.getElementById(id) !== seen[id]) || [...heads].some(h => !h.hasAttribute('aria-expanded'))) apply();
   }).observe(tabs, {childList: true, subtree: true});
   // Deferred: the Run click's request goes out first, Stop's restyle after it.
-  window.__llmCompare = {setBusy(on, id = 'stop') { state.busy[id] = !!on; setTimeout(syncStop, 0); },
+  window.__llmCompare = {setBusy(on, id = 'stop') {
+                           state.busy[id] = !!on; setTimeout(syncStop, 0);
+                           if (id === 'stop') document.body.classList.toggle('compare-busy', !!on);  // hides the run switcher
+                         },
                          isBusy: (id = 'stop') => !!state.busy[id]};
 
   const setTheme = (mode) => { body.classList.toggle('dark', mode === 'dark'); press('theme-toggle', mode === 'dark'); };

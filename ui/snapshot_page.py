@@ -10,10 +10,12 @@ from html import escape
 from markdown_it import MarkdownIt
 
 from compare.metrics import Result
+from compare.repeat_report import SPREAD_HEADERS, SPREAD_NOTE, spread_rows, verdict_lines
 from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
 from store import StoredRun
 
 from .render import untrusted_markdown
+from .repeat_chart import dot_charts_html
 from .results_view import column_labels
 
 # The snapshot's own CSP: no scripts, no frames, no remote anything.
@@ -36,6 +38,9 @@ table { border-collapse: collapse; font-size: 0.88em; } th, td { border: 1px sol
 .error { color: #b42318; } .warnings { color: #9a6700; font-size: 0.85em; padding-left: 18px; }
 details.thinking { border-left: 3px solid #d1d9e0; padding-left: 8px; color: #59636e; margin-bottom: 8px; }
 .reply pre { overflow-x: auto; background: #f6f8fa; padding: 8px; } .reply code { font-size: 0.9em; }
+.dot-charts { display: flex; flex-wrap: wrap; gap: 12px; } .dot-note { flex-basis: 100%; color: #59636e; font-size: 0.85em; }
+.dot-figure { margin: 0; } .run-dot { fill: #c2410c; fill-opacity: 0.55; stroke: #c2410c; } .median { stroke: #1f2328; stroke-width: 2.5; }
+.row-line { stroke: #d1d9e0; } .dot-chart text { font-size: 11px; fill: #1f2328; } .dot-chart .axis { fill: #59636e; }
 """
 
 
@@ -121,6 +126,13 @@ def _metrics(results: list[Result], labels: list[str]) -> str:
     return f"<section><h2>Metrics</h2>{_table(head, rows)}{note if any(not r.tokens_exact for r in results) else ''}</section>"
 
 
+def _repeats(repeats: dict) -> str:
+    verdicts = "".join(f"<li>{escape(line)}</li>" for line in verdict_lines(repeats))
+    return (f"<section><h2>{escape(str(repeats.get('runs_per_column')))} runs per column</h2>"
+            f"<p class=note>Metrics and replies above are run 1's; here is every run's spread. {escape(SPREAD_NOTE)}</p>"
+            f"{_table(SPREAD_HEADERS, spread_rows(repeats))}<ul>{verdicts}</ul>{dot_charts_html(repeats)}</section>")
+
+
 def _column(result: Result, label: str, column: dict, record: dict) -> str:
     parts = [f"<article><h3>{escape(label)}</h3><p class=meta>{escape(fmt_status(result))}</p>"]
     own_system = column.get("system_prompt")
@@ -150,6 +162,8 @@ def run_html(run: StoredRun) -> str:
     parts.append(_settings(record))
     if results:
         parts.append(_metrics(results, labels))
+        if isinstance(record.get("repeats"), dict):
+            parts.append(_repeats(record["repeats"]))
         parts.append("<section><h2>Replies</h2><div class=columns>"
                      + "".join(_column(r, label, c, record) for r, label, c in zip(results, labels, columns)) + "</div></section>")
     return "".join(parts)

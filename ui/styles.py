@@ -84,6 +84,18 @@ COMPARE = """
 #results { gap: 8px; }
 #results.pending { display: none !important; }
 #summary .virtual-table-viewport, #models-table .virtual-table-viewport { overflow-x: auto !important; }
+body.compare-busy #run-switch { display: none !important; }
+#run-switch .wrap { gap: 4px; }
+.dot-charts { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.dot-charts .dot-note { flex-basis: 100%; margin: 0; font-size: 12.5px; color: var(--llm-muted); }
+.dot-figure { margin: 0; }
+.dot-figure figcaption { font-size: 13px; font-weight: 600; }
+.dot-chart { max-width: 100%; height: auto; }
+.dot-chart .run-dot { fill: var(--llm-accent); fill-opacity: 0.55; stroke: var(--llm-accent); }
+.dot-chart .median { stroke: var(--body-text-color); stroke-width: 2.5; }
+.dot-chart .row-line { stroke: var(--border-color-primary); }
+.dot-chart text { fill: var(--body-text-color); font-size: 11px; }
+.dot-chart .axis { fill: var(--llm-muted); }
 """
 
 CLASSROOM = """

@@ -59,6 +59,8 @@ class Behaviour:
     # drawn from a seeded RNG so a test's samples are the same every time.
     jitter: float = 0.0
     jitter_seed: int = 0
+    number_replies: bool = False  # start each reply with "reply N:", N counting this behaviour's requests
+
 
     def __post_init__(self) -> None:
         if self.fault not in FAULTS:
@@ -67,12 +69,16 @@ class Behaviour:
             raise ValueError("chunk_words must be >= 1")
 
     def jittered(self) -> "Behaviour":
-        """This behaviour with this request's draw of delay and rate (itself when jitter is 0)."""
+        """This request's behaviour: its draw of delay and rate, and its reply number (itself when neither is set)."""
+        beh = self
+        if self.number_replies:
+            n = self.__dict__["_replies"] = self.__dict__.get("_replies", 0) + 1
+            beh = replace(beh, reply=f"reply {n}: {self.reply}", number_replies=False)
         if not self.jitter:
-            return self
+            return beh
         rng = self.__dict__.setdefault("_rng", random.Random(self.jitter_seed))
         lo, hi = 1 - self.jitter, 1 + self.jitter
-        return replace(self, first_token_delay_s=self.first_token_delay_s * rng.uniform(lo, hi),
+        return replace(beh, first_token_delay_s=self.first_token_delay_s * rng.uniform(lo, hi),
                        tokens_per_s=self.tokens_per_s * rng.uniform(lo, hi), jitter=0.0)
 
     def pieces(self) -> list[str]:
