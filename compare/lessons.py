@@ -154,10 +154,15 @@ def is_open(model_id: str) -> bool:
     return model_id.partition(":")[0] in OPEN_PROVIDERS
 
 
-def resolve_models(wanted: list[str], available: list[str], keep_unavailable: bool = False) -> list[str]:
-    """Turn roles (local, open, cloud) and ids into models available now, falling back to the local model."""
-    local = [m for m in available if is_open(m)] or available[:1] or [FALLBACK_MODEL]
-    cloud = [m for m in available if not is_open(m)]
+def resolve_models(wanted: list[str], available: list[str], keep_unavailable: bool = False,
+                   runs_locally: set[str] | None = None) -> list[str]:
+    """Turn roles (local, open, cloud) and ids into models available now, falling back to the local model.
+
+    `runs_locally`: the ids the registry says run on this machine (ModelInfo.runs_locally); without it, the
+    provider names of the usual local servers decide."""
+    open_model = (lambda m: m in runs_locally) if runs_locally is not None else is_open
+    local = [m for m in available if open_model(m)] or available[:1] or [FALLBACK_MODEL]
+    cloud = [m for m in available if not open_model(m)]
     out: list[str] = []
     for want in wanted:
         if want == "cloud":

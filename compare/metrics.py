@@ -145,7 +145,7 @@ class StreamMeter:
         self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE, end)
         answer, thinking = self.text, self.reasoning
         counts = settle_counts(self.usage, counter, self.info.id, messages, answer, thinking,
-                               own_tokenizer=self.info.provider == "local")
+                               own_tokenizer=self.info.own_tokenizer)
         request_s = end - self._t0 - self._waits[Phase.QUEUED]  # the request's own time: queueing is not in it
         warnings = list(dict.fromkeys(self.notes)) + counts.warnings  # a retried request may repeat a note
         hidden = bool(counts.reasoning_tokens) and not thinking and counts.output_tokens is not None

@@ -165,8 +165,8 @@ class Comparison:
             return str(exc)
         if reason:
             return f"{column.model_id} is not available: {reason}"
-        if column.model_id.startswith("local:") or not info.context_window:
-            return None  # the local provider checks its exact templated length itself
+        if info.own_tokenizer or not info.context_window:
+            return None  # a provider with the model's own tokenizer checks the exact templated length itself
         size = sum(len(m.content.encode("utf-8")) + 16 for m in column.messages)
         if size < info.context_window:
             return None  # byte-level tokenizers never make more tokens than bytes: it fits without counting

@@ -85,16 +85,14 @@ class TokenCounter:
     def __init__(self, registry=None):
         self.registry = registry
 
-    def _local_runtime(self, model_id: str):
-        if self.registry is None or not model_id.startswith("local:"):
-            return None
-        return self.registry.providers["local"].runtimes.get(model_id.split(":", 1)[1])
+    def _own_tokenizer(self, model_id: str):
+        return None if self.registry is None else self.registry.tokenizer(model_id)
 
     def count_text(self, model_id: str, text: str) -> TokenCount:
         """Tokens in raw text for this model."""
-        runtime = self._local_runtime(model_id)
-        if runtime is not None and runtime.model.path.is_file():
-            return TokenCount(len(runtime.tokenize(text)), "", True)
+        own = self._own_tokenizer(model_id)
+        if own is not None:
+            return TokenCount(len(own.tokenize(text)), "", True)
         provider, _, model = model_id.partition(":")
         if provider in _OPENAI_FAMILY:
             encoding, note = load_encoding(encoding_name_for(model))
@@ -104,11 +102,11 @@ class TokenCounter:
 
     def count_messages(self, model_id: str, messages: tuple[Message, ...] | list[Message]) -> TokenCount:
         """Prompt tokens for a conversation, including chat framing where it is known."""
-        runtime = self._local_runtime(model_id)
-        if runtime is not None and runtime.model.path.is_file():
+        own = self._own_tokenizer(model_id)
+        if own is not None:
             from providers.base import ChatRequest
 
-            return TokenCount(len(runtime.prompt_tokens(ChatRequest(model_id, tuple(messages)))), "", True)
+            return TokenCount(len(own.prompt_tokens(ChatRequest(model_id, tuple(messages)))), "", True)
         counts = [self.count_text(model_id, m.content) for m in messages]
         # OpenAI's documented framing; other chat templates add a similar few tokens per message (role markers).
         total = sum(c.count for c in counts) + PER_MESSAGE_OVERHEAD * len(messages) + REPLY_PRIMING

@@ -50,12 +50,8 @@ class TokenizedText:
 
 
 def available_tokenizers(registry=None) -> list[str]:
-    """The tiktoken encodings plus local:<name> for every local model whose GGUF file exists."""
-    names = list(TOKENIZERS)
-    if registry is not None and "local" in registry.providers:
-        runtimes = registry.providers["local"].runtimes
-        names += [f"local:{n}" for n, r in runtimes.items() if r.model.path.is_file()]
-    return names
+    """The tiktoken encodings plus every model id with a tokenizer of its own (local:<name> whose GGUF file exists)."""
+    return list(TOKENIZERS) + (registry.tokenizer_ids() if registry is not None else [])
 
 
 def _check_name(name: str, registry) -> None:
@@ -70,8 +66,8 @@ def _tiktoken_split(text: str, name: str) -> tuple[list[int], list[bytes], str]:
     return ids, encoding.decode_tokens_bytes(ids), note or ""
 
 
-def _local_split(text: str, name: str, registry) -> tuple[list[int], list[bytes], str]:
-    ids, token_bytes = registry.providers["local"].runtimes[name.split(":", 1)[1]].split(text)
+def _own_split(text: str, model_id: str, registry) -> tuple[list[int], list[bytes], str]:
+    ids, token_bytes = registry.tokenizer(model_id).split(text)
     return ids, token_bytes, ""
 
 
@@ -98,8 +94,8 @@ def _aligned_pieces(token_bytes: list[bytes]) -> list[str]:
 def tokenize(text: str, tokenizer_name: str, registry=None) -> TokenizedText:
     """Split text with a tiktoken encoding or a local model's own tokenizer."""
     _check_name(tokenizer_name, registry)
-    if tokenizer_name.startswith("local:"):
-        ids, token_bytes, note = _local_split(text, tokenizer_name, registry)
+    if tokenizer_name not in TOKENIZERS:  # a model's own tokenizer (checked above)
+        ids, token_bytes, note = _own_split(text, tokenizer_name, registry)
     else:
         ids, token_bytes, note = _tiktoken_split(text, tokenizer_name)
     count, chars, words = len(ids), len(text), len(text.split())

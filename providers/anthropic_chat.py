@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
-from .base import ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
+from .base import BaseProvider, ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
 from .errors import from_exception, rejected_param
 from .param_rules import ParamRules, budget_for
@@ -19,22 +19,25 @@ WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "
                  "thinking": "reasoning", "budget_tokens": "reasoning"}
 
 
-class AnthropicProvider:
+class AnthropicProvider(BaseProvider):
     """Claude models through the official anthropic SDK."""
 
     name = "anthropic"
     label = "Anthropic"
+    key_env = "ANTHROPIC_API_KEY"
+    base_url_env = "ANTHROPIC_BASE_URL"
+    lists_live = True
 
     def __init__(self, settings: Settings):
         self._settings = settings
-        self._api_key = settings.get("ANTHROPIC_API_KEY")
-        self.base_url = settings.get("ANTHROPIC_BASE_URL", DEFAULT_BASE_URL)
+        self._api_key = settings.get(self.key_env)
+        self.base_url = settings.get(self.base_url_env, DEFAULT_BASE_URL)
         self.custom_base_url = self.base_url.rstrip("/") != DEFAULT_BASE_URL
         self.clients = ClientCache(self._build_client)
 
     def unavailable_reason(self) -> str | None:
         """Anthropic needs ANTHROPIC_API_KEY."""
-        return None if self._api_key else "set ANTHROPIC_API_KEY in .env"
+        return None if self._api_key else f"set {self.key_env} in .env"
 
     async def list_models(self) -> list[str]:
         """The catalog's Claude models (any other Claude model id also works)."""
@@ -63,7 +66,7 @@ class AnthropicProvider:
         return client
 
     def _error(self, exc: BaseException) -> ProviderError:
-        err = from_exception(self.label, exc, base_url=self.base_url, key_env="ANTHROPIC_API_KEY")
+        err = from_exception(self.label, exc, base_url=self.base_url, key_env=self.key_env)
         err.message = self._settings.redact(err.message)
         if err.status == 400:
             err.param = rejected_param(exc, WIRE_TO_FIELD)

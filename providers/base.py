@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Protocol, Union
+from typing import AsyncIterator, Union
 
 
 @dataclass(frozen=True)
@@ -134,17 +134,50 @@ class ConfigError(Exception):
     """A configuration file or setting is malformed; the message names the file and the problem."""
 
 
-class Provider(Protocol):
-    """One wire protocol bound to one endpoint and credentials."""
+class BaseProvider:
+    """The provider contract with its defaults: a subclass sets `name` and `label`, implements `stream` and, when it
+    knows its models, `list_models`; everything the registry asks of a provider is here, so none of it is probed."""
 
-    name: str
-    label: str
+    name: str = ""
+    label: str = ""
+    base_url: str = ""  # where requests go, named in messages ("" for the embedded engine)
+    custom_base_url: bool = False  # the base URL was overridden: maybe another server behind a familiar name
+    base_url_env: str | None = None  # the variable overriding base_url, named when an override leaves prices unknown
+    runs_locally: bool = False  # computed on this machine (embedded, Ollama, a keyless local server): no key
+    embedded: bool = False  # computed by this app's own engine: no key and no server
+    lists_live: bool = False  # server_models() asks the server what it serves; discovery merges that into the catalog
+    list_asks_server: bool = False  # list_models() itself sends a request (discovery builds the SDK client first)
+    clients = None  # a ClientCache when requests go through an SDK client
 
     def unavailable_reason(self) -> str | None:
         """Why this provider cannot be used right now (missing key...), or None when it can."""
+        return None
+
+    def model_reason(self, model: str) -> str | None:
+        """Why one of its models cannot run now (its file is missing...), or None."""
+        return None
+
+    def known_models(self) -> list[str] | None:
+        """The only model names it serves, when it has a fixed set; None: any name may be asked for."""
+        return None
+
+    def context_window(self, model: str) -> int | None:
+        """The model's context window when the provider itself knows it (None: take the catalog's)."""
+        return None
+
+    def tokenizer(self, model: str):
+        """The model's own tokenizer (tokenize, split, prompt_tokens) when the provider has it, else None."""
+        return None
 
     async def list_models(self) -> list[str]:
         """Model names this provider offers (may query the server)."""
+        return []
+
+    async def server_models(self) -> list[str]:
+        """The models the server says it serves (only asked when `lists_live`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no models list of its own")
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Yield text deltas (str or Chunk), at most one Usage and one Finish, and optional Status and Notice items."""
+        raise NotImplementedError(f"{type(self).__name__} must implement stream()")
+

@@ -78,4 +78,4 @@ async def live_models(provider, cache: ListingCache, timeout: float, official: b
 def failure_note(provider, exc: BaseException) -> str:
     """The note shown on a provider's rows when its models endpoint could not be listed."""
     detail = exc.message if isinstance(exc, ProviderError) else type(exc).__name__
-    return f"could not list {provider.label}'s models at {getattr(provider, 'base_url', '?')} ({detail}); showing the catalog's models"
+    return f"could not list {provider.label}'s models at {provider.base_url or '?'} ({detail}); showing the catalog's models"

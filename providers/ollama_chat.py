@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 from typing import AsyncIterator
 
-from .base import ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
+from .base import BaseProvider, ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
 from .errors import from_exception
 from .settings import Settings
@@ -16,11 +16,12 @@ NS = 1e-9
 FINISH = {"stop": "stop", "length": "length"}
 
 
-class OllamaProvider:
+class OllamaProvider(BaseProvider):
     """Models served by an Ollama server at OLLAMA_HOST."""
 
     name = "ollama"
     label = "Ollama"
+    runs_locally = list_asks_server = True
 
     def __init__(self, settings: Settings):
         self._settings = settings
@@ -28,9 +29,9 @@ class OllamaProvider:
         self.clients = ClientCache(self._build_client)
         self.windows: dict[str, int] = {}
 
-    def unavailable_reason(self) -> str | None:
-        """Ollama needs no key; reachability is checked by listing models."""
-        return None
+    def context_window(self, model: str) -> int | None:
+        """The window the server reported for an installed model (filled from /api/show by listing)."""
+        return self.windows.get(model.removesuffix(":latest"))
 
     def _build_client(self):
         import httpx

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
-from .base import ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
+from .base import BaseProvider, ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
 from .errors import from_exception, rejected_param
 from .param_rules import ParamRules, effort_value, reasoning_allowance
@@ -20,7 +20,7 @@ WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "seed": "seed",
                  "max_completion_tokens": "max_tokens", "reasoning_effort": "reasoning"}
 
 
-class OpenAICompatProvider:
+class OpenAICompatProvider(BaseProvider):
     """One OpenAI-compatible endpoint (OpenAI itself, Gemini, Groq, LM Studio, ...)."""
 
     def __init__(self, endpoint: Endpoint, settings: Settings):
@@ -30,6 +30,10 @@ class OpenAICompatProvider:
         override = settings.get(endpoint.base_url_env) if endpoint.base_url_env else None
         self.base_url = override or endpoint.base_url
         self.custom_base_url = bool(override) and override.rstrip("/") != endpoint.base_url.rstrip("/")
+        # A keyless server runs on this machine: it is charged nothing, lists its own models and is asked for them.
+        self.runs_locally = self.list_asks_server = endpoint.keyless
+        self.lists_live = not endpoint.keyless
+        self.base_url_env = None if endpoint.keyless else endpoint.base_url_env
         self._api_key = settings.get(endpoint.key_env) if endpoint.key_env else None
         self._settings = settings
         self.clients = ClientCache(self._build_client)

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .base import ProviderError
+from .base import BaseProvider, ProviderError
 from .model_listing import LIVE_PROVIDERS, ListingCache, failure_note, live_models, merge
 from . import prices as price_table
 from .param_rules import ParamRules, rules_for
@@ -32,6 +32,9 @@ class ModelInfo:
     note: str | None = None  # a remark on a usable row: its provider's live list failed, the server does not list it
     price_source: str | None = None  # where a known price comes from: the genai-prices table or compare.toml
     table: TableModel | None = None  # set when the genai-prices table prices this id (input/output_per_m: its base rates)
+    runs_locally: bool = False  # computed on this machine: the embedded engine, Ollama or a keyless local server
+    embedded: bool = False  # computed by this app's own engine (no key, no server)
+    own_tokenizer: bool = False  # the provider counts tokens with the model's own vocabulary (Registry.tokenizer)
 
 
 class UnknownModelError(ValueError):
@@ -56,19 +59,12 @@ class Registry:
         self.listing_notes: dict[str, str] = {}  # provider -> why its live model list is missing (catalog shown)
 
     @property
-    def providers(self) -> dict[str, object]:
+    def providers(self) -> dict[str, BaseProvider]:
         """Provider name -> provider instance (no SDK is imported until a request is made)."""
         if self._providers is None:
-            from .anthropic_chat import AnthropicProvider
-            from .local import LocalProvider
-            from .ollama_chat import OllamaProvider
-            from .openai_chat import OpenAICompatProvider
+            from .builtin import build_providers
 
-            built: dict[str, object] = {"local": LocalProvider(self.settings.local_models)}
-            built.update({e.name: OpenAICompatProvider(e, self.settings) for e in self.settings.endpoints})
-            built["anthropic"] = AnthropicProvider(self.settings)
-            built["ollama"] = OllamaProvider(self.settings)
-            self._providers = built
+            self._providers = build_providers(self.settings)
         return self._providers
 
     def resolve(self, model_id: str):
@@ -77,10 +73,23 @@ class Registry:
         provider = self.providers.get(provider_name)
         if provider is None:
             raise UnknownModelError(f"unknown provider {provider_name!r} in {model_id!r}; known providers: {', '.join(sorted(self.providers))}")
-        if provider_name == "local" and model not in provider.runtimes:
-            known = ", ".join(f"local:{n}" for n in provider.runtimes) or "none"
-            raise UnknownModelError(f"unknown local model {model_id!r}; configured: {known}")
+        known = provider.known_models()
+        if known is not None and model not in known:
+            listed = ", ".join(f"{provider_name}:{n}" for n in known) or "none"
+            raise UnknownModelError(f"unknown {provider_name} model {model_id!r}; configured: {listed}")
         return provider, model
+
+    def tokenizer(self, model_id: str):
+        """The model's own tokenizer (tokenize, split, prompt_tokens) when its provider has one, else None."""
+        try:
+            provider, model = self.resolve(model_id)
+        except UnknownModelError:
+            return None
+        return provider.tokenizer(model)
+
+    def tokenizer_ids(self) -> list[str]:
+        """Every model id whose provider has its own tokenizer for it (the Tokens tab offers them)."""
+        return [f"{name}:{m}" for name, p in self.providers.items() for m in p.known_models() or [] if p.tokenizer(m)]
 
     def rules(self, model_id: str) -> ParamRules:
         """The catalog's parameter rules for an id (defaults for an endpoint whose base URL was overridden)."""
@@ -88,7 +97,7 @@ class Registry:
             provider, _ = self.resolve(model_id)
         except UnknownModelError:
             return ParamRules()
-        if getattr(provider, "custom_base_url", False):
+        if provider.custom_base_url:
             return ParamRules()  # another server behind a familiar name: assume nothing, retry on rejection
         return rules_for(self.settings.catalog, model_id)
 
@@ -101,7 +110,7 @@ class Registry:
                 provider, _ = self.resolve(model_id)
             except UnknownModelError:
                 continue
-            clients = getattr(provider, "clients", None)
+            clients = provider.clients
             if clients is not None and not clients.ready(loop) and provider.unavailable_reason() is None:
                 pending[id(clients)] = clients
         await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in pending.values()), return_exceptions=True)
@@ -109,7 +118,7 @@ class Registry:
     def prewarm(self) -> None:
         """Import every usable provider's SDK and build its client now (call on a background thread at start)."""
         for provider in self.providers.values():
-            clients = getattr(provider, "clients", None)
+            clients = provider.clients
             if clients is not None and provider.unavailable_reason() is None:
                 try:
                     clients.prepare()
@@ -119,20 +128,12 @@ class Registry:
     def unusable_reason(self, model_id: str) -> str | None:
         """Why this id cannot run now (missing key, missing file), without network calls; None if it can."""
         provider, model = self.resolve(model_id)
-        reason = provider.unavailable_reason()
-        if reason is None and hasattr(provider, "model_reason"):
-            reason = provider.model_reason(model)
-        return reason
+        return provider.unavailable_reason() or provider.model_reason(model)
 
     def custom_endpoint(self, provider_name: str) -> str | None:
         """The variable overriding a keyed row's base URL when it does (another server: no table prices), else None."""
         provider = self.providers.get(provider_name)
-        if not getattr(provider, "custom_base_url", False):
-            return None
-        endpoint = getattr(provider, "endpoint", None)
-        if endpoint is None:
-            return f"{provider_name.upper()}_BASE_URL"
-        return None if endpoint.keyless else endpoint.base_url_env
+        return provider.base_url_env if provider is not None and provider.custom_base_url else None
 
     def info(self, model_id: str, available: bool = True, reason: str | None = None, note: str | None = None) -> ModelInfo:
         """Catalog facts for an id: display name, context window and prices (None when unknown, with why)."""
@@ -150,12 +151,11 @@ class Registry:
         listed = table or price_table.lookup(model_id)
         window = row.get("context_window") or (listed.context_window if listed else None) or defaults.get("context_window")
         built = self.providers.get(provider)
-        if provider == "local" and built is not None and model in built.runtimes:
-            window = built.runtimes[model].model.n_ctx
-        elif provider == "ollama" and built is not None:
-            window = built.windows.get(model.removesuffix(":latest"), window)  # filled from /api/show by discovery
-        return ModelInfo(model_id, provider, row.get("display", model_id), available, reason, window,
-                         input_per_m, output_per_m, price_note, note, source, table)
+        own = built.context_window(model) if built is not None else None
+        return ModelInfo(model_id, provider, row.get("display", model_id), available, reason, own or window,
+                         input_per_m, output_per_m, price_note, note, source, table,
+                         runs_locally=bool(built and built.runs_locally), embedded=bool(built and built.embedded),
+                         own_tokenizer=bool(built and built.tokenizer(model) is not None))
 
     def _prices(self, provider: str, model_id: str, row: dict, defaults: dict, declared) -> tuple:
         """((input_per_m, output_per_m), table entry, why unknown) for an id with no prices in compare.toml."""
@@ -195,22 +195,20 @@ class Registry:
         try:
             models = await asyncio.wait_for(provider.list_models(), timeout)
         except asyncio.TimeoutError:
-            return [self.info(f"{name}:*", False, f"{provider.label} did not answer at {getattr(provider, 'base_url', '?')} within {timeout:g} s")]
+            return [self.info(f"{name}:*", False, f"{provider.label} did not answer at {provider.base_url or '?'} within {timeout:g} s")]
         except ProviderError as exc:
-            where = getattr(provider, "base_url", "")
+            where = provider.base_url
             return [self.info(f"{name}:*", False, f"{provider.label} is not running at {where}" if "connect" in exc.message or "not running" in exc.message else exc.message)]
         rows = await self._merge_live(name, provider, models, timeout)
         out = []
         for m, note in rows.items():
-            model_reason = provider.model_reason(m) if hasattr(provider, "model_reason") else None
+            model_reason = provider.model_reason(m)
             out.append(self.info(f"{name}:{m}", model_reason is None, model_reason, note))
         return out or [self.info(f"{name}:*", False, f"{provider.label} has no models installed")]
 
     def _lists_live(self, name: str) -> bool:
         """Whether discovery merges this keyed row's own models list into its catalog rows."""
-        provider = self.providers[name]
-        keyless = getattr(getattr(provider, "endpoint", None), "keyless", False)  # its list_models already asks
-        return hasattr(provider, "server_models") and not keyless and (name in LIVE_PROVIDERS or bool(self.custom_endpoint(name)))
+        return self.providers[name].lists_live and (name in LIVE_PROVIDERS or bool(self.custom_endpoint(name)))
 
     def _asks_server(self, name: str) -> bool:
         """Whether discovery will send this provider a request now."""
@@ -219,7 +217,7 @@ class Registry:
             return False
         if self._lists_live(name):
             return self.listings.get(name) is None
-        return not hasattr(provider, "server_models") or getattr(provider, "endpoint", None) is None or provider.endpoint.keyless
+        return provider.list_asks_server
 
     async def _merge_live(self, name: str, provider, models: list[str], timeout: float) -> dict[str, str | None]:
         """Model name -> note: the catalog rows merged with the provider's own list, when it is asked for one."""

@@ -97,8 +97,9 @@ class Settings:
 
     def secret_values(self) -> list[str]:
         """Every configured API key value, so error text can be scrubbed of them."""
-        keys = {e.key_env for e in self.endpoints if e.key_env} | {"ANTHROPIC_API_KEY"}
-        return [v for k in keys if (v := self.get(k)) and len(v) >= 4]
+        from .builtin import key_variables  # the table imports the providers, which import this module
+
+        return [v for k in sorted(key_variables(self)) if (v := self.get(k)) and len(v) >= 4]
 
     def redact(self, text: str) -> str:
         """Replace any configured key, and any masked key fragment a provider quotes, that appears in text."""

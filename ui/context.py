@@ -85,15 +85,22 @@ class PageContext:
         """Model ids that can run now: local first, then cloud models cheapest first."""
         def order(m):  # local first, then cheapest cloud model first (a class's budget), unknown prices last
             price = None if m.input_per_m is None or m.output_per_m is None else m.input_per_m + m.output_per_m
-            return (not m.id.startswith("local:"), price is None, price or 0.0, m.id)
+            return (not m.embedded, price is None, price or 0.0, m.id)
 
         return [m.id for m in sorted((m for m in self.models if m.available), key=order)]
+
+    def resolve_models(self, wanted: list[str], keep_unavailable: bool = False) -> list[str]:
+        """Lesson roles (local, open, cloud) and ids as models available here (see compare.lessons.resolve_models)."""
+        from compare.lessons import resolve_models
+
+        return resolve_models(wanted, self.available_ids, keep_unavailable, {m.id for m in self.models if m.runs_locally})
 
     def default_columns(self) -> list[tuple[str, str]]:
         """(model, system choice) per slot: two local columns under different presets when there are no keys."""
         ids = self.available_ids
-        cloud = [i for i in ids if not i.startswith("local:")]
-        local = [i for i in ids if i.startswith("local:")]
+        embedded = {m.id for m in self.models if m.embedded}
+        cloud = [i for i in ids if i not in embedded]
+        local = [i for i in ids if i in embedded]
         first = local[0] if local else (ids[0] if ids else "local:smollm2")
         second = cloud[0] if cloud else first
         persona = "Sarcastic persona" if second == first and "Sarcastic persona" in self.presets else SHARED_SYSTEM

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from compare.lessons import Lesson, load_lessons_lenient, resolve_models
+from compare.lessons import Lesson, load_lessons_lenient
 
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
 from .column_settings import pack_columns
@@ -38,12 +38,12 @@ def lesson_models(ctx: PageContext, lesson: Lesson) -> list[str]:
     """The models this lesson would run on right now."""
     s = lesson.setup
     if lesson.action == "compare":
-        return resolve_models([c.get("model", "local") for c in s["columns"]], ctx.available_ids)[:ctx.options.models_cap]
+        return ctx.resolve_models([c.get("model", "local") for c in s["columns"]])[:ctx.options.models_cap]
     if lesson.action == "pipeline":
         pairs = s["pipelines"][:pipelines_cap(ctx)]
-        return [" → ".join(resolve_models(list(p), ctx.available_ids)) for p in pairs]
+        return [" → ".join(ctx.resolve_models(list(p))) for p in pairs]
     if lesson.action == "context":
-        return resolve_models(s["models"], ctx.available_ids, keep_unavailable=True)
+        return ctx.resolve_models(s["models"], keep_unavailable=True)
     return []
 
 
@@ -142,7 +142,7 @@ def fill_lesson(ctx: PageContext, lesson: Lesson, tokens: dict) -> list:
 def _fill_compare(ctx: PageContext, lesson: Lesson) -> list:
     s = lesson.setup
     columns = s["columns"][:ctx.options.models_cap]
-    models = resolve_models([c.get("model", "local") for c in columns], ctx.available_ids)
+    models = ctx.resolve_models([c.get("model", "local") for c in columns])
     systems = [c.get("system", SHARED_SYSTEM) for c in columns]
     temperatures = [_temperature_choice(c.get("temperature")) for c in columns]
     skip_rest = [gr.skip()] * (N_SLOTS - len(columns))
@@ -160,14 +160,14 @@ def _fill_tokens(tokens: dict, lesson: Lesson) -> list:
 
 def _fill_context(ctx: PageContext, lesson: Lesson) -> list:
     s = lesson.setup
-    models = list(dict.fromkeys(resolve_models(s["models"], ctx.available_ids, keep_unavailable=True)))
+    models = list(dict.fromkeys(ctx.resolve_models(s["models"], keep_unavailable=True)))
     return [s["text"], models, s.get("reply_tokens", gr.skip()), gr.Tabs(selected="context")]
 
 
 def _fill_pipeline(ctx: PageContext, lesson: Lesson) -> list:
     s, preset = lesson.setup, pipeline_preset(ctx)
     pairs = s["pipelines"][:pipelines_cap(ctx)]
-    models = [m for pair in pairs for m in resolve_models(list(pair), ctx.available_ids)]
+    models = [m for pair in pairs for m in ctx.resolve_models(list(pair))]
     defaults = (preset.example, preset.steps[0].system, preset.steps[1].system, preset.steps[1].prompt) if preset else ("", "", "", "{previous}")
     texts = [s.get(k) or d for k, d in zip(("prompt", "step1_system", "step2_system", "step2_prompt"), defaults)]
     return [*texts, len(pairs), _max_tokens(ctx, s.get("max_tokens")), *models,

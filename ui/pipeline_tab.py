@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from compare import Delta, Finished, StateChange
-from compare.lessons import resolve_models
 from compare.pipeline import PipelineDone, PipelineResult, PipelineRun, PipelineSpec, StepSpec
 from compare.report import fmt_cost, fmt_seconds
 from compare.validate import InputError, check_models, check_params, check_prompt
@@ -35,7 +34,7 @@ def pipelines_cap(ctx: PageContext) -> int:
 
 def default_pairs(ctx: PageContext) -> list[tuple[str, str]]:
     """(step-1, step-2) models per slot: cloud→local first when a cloud model is available, else local→local."""
-    cloud, local, _ = resolve_models(["cloud", "local", "open"], ctx.available_ids)
+    cloud, local, _ = ctx.resolve_models(["cloud", "local", "open"])
     return [(cloud, local), (local, local), (cloud, cloud), (local, local)]
 
 

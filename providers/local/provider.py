@@ -5,16 +5,17 @@ import contextlib
 import importlib.util
 from typing import AsyncIterator
 
-from ..base import ChatRequest, ProviderError, StreamItem
+from ..base import BaseProvider, ChatRequest, ProviderError, StreamItem
 from ..settings import LocalModel
 from .runtime import LocalRuntime
 
 
-class LocalProvider:
+class LocalProvider(BaseProvider):
     """The local: provider, one runtime per configured GGUF file."""
 
     name = "local"
     label = "Local (llama.cpp)"
+    runs_locally = embedded = True
 
     def __init__(self, models: list[LocalModel], n_threads: int | None = None):
         self.runtimes = {m.name: LocalRuntime(m, n_threads) for m in models}
@@ -33,6 +34,20 @@ class LocalProvider:
         if runtime is None:
             return f"unknown local model {name!r}"
         return runtime.unavailable_reason()
+
+    def known_models(self) -> list[str]:
+        """Configured local model names: no other name can run."""
+        return list(self.runtimes)
+
+    def context_window(self, model: str) -> int | None:
+        """The context the engine is started with for this model."""
+        runtime = self.runtimes.get(model)
+        return runtime.model.n_ctx if runtime is not None else None
+
+    def tokenizer(self, model: str):
+        """The model's runtime, whose tokenize/split/prompt_tokens use the model's own vocabulary (None without its file)."""
+        runtime = self.runtimes.get(model)
+        return runtime if runtime is not None and runtime.model.path.is_file() else None
 
     async def list_models(self) -> list[str]:
         """Configured local model names."""
