@@ -13,7 +13,7 @@ from typing import AsyncIterator
 
 from compare import Column, Comparison, Delta, Finished, make_messages
 from compare.metrics import Result
-from providers import Registry
+from providers import Registry, Sampling
 
 from .leaks import Identity, named_in
 
@@ -57,7 +57,7 @@ class Battle:
     def comparison(self) -> Comparison:
         """Both sides as one comparison: the same prompt, no system prompt, the same settings."""
         messages = make_messages(self.prompt)
-        columns = [Column(side, model, messages, self.temperature, None, self.max_tokens)
+        columns = [Column(side, model, messages, Sampling(self.temperature, max_tokens=self.max_tokens))
                    for side, model in zip(SIDES, (self.model_a, self.model_b))]
         return Comparison(self.registry, columns, self.counter)
 

@@ -16,7 +16,7 @@ os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
 from bench.bench_local_batch import engine_curve  # noqa: E402
 from bench.fakeproc import fake_server  # noqa: E402
 from compare import Column, Comparison, Delta, make_messages  # noqa: E402
-from providers import Registry, Settings  # noqa: E402
+from providers import Registry, Sampling, Settings  # noqa: E402
 
 ROUNDS = 5
 WORDS = " ".join(f"w{i}" for i in range(100))
@@ -30,7 +30,7 @@ def registry(**env) -> Registry:
 def cols(ids, **params):
     """One column per model id with a short fixed conversation."""
     messages = make_messages("Say something.", "Be brief.")
-    return [Column(str(i), m, messages, **params) for i, m in enumerate(ids)]
+    return [Column(str(i), m, messages, Sampling(**params)) for i, m in enumerate(ids)]
 
 
 async def wall_time(reg, ids) -> float:

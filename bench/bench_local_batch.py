@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
 
 from compare import Column, Comparison, make_messages  # noqa: E402
-from providers import Registry, Settings  # noqa: E402
+from providers import Registry, Sampling, Settings  # noqa: E402
 
 COUNTS = (1, 2, 4, 8)
 ROUNDS = 5
@@ -76,7 +76,7 @@ def registry() -> Registry:
 
 async def wall_time(reg: Registry, n: int) -> tuple[float, int]:
     """Seconds for n concurrent local columns (distinct seeds), and the fewest tokens any column produced."""
-    columns = [Column(str(i), "local:smollm2", STORY, None, None, MAX_TOKENS, 100 + i) for i in range(n)]
+    columns = [Column(str(i), "local:smollm2", STORY, Sampling(max_tokens=MAX_TOKENS, seed=100 + i)) for i in range(n)]
     start = time.perf_counter()
     results = await Comparison(reg, columns).run()
     elapsed = time.perf_counter() - start

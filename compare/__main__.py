@@ -11,7 +11,7 @@ import sys
 from datetime import datetime, timezone
 
 from providers import ConfigError, Registry, Settings
-from providers.base import REASONING_LEVELS
+from providers.base import REASONING_LEVELS, Sampling
 
 from . import Column, Comparison, Delta, Finished, make_messages
 from .repeat_cli import column_labels, run_repeated
@@ -111,7 +111,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     repeat = check_repeat_arg(args.repeat)
     ids = check_models(registry, args.models)
     messages = make_messages(prompt, args.system)
-    columns = [Column(str(i), m, messages, args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
+    columns = [Column(str(i), m, messages, Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning))
                for i, m in enumerate(ids)]
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     if repeat > 1:

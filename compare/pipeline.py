@@ -7,6 +7,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Union
 
+from providers.base import Sampling
 from providers.registry import Registry
 
 from . import make_messages
@@ -111,7 +112,7 @@ class PipelineRun:
                 raise ValueError(f"pipeline {p.key} has {len(p.models)} models for {len(steps)} steps")
         self.registry, self.pipelines, self.steps, self.text = registry, pipelines, steps, text
         self.counter = counter or TokenCounter(registry)
-        self.params = (temperature, top_p, max_tokens, seed)
+        self.sampling = Sampling(temperature, top_p, max_tokens, seed)
         self.results: dict[str, PipelineResult] = {p.key: PipelineResult(p.key, p.models) for p in pipelines}
         self._current: dict[str, tuple[int, Comparison]] = {}
         self._tasks: list[asyncio.Task] = []
@@ -122,7 +123,7 @@ class PipelineRun:
         try:
             for index, (step, model) in enumerate(zip(self.steps, spec.models)):
                 prompt = render_template(step.template, self.text, previous)
-                column = Column(f"{spec.key}/{index}", model, make_messages(prompt, step.system), *self.params)
+                column = Column(f"{spec.key}/{index}", model, make_messages(prompt, step.system), self.sampling)
                 comparison = Comparison(self.registry, [column], self.counter)
                 self._current[spec.key] = (index, comparison)
                 try:

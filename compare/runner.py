@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from typing import AsyncIterator, Callable, Union
 
-from providers.base import ChatRequest, Chunk, Finish, Message, Notice, Phase, ProviderError, Status, Usage
+from providers.base import ChatRequest, Chunk, Finish, Message, Notice, Phase, ProviderError, Sampling, Status, Usage
 from providers.param_rules import shape_request
 from providers.registry import Registry, UnknownModelError
 
@@ -22,11 +22,7 @@ class Column:
     key: str
     model_id: str
     messages: tuple[Message, ...]
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    seed: int | None = None
-    reasoning: str | None = None
+    sampling: Sampling = Sampling()
     client: str | None = None  # the visitor this column runs for (fair turns on a shared local model)
 
 
@@ -178,8 +174,7 @@ class Comparison:
 
     async def _pump(self, column: Column, meter: StreamMeter, emit) -> str | None:
         provider, model = self.registry.resolve(column.model_id)
-        request = ChatRequest(model, column.messages, column.temperature, column.top_p, column.max_tokens, column.seed,
-                              column.reasoning, self.registry.rules(column.model_id), column.client)
+        request = ChatRequest.of(model, column.messages, column.sampling, self.registry.rules(column.model_id), column.client)
         request, notes = shape_request(request, request.rules, column.model_id)
         meter.notes += notes
         meter.sent = True

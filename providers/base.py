@@ -15,6 +15,18 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """How a reply is sampled, carried as one value from the page (or CLI, API, arena) to the wire; None leaves a
+    setting to the provider's default."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    reasoning: str | None = None  # "off", "low", "medium" or "high"
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What a provider is asked to do: the model name (without prefix), messages and sampling."""
 
@@ -27,6 +39,13 @@ class ChatRequest:
     reasoning: str | None = None  # "off", "low", "medium" or "high"; None leaves the provider's default
     rules: object = None  # the model's providers.param_rules.ParamRules (None: defaults)
     client: str | None = None  # who asked (a visitor id); a shared local model takes turns between visitors
+
+    @classmethod
+    def of(cls, model: str, messages: tuple[Message, ...], sampling: Sampling, rules=None,
+           client: str | None = None) -> "ChatRequest":
+        """The request for one model with these messages and this sampling."""
+        return cls(model, messages, sampling.temperature, sampling.top_p, sampling.max_tokens, sampling.seed,
+                   sampling.reasoning, rules, client)
 
     @property
     def system(self) -> str | None:

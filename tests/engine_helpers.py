@@ -5,7 +5,7 @@ import asyncio
 from pathlib import Path
 
 from compare import Column, Comparison, make_messages
-from providers import Registry, Settings
+from providers import Registry, Sampling, Settings
 from tests.conftest import make_settings
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.ollama_server import OllamaServer
@@ -33,7 +33,8 @@ def registry_for(env: dict, catalog_prices: bool = False, **extra) -> Registry:
 def columns(model_ids: list[str], prompt: str = "Say hello", system: str | None = "Be brief.", **params) -> list[Column]:
     """One column per model id, all with the same conversation."""
     messages = make_messages(prompt, system)
-    return [Column(str(i), m, messages, **params) for i, m in enumerate(model_ids)]
+    client = params.pop("client", None)
+    return [Column(str(i), m, messages, Sampling(**params), client) for i, m in enumerate(model_ids)]
 
 
 def run(registry: Registry, cols: list[Column]):

@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 
 from compare import Column, Comparison, StateChange, make_messages
-from providers import Phase, Registry
+from providers import Phase, Registry, Sampling
 from providers.base import ChatRequest, Chunk, Status
 from tests.conftest import make_settings
 
@@ -36,10 +36,10 @@ async def collect(provider, request: ChatRequest, items: list, stop_after: int |
 
 def test_four_columns_batched_keep_their_own_seed_length_and_greedy_reply():
     registry, _, runtime = local_model()
-    cols = [Column("seed-a", "local:smollm2", STORY, 0.9, None, 24, 11),
-            Column("seed-b", "local:smollm2", STORY, 0.9, None, 24, 11),
-            Column("short", "local:smollm2", STORY, 0.9, None, 5, 12),
-            Column("greedy", "local:smollm2", STORY, 0.0, None, 24)]
+    cols = [Column("seed-a", "local:smollm2", STORY, Sampling(0.9, None, 24, 11)),
+            Column("seed-b", "local:smollm2", STORY, Sampling(0.9, None, 24, 11)),
+            Column("short", "local:smollm2", STORY, Sampling(0.9, None, 5, 12)),
+            Column("greedy", "local:smollm2", STORY, Sampling(0.0, None, 24))]
     together = asyncio.run(Comparison(registry, cols).run())
     runtime.forget_cache()
     alone = asyncio.run(Comparison(registry, [cols[3]]).run())[0]
@@ -111,7 +111,7 @@ def test_visitors_take_turns_when_slots_are_full_and_waiting_requests_know_their
 
 def test_a_queued_column_shows_its_place_and_the_wait_is_kept_out_of_ttft():
     registry, _, runtime = local_model(n_seq=1)
-    cols = [Column(str(i), "local:smollm2", STORY, 0.0, None, 6) for i in range(3)]
+    cols = [Column(str(i), "local:smollm2", STORY, Sampling(0.0, None, 6)) for i in range(3)]
 
     async def go():
         comparison = Comparison(registry, cols)
@@ -129,9 +129,9 @@ def test_a_queued_column_shows_its_place_and_the_wait_is_kept_out_of_ttft():
 def test_a_request_longer_than_the_shared_lane_runs_beside_short_ones_in_the_full_window_lane():
     registry, _, runtime = local_model()
     long_prompt = make_messages("Summarise: " + "the cat sat on the mat. " * 300, None)
-    cols = [Column("long", "local:smollm2", long_prompt, 0.0, None, 300),
-            Column("short-1", "local:smollm2", STORY, 0.0, None, 8),
-            Column("short-2", "local:smollm2", STORY, 0.0, None, 8)]
+    cols = [Column("long", "local:smollm2", long_prompt, Sampling(0.0, None, 300)),
+            Column("short-1", "local:smollm2", STORY, Sampling(0.0, None, 8)),
+            Column("short-2", "local:smollm2", STORY, Sampling(0.0, None, 8))]
     results = asyncio.run(Comparison(registry, cols).run())
     assert all(r.error is None and r.text and r.queue_s is None for r in results)
     stats = runtime.stats()

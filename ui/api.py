@@ -10,6 +10,7 @@ from compare.repeat_run import RepeatedComparison
 from compare.repeats import check_repeat
 from compare.validate import (InputError, as_model_ids, as_number, as_text, check_models, check_params, check_prompt,
                               check_reasoning)
+from providers import Sampling
 from store import new_owner_token, valid_owner_token
 
 from .abandon import cancelled_if_abandoned
@@ -54,7 +55,7 @@ def make_compare_api(ctx: PageContext):
         except (InputError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         messages = make_messages(prompt, system_prompt)
-        columns = [Column(str(i), m, messages, temperature, None, max_tokens, None, reasoning, client=visitor)
+        columns = [Column(str(i), m, messages, Sampling(temperature, max_tokens=max_tokens, reasoning=reasoning), visitor)
                    for i, m in enumerate(ids)]
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         repeats = None

@@ -11,9 +11,9 @@ from compare import Column, Comparison, make_messages
 from compare.metrics import Result
 from compare.validate import InputError, check_models
 from compare.word_diff import diff_html, similarity
-from providers.base import Message, Phase
+from providers.base import Message, Phase, Sampling
 
-from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, PageContext
+from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, ColumnSpec, PageContext
 from .handlers import ColumnView, empty_history, frame, stream_views, transcript
 from .preset_sync import wire_preset_custom
 from .render import WARNING_MARK, escape_md, status_line
@@ -116,9 +116,10 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
     slot = settings["slot"] - 1
     earlier = _earlier(history, slot, old)
     params = record["parameters"]
-    column = Column(str(slot), model, make_messages(record["prompt"], settings["system_prompt"], earlier),
-                    settings["temperature"], params.get("top_p"), params.get("max_tokens"), params.get("seed"),
-                    settings.get("reasoning"), client=visitor or session)
+    sampling = Sampling(settings["temperature"], params.get("top_p"), params.get("max_tokens"), params.get("seed"),
+                        settings.get("reasoning"))
+    column = Column(str(slot), model, make_messages(record["prompt"], settings["system_prompt"], earlier), sampling,
+                    visitor or session)
     views = {}
     for (i, s), r in zip(enumerate(record["columns"]), record["results"]):
         view = ColumnView(s["model"], _earlier(history, s["slot"] - 1, r), record["prompt"])
@@ -127,8 +128,8 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
     views[slot] = ColumnView(model, earlier, record["prompt"], meta=status_line(Phase.WAITING))
     comparison = Comparison(ctx.registry, [column], ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    active = ActiveRun(comparison, [slot], record["prompt"], record["system_prompt"], [settings["system_prompt"]],
-                       params, started, history, [settings["temperature"]], [settings.get("reasoning")])
+    spec = ColumnSpec(slot, model, settings["system_prompt"], sampling, settings.get("persona") or "shared")
+    active = ActiveRun(comparison, [spec], record["prompt"], record["system_prompt"], params, started, history)
     async for update in stream_views(ctx, session, active, views, history):
         yield update
     result = comparison.results[str(slot)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from compare import Comparison
 from compare.presets import Preset, load_presets
 from compare.tokens import TokenCounter
-from providers import ModelInfo, Registry, Settings
+from providers import ModelInfo, Registry, Sampling, Settings
 from store import Store, open_store
 
 from .queued_stop import StopRequests
@@ -25,22 +25,40 @@ PROVIDER_DEFAULT = "default"
 REASONING_CHOICES = [PROVIDER_DEFAULT, "off", "low", "medium", "high"]
 
 
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One page column as a run sends it, from the page to the wire: its slot, model, system prompt (and the choice
+    it came from) and sampling."""
+
+    slot: int
+    model: str
+    system: str
+    sampling: Sampling
+    persona: str = "shared"  # the system prompt choice as a label: a preset's name, or "shared"
+
+    def record(self) -> dict:
+        """The column as a saved run lists it."""
+        return {"slot": self.slot + 1, "model": self.model, "persona": self.persona, "system_prompt": self.system,
+                "temperature": self.sampling.temperature, "reasoning": self.sampling.reasoning}
+
+
 @dataclass
 class ActiveRun:
     """A comparison in flight for one browser session, kept so Stop can cancel it and report partials."""
 
     comparison: Comparison
-    slots: list[int]
+    specs: list[ColumnSpec]
     prompt: str
     system: str
-    systems: list[str]
-    params: dict
+    params: dict  # the shared settings, as the saved run lists them
     started_at: str
     history: list
-    temperatures: list
-    reasoning: list = field(default_factory=list)
-    personas: list = field(default_factory=list)
     stopped: bool = False
+
+    @property
+    def slots(self) -> list[int]:
+        """The page slots the run's columns occupy."""
+        return [spec.slot for spec in self.specs]
 
 
 @dataclass

@@ -8,9 +8,9 @@ from compare import Column, Comparison, Delta, Finished, StateChange, make_messa
 from compare.metrics import Result
 from compare.repeats import check_repeat
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
-from providers.base import Message, Phase
+from providers.base import Message, Phase, Sampling
 
-from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, PageContext
+from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, ColumnSpec, PageContext
 from .export import run_record
 from .queued_stop import NOT_STARTED
 from .abandon import cancelled_if_abandoned
@@ -59,7 +59,7 @@ def empty_history() -> list[list[Message]]:
 
 def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps=None,
                  reasoning=None, column_reasoning=None):
-    """Validate page input; returns (params, [(slot, model, system, temperature, reasoning)]) or raises InputError."""
+    """Validate page input; returns (the shared settings, a ColumnSpec per column) or raises InputError."""
     opts = ctx.options
     check_prompt(prompt, opts.prompt_cap)
     check_params(temperature, max_tokens, top_p, seed, opts.tokens_cap)
@@ -73,7 +73,7 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
         raise InputError(f"Choose between 1 and {opts.models_cap} columns.")
     n = int(n)
     shared_level = check_reasoning(reasoning)
-    slots = []
+    specs = []
     for slot in range(n):
         model = (models[slot] or "").strip()
         if not model:
@@ -86,9 +86,10 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
         check_params(slot_temperature)
         own_level = str((column_reasoning or [None] * N_SLOTS)[slot] or "").strip()
         level = shared_level if own_level in ("", SHARED_REASONING) else check_reasoning(own_level, f"Column {slot + 1}: reasoning")
-        slots.append((slot, model, ctx.system_for(choices[slot], system), slot_temperature, level))
+        sampling = Sampling(slot_temperature, top_p, max_tokens, seed, level)
+        specs.append(ColumnSpec(slot, model, ctx.system_for(choices[slot], system), sampling, persona_name(choices[slot])))
     params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed, "reasoning": shared_level}
-    return params, slots
+    return params, specs
 
 
 def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
@@ -113,21 +114,19 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
         return
     try:
         repeat = check_repeat(1 if repeat in (None, "") else repeat)
-        params, slots = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps,
+        params, specs = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps,
                                      reasoning, column_reasoning)
         if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
         yield _banner_only(f"{WARNING_MARK} {exc}", history)
         return
-    views = {slot: ColumnView(model, list(history[slot]), prompt, meta=status_line(Phase.WAITING)) for slot, model, *_ in slots}
-    columns = [Column(str(slot), model, make_messages(prompt, sys_prompt, history[slot]), temp,
-                      params["top_p"], params["max_tokens"], params["seed"], level, client=visitor)
-               for slot, model, sys_prompt, temp, level in slots]
+    views = {s.slot: ColumnView(s.model, list(history[s.slot]), prompt, meta=status_line(Phase.WAITING)) for s in specs}
+    columns = [Column(str(s.slot), s.model, make_messages(prompt, s.system, history[s.slot]), s.sampling, visitor)
+               for s in specs]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    active = ActiveRun(comparison, [s[0] for s in slots], prompt, system or "", [s[2] for s in slots], params, started, history,
-                       [s[3] for s in slots], [s[4] for s in slots], [persona_name(choices[s[0]]) for s in slots])
+    active = ActiveRun(comparison, specs, prompt, system or "", params, started, history)
     rounds = []
     for k in range(1, repeat + 1):
         if k > 1:
@@ -203,9 +202,7 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     for slot, result in zip(active.slots, ordered):
         if not result.error and not result.stopped:
             history[slot] += [Message("user", active.prompt), Message("assistant", result.text)]
-    columns = [{"slot": s + 1, "model": r.model, "persona": persona, "system_prompt": sp, "temperature": t, "reasoning": level}
-               for s, r, persona, sp, t, level in zip(active.slots, ordered, active.personas, active.systems,
-                                                       active.temperatures, active.reasoning)]
+    columns = [{**spec.record(), "model": r.model} for spec, r in zip(active.specs, ordered)]
     return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
 
 

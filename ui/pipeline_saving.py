@@ -17,7 +17,7 @@ HIDDEN = dict(show_progress="hidden", api_visibility="private")
 
 def pipeline_record(run: PipelineRun, started_at: str) -> dict:
     """The run record of a pipeline run: each step of each pipeline is a column (model, its system prompt, its prompt)."""
-    temperature, _, max_tokens, _ = run.params
+    temperature, max_tokens = run.sampling.temperature, run.sampling.max_tokens
     columns, results = [], []
     for spec in run.pipelines:
         for index, result in enumerate(run.results[spec.key].steps):

@@ -11,6 +11,7 @@ from compare.report import fmt_cost, fmt_tokens
 from compare.tokenview import (CHARS_PER_TOKEN, SUMMARY_HEADERS, TABLE_HEADERS, WORDS_PER_TOKEN, available_tokenizers,
                                load_examples, render_html, summary_rows, token_table, tokenize)
 from compare.validate import InputError, check_prompt
+from providers import Sampling
 
 from .context import PageContext
 from .render import WARNING_MARK
@@ -93,7 +94,7 @@ async def measure_overhead(ctx: PageContext, session: str, text: str, models: li
         raise InputError("None of the chosen models can run now: add an available one (local:smollm2 needs no key).")
     if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
         raise InputError(limited)
-    columns = [Column(str(i), m, make_messages(text), 0.0, None, 1) for i, m in enumerate(runnable)]
+    columns = [Column(str(i), m, make_messages(text), Sampling(0.0, max_tokens=1)) for i, m in enumerate(runnable)]
     results = await Comparison(ctx.registry, columns, ctx.counter).run()
     rows = []
     for r in results:
