@@ -49,7 +49,7 @@ def test_console_never_suggests_share_true():
     def read():
         for line in proc.stdout:
             lines.append(line)
-            if "Running on local URL" in line:
+            if "--share --auth" in line:  # the app's hint comes after Gradio's banner: all of it has been printed
                 started.set()
 
     reader = threading.Thread(target=read, daemon=True)
