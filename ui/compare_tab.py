@@ -70,7 +70,8 @@ def build_compare_tab(ctx: PageContext) -> dict:
                 reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
                                         info="thinking effort for reasoning models; default = each provider's own")
                 repeat = gr.Number(1, precision=0, minimum=1, maximum=MAX_REPEAT, step=1, label="Runs per column",
-                                   elem_id="repeat", info="above 1: median (p10–p90) and better-or-within-noise verdicts (4 or more can tell models apart)")
+                                   elem_id="repeat",
+                                   info="above 1: median (p10–p90) and better-or-within-noise verdicts (4 or more can tell models apart)")
     banner = gr.Markdown(elem_id="banner")
     # A repeat run's columns show run 1; this shows another run in every column (hidden while a run streams).
     run_switch = gr.Radio([], label="Run shown in the columns", visible=False, elem_id="run-switch")
