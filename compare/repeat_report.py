@@ -1,7 +1,6 @@
-"""Repeat runs as a table: each column's "median (p10–p90)" per metric, and the pairwise verdicts as lines."""
+"""Repeat runs as text: each column's "median (p10–p90)" per metric as a table or a line, and the pairwise verdicts."""
 from __future__ import annotations
 
-from .repeat_cli import text_verdict
 from .repeats import median_range
 
 # (summary key, header, decimals): the metrics a repeat run's summary table shows, in order
@@ -38,3 +37,20 @@ def repeats_markdown(repeats: dict, escape=lambda text: text) -> str:
     lines += ["", "Verdicts (two-sided Mann–Whitney U, α = 0.05):", ""]
     lines += [f"- {escape(line)}" for line in verdict_lines(repeats)]
     return "\n".join(lines) + "\n"
+
+
+def text_summary(s: dict) -> str:
+    """One model's spread as a line: median (p10–p90) of each timing, and its failed runs."""
+    failed = f", {s['failed_runs']} failed (excluded)" if s["failed_runs"] else ""
+    return (f"{s['model']}: {s['runs']} runs{failed}; ttft {median_range(s['ttft_s'])} s, total {median_range(s['total_s'])} s, "
+            f"{median_range(s['tokens_per_s'], 1)} tok/s")
+
+
+def text_verdict(v: dict) -> str:
+    """One pairwise verdict as a line."""
+    head = f"{v['metric']}: {v['a']} vs {v['b']}: "
+    if v["p_value"] is None:
+        return head + v["note"]
+    if v["better"]:
+        return head + f"{v['better']} is better (p = {v['p_value']:.3f})"
+    return head + f"within noise (p = {v['p_value']:.3f})" + (v["note"].removeprefix("within noise") if v.get("note") else "")

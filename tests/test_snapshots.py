@@ -181,7 +181,8 @@ def test_cli_save_is_served_by_the_app_on_the_same_store(app, openai_fake, db_pa
 
 
 def test_cli_records_have_the_page_records_shape():
-    from compare.__main__ import parse_args, run_record as cli_record
+    from cli.args import parse_args
+    from cli.save import run_record as cli_record
     from compare.metrics import Result
     from ui.export import run_record
 

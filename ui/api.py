@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import gradio as gr
 
 from compare import Column, Comparison, make_messages
-from compare.repeat_cli import column_labels, repeat_block
+from compare.repeat_block import column_labels, repeat_block
 from compare.repeat_run import RepeatedComparison
 from compare.repeats import check_repeat
 from compare.validate import (InputError, as_model_ids, as_number, as_text, check_models, check_params, check_prompt,

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from compare.metrics import Result
-from compare.repeat_cli import repeat_block, text_summary, text_verdict
+from compare.repeat_block import repeat_block
+from compare.repeat_report import text_summary, text_verdict
 
 from .context import N_SLOTS
 from .render import escape_md

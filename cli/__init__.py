@@ -1,0 +1,1 @@
+"""The command line: `python -m cli` (or `python -m compare`) --list, -m ID [-m ID ...] PROMPT, and leaderboard."""

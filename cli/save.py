@@ -1,0 +1,46 @@
+"""`--save`: the run as the page and the API record it, kept in the store, and its id and snapshot path printed."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+
+from providers import Settings
+
+
+def run_record(args: argparse.Namespace, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
+    """The run as the page and the API record it (ui/export.py's run_record, without importing the page)."""
+    system = args.system or ""
+    params = {"temperature": args.temperature, "max_tokens": args.max_tokens, "top_p": args.top_p, "seed": args.seed,
+              "reasoning": args.reasoning}
+    columns = [{"slot": i + 1, "model": m, "persona": "shared", "system_prompt": system, "temperature": args.temperature,
+                "reasoning": args.reasoning} for i, m in enumerate(ids)]
+    return {"app": "llm-compare", "started_at": started_at,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "prompt": prompt,
+            "system_prompt": system, "parameters": params, "columns": columns, "results": [r.to_json() for r in results]}
+
+
+def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
+    """Save the run under COMPARE_OWNER (or a new owner token) and print its id; 1 when the store failed."""
+    from store import new_owner_token, open_store, valid_owner_token
+
+    owner = settings.get("COMPARE_OWNER")
+    owner = owner if valid_owner_token(owner) else new_owner_token()
+    try:
+        store = open_store(settings)
+        run_id = store.save_run(record, owner)
+        store.close()
+    except Exception as exc:  # the replies are printed already; say why they were not kept
+        reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+        if as_json:
+            print(json.dumps({"run_id": None, "store_error": reason}), flush=True)
+        print(f"error: the run was not saved ({reason})", file=sys.stderr)
+        return 1
+    path = f"/snapshot/{run_id}"
+    if as_json:
+        print(json.dumps({"run_id": run_id, "snapshot_path": path, "owner_token": owner}), flush=True)
+    else:
+        print(f"\nSaved as run {run_id}: {path} on the app using this store "
+              f"(delete it with DELETE {path} and the header X-Owner-Token: {owner}).")
+    return 0
