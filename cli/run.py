@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from compare import Column, Comparison, Delta, Finished, make_messages
 from compare.repeat_block import column_labels
 from compare.repeat_run import RepeatedComparison
-from compare.report import table
 from compare.validate import check_models, check_params, check_prompt
 from providers import Registry
 from providers.base import Sampling
@@ -20,6 +19,7 @@ from .args import check_repeat_arg
 from .repeat import run_repeated
 from .save import run_record, save_and_report
 from .streaming import LinePrinter, json_line
+from .table import table
 
 
 async def run(args: argparse.Namespace, registry: Registry) -> int:
@@ -30,8 +30,8 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     repeat = check_repeat_arg(args.repeat)
     ids = check_models(registry, args.models)
     messages = make_messages(prompt, args.system)
-    columns = [Column(str(i), m, messages, Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning))
-               for i, m in enumerate(ids)]
+    sampling = Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
+    columns = [Column(str(i), m, messages, sampling) for i, m in enumerate(ids)]
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     if repeat > 1:
         return await _run_repeated(args, registry, prompt, ids, columns, repeat, started)
@@ -50,7 +50,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
         print("\n" + table([comparison.results[c.key] for c in columns], list(printer.labels.values())))
     saved = 0
     if args.save:
-        record = run_record(args, prompt, ids, [comparison.results[c.key] for c in columns], started)
+        record = run_record(sampling, args.system or "", prompt, ids, [comparison.results[c.key] for c in columns], started)
         saved = save_and_report(registry.settings, record, args.json)
     return 130 if interrupted.is_set() else saved
 
@@ -61,8 +61,8 @@ async def _run_repeated(args, registry, prompt, ids, columns, repeat, started) -
     block = await run_repeated(repeated, column_labels(ids), args.json)
     saved = 0
     if args.save:
-        record = run_record(args, prompt, ids, [repeated.runs[c.key][0] for c in columns if repeated.runs[c.key]], started)
-        record["repeats"] = block
+        firsts = [repeated.runs[c.key][0] for c in columns if repeated.runs[c.key]]
+        record = {**run_record(columns[0].sampling, args.system or "", prompt, ids, firsts, started), "repeats": block}
         saved = save_and_report(registry.settings, record, args.json)
     return 130 if interrupted.is_set() else saved
 

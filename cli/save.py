@@ -1,24 +1,17 @@
 """`--save`: the run as the page and the API record it, kept in the store, and its id and snapshot path printed."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from datetime import datetime, timezone
 
-from providers import Settings
+from compare.record import RunRecord, run_parameters, shared_columns
+from providers import Sampling, Settings
 
 
-def run_record(args: argparse.Namespace, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
-    """The run as the page and the API record it (ui/export.py's run_record, without importing the page)."""
-    system = args.system or ""
-    params = {"temperature": args.temperature, "max_tokens": args.max_tokens, "top_p": args.top_p, "seed": args.seed,
-              "reasoning": args.reasoning}
-    columns = [{"slot": i + 1, "model": m, "persona": "shared", "system_prompt": system, "temperature": args.temperature,
-                "reasoning": args.reasoning} for i, m in enumerate(ids)]
-    return {"app": "llm-compare", "started_at": started_at,
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "prompt": prompt,
-            "system_prompt": system, "parameters": params, "columns": columns, "results": [r.to_json() for r in results]}
+def run_record(sampling: Sampling, system: str, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
+    """The run as the page and the API record it."""
+    return RunRecord(prompt, system, run_parameters(sampling), shared_columns(ids, system, sampling), results,
+                     started_at).to_json()
 
 
 def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:

@@ -1,4 +1,4 @@
-"""Plain-text and number formatting of results, shared by the command line and the page."""
+"""Plain-text formatting of one result's figures, shared by the command line and the page."""
 from __future__ import annotations
 
 from .metrics import Result
@@ -40,22 +40,3 @@ def fmt_status(result: Result) -> str:
         return "no finish signal"
     return "empty" if not result.text.strip() else (result.finish_reason or "warning")
 
-
-def table(results: list[Result], labels: list[str] | None = None) -> str:
-    """A fixed-width metrics table, one row per column, then errors, warnings and what ~ means."""
-    head = ("model", "ttft", "total", "tok/s", "in", "out", "think", "cost", "status")
-    rows = [head]
-    labels = labels or [r.model for r in results]
-    for r, label in zip(results, labels):
-        rows.append((label, fmt_seconds(r.ttft_s), fmt_seconds(r.total_s), fmt_rate(r.tokens_per_s),
-                     fmt_tokens(r.input_tokens, r.tokens_exact), fmt_tokens(r.output_tokens, r.tokens_exact),
-                     fmt_tokens(r.reasoning_tokens, r.tokens_exact) if r.reasoning_tokens else "–",
-                     fmt_cost(r.cost_usd), fmt_status(r)))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    notes = [f"{label}: {r.error}" for r, label in zip(results, labels) if r.error]
-    notes += [f"{label}: {w}" for r, label in zip(results, labels) for w in r.warnings]
-    if any(not r.tokens_exact for r in results):
-        notes.append("~ = estimated locally or disputed (see tokens_source in --json)")
-    return "\n".join(lines + ([""] + notes if notes else []))

@@ -180,19 +180,23 @@ def test_cli_save_is_served_by_the_app_on_the_same_store(app, openai_fake, db_pa
     assert httpx.delete(page.url, headers={"X-Owner-Token": last["owner_token"]}, timeout=30).status_code == 204
 
 
-def test_cli_records_have_the_page_records_shape():
+def test_a_record_reads_back_as_it_was_written():
     from cli.args import parse_args
-    from cli.save import run_record as cli_record
+    from providers import Sampling
+    from cli.save import run_record
     from compare.metrics import Result
-    from ui.export import run_record
+    from compare.record import RunRecord
 
-    results = [Result("0", "openai:fast", text="hi")]
-    page = run_record("p", "s", {"temperature": None, "max_tokens": 256, "top_p": None, "seed": None, "reasoning": None},
-                      [{"slot": 1, "model": "openai:fast", "persona": "shared", "system_prompt": "s", "temperature": None,
-                        "reasoning": None}], results, "2026-01-01T00:00:00.000+00:00")
-    cli = cli_record(parse_args(["--system", "s", "-m", "openai:fast", "p"]), "p", ["openai:fast"], results,
-                     "2026-01-01T00:00:00.000+00:00")
-    assert {k: v for k, v in cli.items() if k != "finished_at"} == {k: v for k, v in page.items() if k != "finished_at"}
+    args = parse_args(["--system", "s", "--max-tokens", "256", "-m", "openai:fast", "-m", "openai:fast", "p"])
+    sampling = Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
+    results = [Result("0", "openai:fast", text="hi", warnings=["w"]), Result("1", "openai:fast", error="boom")]
+    record = run_record(sampling, args.system, "p", args.models, results, "2026-01-01T00:00:00.000+00:00")
+    assert record["parameters"] == {"temperature": None, "max_tokens": 256, "top_p": None, "seed": None, "reasoning": None}
+    assert record["columns"][1] == {"slot": 2, "model": "openai:fast", "persona": "shared", "system_prompt": "s",
+                                    "temperature": None, "reasoning": None}
+    read = RunRecord.from_json(json.loads(json.dumps(record)))
+    assert read.to_json() == record
+    assert read.labels() == ["#1 openai:fast #1", "#2 openai:fast #2"]
 
 
 def test_a_minimal_record_still_renders():

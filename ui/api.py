@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import gradio as gr
 
 from compare import Column, Comparison, make_messages
+from compare.record import RunRecord, run_parameters, shared_columns
 from compare.repeat_block import column_labels, repeat_block
 from compare.repeat_run import RepeatedComparison
 from compare.repeats import check_repeat
@@ -15,7 +16,6 @@ from store import new_owner_token, valid_owner_token
 
 from .abandon import cancelled_if_abandoned
 from .context import PageContext
-from .export import run_record
 from .snapshots import save_run, snapshot_url
 
 
@@ -55,7 +55,8 @@ def make_compare_api(ctx: PageContext):
         except (InputError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         messages = make_messages(prompt, system_prompt)
-        columns = [Column(str(i), m, messages, Sampling(temperature, max_tokens=max_tokens, reasoning=reasoning), visitor)
+        sampling = Sampling(temperature, max_tokens=max_tokens, reasoning=reasoning)
+        columns = [Column(str(i), m, messages, sampling, visitor)
                    for i, m in enumerate(ids)]
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         repeats = None
@@ -70,13 +71,9 @@ def make_compare_api(ctx: PageContext):
             async with cancelled_if_abandoned(comparison.cancel):  # a caller that went away stops spending
                 results = await comparison.run()
         # --- store: keep the run (a failed save still returns the replies, with the reason) ---
-        params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None, "reasoning": reasoning}
-        settings = [{"slot": i + 1, "model": m, "persona": "shared", "system_prompt": system_prompt or "",
-                     "temperature": temperature, "reasoning": reasoning} for i, m in enumerate(ids)]
         owner = owner or new_owner_token()
-        record = run_record(prompt, system_prompt or "", params, settings, results, started)
-        if repeats:
-            record["repeats"] = repeats  # history, exports and snapshots keep every run
+        record = RunRecord(prompt, system_prompt or "", run_parameters(sampling), shared_columns(ids, system_prompt or "", sampling),
+                           results, started, repeats=repeats).to_json()  # history, exports and snapshots keep every run
         run_id, error = await save_run(ctx, record, owner)
         saved = {"run_id": run_id, "snapshot_url": snapshot_url(request, run_id) if run_id else None, "owner_token": owner}
         if error:

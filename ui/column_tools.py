@@ -11,13 +11,13 @@ from compare import Column, Comparison, make_messages
 from compare.metrics import Result
 from compare.validate import InputError, check_models
 from compare.word_diff import diff_html, similarity
+from compare.record import column_labels
 from providers.base import Message, Phase, Sampling
 
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, ColumnSpec, PageContext
 from .handlers import ColumnView, empty_history, frame, stream_views, transcript
 from .preset_sync import wire_preset_custom
 from .render import WARNING_MARK, escape_md, status_line
-from .results_view import column_labels
 
 SAME_MODEL = "(same model)"
 COLUMN_NAMES = [f"Column {i + 1}" for i in range(N_SLOTS)]

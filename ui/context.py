@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compare import Comparison
+from compare.record import ColumnRecord
 from compare.presets import Preset, load_presets
 from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Sampling, Settings
@@ -36,10 +37,10 @@ class ColumnSpec:
     sampling: Sampling
     persona: str = "shared"  # the system prompt choice as a label: a preset's name, or "shared"
 
-    def record(self) -> dict:
-        """The column as a saved run lists it."""
-        return {"slot": self.slot + 1, "model": self.model, "persona": self.persona, "system_prompt": self.system,
-                "temperature": self.sampling.temperature, "reasoning": self.sampling.reasoning}
+    def record(self, model: str) -> ColumnRecord:
+        """The column as a saved run lists it, with the model that answered."""
+        return ColumnRecord(self.slot + 1, model, self.persona, self.system, self.sampling.temperature,
+                            self.sampling.reasoning)
 
 
 @dataclass

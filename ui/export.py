@@ -4,52 +4,39 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
-from compare.metrics import Result
+from compare.metric_columns import markdown_table, metric_columns
+from compare.record import RunRecord
 from compare.repeat_report import repeats_markdown
-from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
 
 
-def run_record(prompt: str, system: str, params: dict, columns: list[dict], results: list[Result], started_at: str) -> dict:
-    """Everything about one run, JSON-ready."""
-    return {"app": "llm-compare", "started_at": started_at,
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            "prompt": prompt, "system_prompt": system, "parameters": params, "columns": columns,
-            "results": [r.to_json() for r in results]}
+REPORT_COLUMNS = metric_columns("ttft", "answer", "total", "rate", "itl", "input", "output", "thinking", "cost", "finish",
+                                "status")
 
 
-def markdown_report(record: dict) -> str:
+def markdown_report(data: dict) -> str:
     """A readable report of a run: settings, a metrics table, then each reply."""
-    lines = [f"# Comparison run {record['started_at']}", "", "## Prompt", "", record["prompt"], ""]
-    if record.get("system_prompt"):
-        lines += ["## System prompt", "", record["system_prompt"], ""]
-    params = ", ".join(f"{k} = {v}" for k, v in record["parameters"].items() if v is not None) or "provider defaults"
-    lines += [f"Parameters: {params}", "", "## Metrics", "",
-              "| model | first token | answer | total | tok/s | ITL p50 / p95 (ms) | input | output | thinking | cost | finish | status |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in record["results"]:
-        result = Result(**r)
-        exact = r["tokens_exact"]
-        itl = "–" if r["itl_p50_ms"] is None else f"{r['itl_p50_ms']:.0f} / {r['itl_p95_ms']:.0f}"
-        lines.append(f"| {r['model']} | {fmt_seconds(r['ttft_s'])} | {fmt_seconds(r['answer_ttft_s'])} | {fmt_seconds(r['total_s'])} | "
-                     f"{fmt_rate(r['tokens_per_s'])} | {itl} | {fmt_tokens(r['input_tokens'], exact)} | "
-                     f"{fmt_tokens(r['output_tokens'], exact)} | {fmt_tokens(r['reasoning_tokens'], exact)} | "
-                     f"{fmt_cost(r['cost_usd'])} | {r['finish_reason'] or 'none'} | {fmt_status(result)} |")
+    record = RunRecord.from_json(data)
+    lines = [f"# Comparison run {record.started_at}", "", "## Prompt", "", record.prompt, ""]
+    if record.system_prompt:
+        lines += ["## System prompt", "", record.system_prompt, ""]
+    params = ", ".join(f"{k} = {v}" for k, v in record.parameters.items() if v is not None) or "provider defaults"
+    lines += [f"Parameters: {params}", "", "## Metrics", ""]
+    lines += markdown_table(REPORT_COLUMNS, record.results, [r.model for r in record.results], first="model")
     lines += ["", "~ marks token counts estimated locally, or disputed (the provider's count and a local count differ).", ""]
-    if record.get("repeats"):  # every run is in the JSON download; here the spread and the verdicts
-        lines += ["## Runs per column", "", repeats_markdown(record["repeats"])]
-    for column, r in zip(record["columns"], record["results"]):
-        lines += [f"## {r['model']}", ""]
-        if column.get("system_prompt") and column["system_prompt"] != record.get("system_prompt"):
-            lines += [f"*System prompt:* {column['system_prompt']}", ""]
-        if r["error"]:
-            lines += [f"**Error:** {r['error']}", ""]
-        lines += [f"- {w}" for w in r["warnings"]] + ([""] if r["warnings"] else [])
-        if r["reasoning"]:
-            lines += ["<details><summary>Thinking</summary>", "", r["reasoning"], "", "</details>", ""]
-        lines += [r["text"] or "*(no reply)*", ""]
+    if record.repeats:  # every run is in the JSON download; here the spread and the verdicts
+        lines += ["## Runs per column", "", repeats_markdown(record.repeats)]
+    for column, r in zip(record.columns, record.results):
+        lines += [f"## {r.model}", ""]
+        if column.system_prompt and column.system_prompt != record.system_prompt:
+            lines += [f"*System prompt:* {column.system_prompt}", ""]
+        if r.error:
+            lines += [f"**Error:** {r.error}", ""]
+        lines += [f"- {w}" for w in r.warnings] + ([""] if r.warnings else [])
+        if r.reasoning:
+            lines += ["<details><summary>Thinking</summary>", "", r.reasoning, "", "</details>", ""]
+        lines += [r.text or "*(no reply)*", ""]
     return "\n".join(lines)
 
 

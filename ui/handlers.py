@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
+from compare.record import RunRecord
 from compare.repeats import check_repeat
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
 from providers.base import Message, Phase, Sampling
 
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, ColumnSpec, PageContext
-from .export import run_record
 from .queued_stop import NOT_STARTED
 from .abandon import cancelled_if_abandoned
 from .repeat_page import page_repeats, repeats_banner
@@ -202,8 +202,9 @@ def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, lis
     for slot, result in zip(active.slots, ordered):
         if not result.error and not result.stopped:
             history[slot] += [Message("user", active.prompt), Message("assistant", result.text)]
-    columns = [{**spec.record(), "model": r.model} for spec, r in zip(active.specs, ordered)]
-    return run_record(active.prompt, active.system, active.params, columns, ordered, active.started_at), history
+    columns = [spec.record(r.model) for spec, r in zip(active.specs, ordered)]
+    record = RunRecord(active.prompt, active.system, active.params, columns, ordered, active.started_at)
+    return record.to_json(), history
 
 
 async def stop_run(ctx: PageContext, session: str, stamp=None) -> str:

@@ -3,15 +3,18 @@ Compare tab settings that re-create it."""
 from __future__ import annotations
 
 from compare.repeat_report import repeats_markdown
-from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
+from compare.metric_columns import markdown_table, metric_columns
+from compare.record import RunRecord
+from compare.report import fmt_tokens
 from store import RunSummary, StoredRun
 
 from .column_settings import pack_columns, unpack_columns
 from .context import (N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .render import escape_md, thinking_block, untrusted_markdown
-from .snapshot_page import KIND_TITLES, stored_columns
+from .snapshot_page import KIND_TITLES
 
+HISTORY_COLUMNS = metric_columns("ttft", "total", "rate", "input", "output", "cost", "status")
 LIST_HEADERS = ["time (UTC)", "kind", "prompt", "models"]
 
 
@@ -29,7 +32,8 @@ def _plain(text: str) -> str:
 def run_markdown(run: StoredRun) -> str:
     """A saved run, read-only: prompt, system prompt, settings, metrics, then each column's thinking and reply."""
     record = run.record
-    results, _, labels = stored_columns(record)
+    stored = RunRecord.from_json(record)
+    results, labels = stored.results, stored.labels()
     when = run.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [f"### {KIND_TITLES.get(run.kind, run.kind)} · {when}", "", f"**Prompt:** {_plain(str(record.get('prompt') or ''))}", ""]
     if record.get("system_prompt"):
@@ -37,13 +41,7 @@ def run_markdown(run: StoredRun) -> str:
     params = ", ".join(f"{k} = {v}" for k, v in (record.get("parameters") or {}).items() if v is not None)
     lines += [f"**Settings:** {escape_md(params or 'provider defaults')}", ""]
     if results:
-        lines += ["| column | first token | total | tok/s | input | output | cost | status |", "|---|---|---|---|---|---|---|---|"]
-        for r, label in zip(results, labels):
-            cells = [label, fmt_seconds(r.ttft_s), fmt_seconds(r.total_s), fmt_rate(r.tokens_per_s),
-                     fmt_tokens(r.input_tokens, r.tokens_exact), fmt_tokens(r.output_tokens, r.tokens_exact),
-                     fmt_cost(r.cost_usd), fmt_status(r)]
-            lines.append("| " + " | ".join(escape_md(c) for c in cells) + " |")
-        lines.append("")
+        lines += markdown_table(HISTORY_COLUMNS, results, labels, escape=escape_md) + [""]
     if isinstance(record.get("repeats"), dict):
         lines += [repeats_markdown(record["repeats"], escape_md), ""]
     for r, label in zip(results, labels):

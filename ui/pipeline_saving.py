@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import gradio as gr
 
 from compare.pipeline import PipelineRun
+from compare.record import ColumnRecord, RunRecord
 from store import new_owner_token, valid_owner_token
 
-from .export import run_record
 from .render import WARNING_MARK, escape_md
 from .snapshots import save_run, snapshot_url
 
@@ -22,13 +22,11 @@ def pipeline_record(run: PipelineRun, started_at: str) -> dict:
     for spec in run.pipelines:
         for index, result in enumerate(run.results[spec.key].steps):
             step = run.steps[index]
-            columns.append({"slot": len(columns) + 1, "model": result.model,
-                            "persona": f"pipeline {int(spec.key) + 1} · step {index + 1}",
-                            "system_prompt": step.system, "prompt_template": step.template,
-                            "temperature": temperature, "reasoning": None})
+            columns.append(ColumnRecord(len(columns) + 1, result.model, f"pipeline {int(spec.key) + 1} · step {index + 1}",
+                                        step.system, temperature, None, step.template))
             results.append(result)
     params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None}
-    return run_record(run.text, "", params, columns, results, started_at)
+    return RunRecord(run.text, "", params, columns, results, started_at).to_json()
 
 
 def wire_pipeline_saving(ctx, pipeline_refs: dict, saving: dict) -> None:

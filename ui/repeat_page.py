@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from compare.metrics import Result
+from compare.record import column_labels, result_of
 from compare.repeat_block import repeat_block
 from compare.repeat_report import text_summary, text_verdict
 
 from .context import N_SLOTS
 from .render import escape_md
-from .results_view import column_labels
 
 RUN_LABEL = "Run {k}"
 
@@ -50,7 +50,6 @@ def run_views(record: dict | None, history, choice) -> list | None:
     The conversation state already holds run 1's reply (the record's results); it is left out of the earlier turns.
     """
     from .handlers import ColumnView
-    from .snapshot_page import result_of
 
     k = run_number(choice)
     repeats = (record or {}).get("repeats")

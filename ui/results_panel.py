@@ -5,12 +5,13 @@ import pandas as pd
 
 from compare.metrics import Result
 from compare.repeat_report import SPREAD_HEADERS, spread_rows
+from compare.record import column_labels
 
 from .context import PageContext
 from .export import write_downloads
 from .repeat_chart import dot_charts_html
 from .repeat_page import run_choices
-from .results_view import CHARTS, chart_frames, column_labels, summary_table
+from .results_view import CHARTS, chart_frames, summary_table
 
 PANEL_OUTPUTS = 9  # summary, four charts, JSON, Markdown, dot charts, run switcher
 

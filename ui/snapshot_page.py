@@ -3,7 +3,6 @@ sanitiser and a Markdown renderer with raw HTML off."""
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from datetime import datetime, timezone
 from html import escape
 
@@ -11,12 +10,13 @@ from markdown_it import MarkdownIt
 
 from compare.metrics import Result
 from compare.repeat_report import SPREAD_HEADERS, SPREAD_NOTE, spread_rows, verdict_lines
-from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
+from compare.record import RunRecord
+from compare.report import fmt_status, fmt_tokens
 from store import StoredRun
 
 from .render import untrusted_markdown
 from .repeat_chart import dot_charts_html
-from .results_view import column_labels
+from .export import REPORT_COLUMNS
 
 # The snapshot's own CSP: no scripts, no frames, no remote anything.
 SNAPSHOT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
@@ -24,7 +24,6 @@ SNAPSHOT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' d
 SNAPSHOT_HEADERS = {"content-security-policy": SNAPSHOT_CSP, "x-content-type-options": "nosniff",
                     "referrer-policy": "no-referrer", "x-robots-tag": "noindex", "cache-control": "no-cache"}
 KIND_TITLES = {"compare": "Comparison", "pipeline": "Pipeline", "battle": "Battle"}
-_RESULT_FIELDS = {f.name for f in fields(Result)}
 
 STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0; color: #1f2328; background: #fff; }
@@ -68,20 +67,6 @@ def markdown_html(text: str) -> str:
     return _MD.render(untrusted_markdown(text or ""))
 
 
-def result_of(data: dict) -> Result:
-    """A stored result dict as a Result (fields it does not know are ignored)."""
-    return Result(**{"column": "", "model": "?", **{k: v for k, v in data.items() if k in _RESULT_FIELDS}})
-
-
-def stored_columns(record: dict) -> tuple[list[Result], list[dict], list[str]]:
-    """A stored run's results, their column settings (a bare one for a result without) and "#n model" labels."""
-    results = [result_of(r) for r in record.get("results") or [] if isinstance(r, dict)]
-    columns = [c if isinstance(c, dict) else {} for c in record.get("columns") or []]
-    columns += [{"model": r.model} for r in results[len(columns):]]
-    labels = [f"#{i + 1} {label}" for i, label in enumerate(column_labels(columns[:len(results)]))]
-    return results, columns, labels
-
-
 def _when(value: datetime | str | None) -> str:
     if isinstance(value, str):
         try:
@@ -113,15 +98,8 @@ def _settings(record: dict) -> str:
 
 
 def _metrics(results: list[Result], labels: list[str]) -> str:
-    rows = []
-    for r, label in zip(results, labels):
-        exact = r.tokens_exact
-        itl = "–" if r.itl_p50_ms is None else f"{r.itl_p50_ms:.0f} / {(r.itl_p95_ms or 0):.0f}"
-        rows.append([label, fmt_seconds(r.ttft_s), fmt_seconds(r.answer_ttft_s), fmt_seconds(r.total_s), fmt_rate(r.tokens_per_s),
-                     itl, fmt_tokens(r.input_tokens, exact), fmt_tokens(r.output_tokens, exact),
-                     fmt_tokens(r.reasoning_tokens, exact), fmt_cost(r.cost_usd), r.finish_reason or "none", fmt_status(r)])
-    head = ["column", "first token", "answer", "total", "tok/s", "ITL p50 / p95 (ms)", "input", "output", "thinking",
-            "cost", "finish", "status"]
+    rows = [[label, *(c.text(r) for c in REPORT_COLUMNS)] for r, label in zip(results, labels)]
+    head = ["column", *(c.header for c in REPORT_COLUMNS)]
     note = "<p class=note>~ marks token counts estimated locally, or disputed (the provider's count and a local count differ).</p>"
     return f"<section><h2>Metrics</h2>{_table(head, rows)}{note if any(not r.tokens_exact for r in results) else ''}</section>"
 
@@ -152,7 +130,8 @@ def _column(result: Result, label: str, column: dict, record: dict) -> str:
 def run_html(run: StoredRun) -> str:
     """The body of a run's page: prompt, system prompt, settings, metrics, then each column's thinking and reply."""
     record = run.record
-    results, columns, labels = stored_columns(record)
+    stored = RunRecord.from_json(record)
+    results, columns, labels = stored.results, [c.to_json() for c in stored.columns], stored.labels()
     title = f"{KIND_TITLES.get(run.kind, run.kind.title())} · {_when(run.created_at)}"
     parts = [f"<header><h1>{escape(title)}</h1><p class=meta>Read-only snapshot · started {escape(_when(record.get('started_at')))}"
              f" · finished {escape(_when(record.get('finished_at')))}</p></header>",
