@@ -105,13 +105,12 @@ def test_lesson_setups_fill_the_tabs_with_local_models_when_there_are_no_keys(no
 
     lessons = {lesson.name: lesson for lesson in load_lessons(preset_names=PERSONAS)}
     temperature = _fill_compare(no_keys_ctx, lessons["02-temperature"])
-    assert len(temperature) == 6 + 3 * N_SLOTS + 2
-    assert temperature[2] == 4 and temperature[6:10] == ["local:smollm2"] * 4
-    assert temperature[6 + 2 * N_SLOTS:6 + 2 * N_SLOTS + 4] == ["0", "0", "1.2", "1.2"]
-    packed = json.loads(temperature[-2])  # what the run reads
+    assert temperature.n_columns == 4 and temperature.models == ["local:smollm2"] * 4
+    assert temperature.temps == ["0", "0", "1.2", "1.2"] and temperature.history == [[]] * N_SLOTS
+    packed = json.loads(temperature.column_settings)  # what the run reads
     assert packed["models"] == ["local:smollm2"] * 4 and packed["temperatures"] == ["0", "0", "1.2", "1.2"]
     personas = _fill_compare(no_keys_ctx, lessons["01-system-vs-user"])
-    assert personas[6 + N_SLOTS:6 + N_SLOTS + 2] == ["Explain like I'm five", "Sarcastic persona"]
+    assert personas.personas[:2] == ["Explain like I'm five", "Sarcastic persona"]
     assert lesson_models(no_keys_ctx, lessons["03-frontier-vs-open"]) == ["local:smollm2", "local:smollm2"]
     pipeline = _fill_pipeline(no_keys_ctx, lessons["06-two-step-pipeline"])
     assert len(pipeline) == 6 + 2 * MAX_PIPELINES + 1

@@ -7,7 +7,7 @@ import pytest
 
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
-from ui.context import N_SLOTS, PageContext
+from ui.context import PageContext
 from ui.column_settings import pack_columns, unpack_columns
 from ui.handlers import empty_history, run_stream
 from ui.render import WARNING_MARK
@@ -51,7 +51,7 @@ def frames(ctx, packed, **changes) -> list:
 def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, expected):
     out = frames(ctx, packed, **changes)
     assert len(out) == 1, "bad input must not start a run"
-    banner = out[0][2 * N_SLOTS]
+    banner = out[0].banner
     assert banner.startswith(WARNING_MARK) and expected in banner, banner
     assert not ctx.active
 

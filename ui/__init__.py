@@ -9,7 +9,7 @@ from .compare_tab import build_compare_tab
 from .context import PageContext
 from .history_tab import build_history_tab, wire_history_saving
 from .lesson_banner import build_lesson_banner
-from .lessons_tab import build_lessons_tab, wire_lessons
+from .lessons_tab import LessonTargets, build_lessons_tab, wire_lessons
 from .link_wiring import build_copy_link, build_link_notes, wire_setup_link
 from .page_js import PAGE_JS
 from .pipeline_saving import wire_pipeline_saving
@@ -63,11 +63,12 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             # --- History: saved runs and their snapshot links (ui/history_tab.py) ---
             with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
                 build_history_tab(ctx, history_tab, tabs, compare, saving)
-        wire_lessons(ctx, lessons, tabs, compare, tokens, context, pipeline, banners)
-        wire_setup_link(ctx, compare, link_notes, lessons, tabs, tokens, context, pipeline, banners)
+        fills = LessonTargets(tabs, compare, tokens, context, pipeline)
+        wire_lessons(ctx, lessons, fills, banners)
+        wire_setup_link(ctx, link_notes, lessons, fills, banners)
         # after every tab added its run events (runs, re-runs, lesson runs): one step shows results and saves
-        chain_run_end(compare["run_events"], [compare["finalize"], saving["part"]], show_progress="hidden",
-                      api_visibility="private", show_progress_on=[compare["banner"]])
+        chain_run_end(compare.run_events, [compare.finalize, saving["part"]], show_progress="hidden",
+                      api_visibility="private", show_progress_on=[compare.banner])
         demo.load(None, None, None, js=KEEP_THINKING_OPEN_JS)
         demo.load(None, None, None, js=PAGE_JS)
         _register_api(ctx)

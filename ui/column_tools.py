@@ -14,8 +14,10 @@ from compare.word_diff import diff_html, similarity
 from compare.record import column_labels
 from providers.base import Message, Phase, Sampling
 
+from .compare_view import FRAME, CompareUpdate, CompareView
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, ColumnSpec, PageContext
 from .handlers import ColumnView, empty_history, frame, stream_views, transcript
+from .page_js import BUSY_JS
 from .preset_sync import wire_preset_custom
 from .render import WARNING_MARK, escape_md, status_line
 
@@ -42,26 +44,23 @@ def build_column_tools(ctx: PageContext) -> dict:
             "rerun_btn": rerun_btn, "continue_btn": continue_btn}
 
 
-def wire_column_tools(ctx: PageContext, tools: dict, refs: dict) -> None:
-    """Connect the tools to the Compare tab's components (refs: what build_compare_tab returns), and the Preset
-    picker's "custom" label."""
-    wire_preset_custom(ctx, refs["preset"], refs["system"])
-    tools["diff_btn"].click(diff_columns, [refs["record"], tools["left"], tools["right"]], [tools["diff_view"]], **HIDDEN)
-    outputs = [*refs["reply_mds"], *refs["meta_mds"], refs["banner"], refs["history"], refs["record"]]
+def wire_column_tools(ctx: PageContext, tools: dict, view: CompareView) -> None:
+    """Connect the tools to the Compare tab's components, and the Preset picker's "custom" label."""
+    wire_preset_custom(ctx, view.preset, view.system)
+    tools["diff_btn"].click(diff_columns, [view.record, tools["left"], tools["right"]], [tools["diff_view"]], **HIDDEN)
 
     async def on_rerun(request: gr.Request, record, history, target, model):
         session = getattr(request, "session_hash", None) or "anonymous"
         async for update in rerun_column(ctx, session, record, history, target, model, ctx.visitor(request)):
-            yield update
+            yield view.apply(update)
 
-    event = tools["rerun_btn"].click(on_rerun, [refs["record"], refs["history"], tools["target"], tools["model"]], outputs,
-                                     js=refs["busy_js"], concurrency_limit=ctx.options.concurrency, concurrency_id="compare",
-                                     **HIDDEN)
-    refs["run_events"].append(event)  # results and History follow a re-run like a run
-    settings = [refs["model_dds"][0], refs["system_dds"][0], refs["temp_nums"][0], refs["reason_dds"][0]]
-    tools["continue_btn"].click(continue_column, [refs["record"], refs["history"], tools["target"]],
-                                [refs["n_columns"], *settings, refs["history"], refs["record"], *refs["reply_mds"],
-                                 *refs["meta_mds"], refs["banner"]], **HIDDEN)
+    event = tools["rerun_btn"].click(on_rerun, [view.record, view.history, tools["target"], tools["model"]],
+                                     view.targets(*FRAME), js=BUSY_JS, concurrency_limit=ctx.options.concurrency,
+                                     concurrency_id="compare", **HIDDEN)
+    view.run_events.append(event)  # results and History follow a re-run like a run
+    outputs = view.targets("n_columns", "models", "personas", "temps", "reasonings", *FRAME)
+    tools["continue_btn"].click(lambda *values: view.apply(continue_column(*values)), [view.record, view.history, tools["target"]],
+                                outputs, **HIDDEN)
 
 
 def _column(record: dict | None, name: str) -> tuple[int, dict, dict] | None:
@@ -110,7 +109,7 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
         except InputError as exc:
             refused = str(exc)
     if refused:
-        yield [gr.skip()] * (2 * N_SLOTS) + [f"{WARNING_MARK} {escape_md(refused)}", history, record]
+        yield CompareUpdate(banner=f"{WARNING_MARK} {escape_md(refused)}", history=history, record=record)
         return
     index, settings, old = found
     slot = settings["slot"] - 1
@@ -142,11 +141,11 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
     yield frame(views, "Stopped." if active.stopped else f"Re-ran {target} with {escape_md(model)}.", history, record)
 
 
-def continue_column(record: dict | None, history, target: str) -> list:
+def continue_column(record: dict | None, history, target: str) -> CompareUpdate:
     """Take one column forward on its own: it becomes the only column, with its settings and conversation."""
     found = _column(record, target)
     if found is None:
-        return [gr.skip()] * (7 + 2 * N_SLOTS) + [f"{WARNING_MARK} {target} was not part of the last run: run a comparison first."]
+        return CompareUpdate(banner=f"{WARNING_MARK} {target} was not part of the last run: run a comparison first.")
     _, settings, result = found
     slot = settings["slot"] - 1
     turns = list((history or empty_history())[slot])
@@ -154,7 +153,8 @@ def continue_column(record: dict | None, history, target: str) -> list:
     persona = settings.get("persona") or "shared"
     temperature = settings.get("temperature")
     replies = [transcript(turns[:-2], turns[-2].content, turns[-1].content) if len(turns) >= 2 else ""] + [""] * (N_SLOTS - 1)
-    return [1, settings["model"], SHARED_SYSTEM if persona == "shared" else persona,
-            "shared" if temperature is None else f"{temperature:g}", settings.get("reasoning") or SHARED_REASONING,
-            kept, None, *replies, *[""] * N_SLOTS,
-            f"Continuing {target} ({escape_md(settings['model'])}) on its own: your next prompt goes to it alone."]
+    return CompareUpdate(n_columns=1, models=[settings["model"]], personas=[SHARED_SYSTEM if persona == "shared" else persona],
+                         temps=["shared" if temperature is None else f"{temperature:g}"],
+                         reasonings=[settings.get("reasoning") or SHARED_REASONING], history=kept, record=None,
+                         replies=replies, metas=[""] * N_SLOTS,
+                         banner=f"Continuing {target} ({escape_md(settings['model'])}) on its own: your next prompt goes to it alone.")

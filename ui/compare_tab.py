@@ -9,6 +9,7 @@ from compare.repeats import MAX_REPEAT
 
 from .context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
+from .compare_view import FRAME, CompareUpdate, CompareView
 from .column_settings import column_settings_field, pack_columns, unpack_columns
 from .handlers import empty_history, gauges, run_stream, stop_run
 from .repeat_page import run_views
@@ -16,7 +17,7 @@ from .results_panel import results_panel
 from .models_panel import MODELS_HEADERS, MODELS_WIDTHS
 from .models_panel import models_rows as _models_rows
 from .models_panel import unavailable_summary as _unavailable_summary
-from .page_js import BUSY_JS, IDLE_JS, column_header, headers_js
+from .page_js import IDLE_JS, column_header, headers_js
 from .queued_stop import queued_at
 from .results_view import SUMMARY_HEADERS
 from .run_end import RunEndPart
@@ -37,7 +38,7 @@ def summary_widths(headers: list[str]) -> list[str]:
     return [SUMMARY_WIDTHS.get(h, "110px" if h.startswith("cost") else "86px") for h in headers]
 
 
-def build_compare_tab(ctx: PageContext) -> dict:
+def build_compare_tab(ctx: PageContext) -> CompareView:
     """Lay out the Compare tab inside the current Blocks, wire its events and return its components."""
     presets = list(ctx.presets.values())
     first = presets[0] if presets else None
@@ -134,8 +135,12 @@ def build_compare_tab(ctx: PageContext) -> dict:
     column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
                                             **hidden)
     column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
+    view = CompareView(prompt, system, temperature, max_tokens, top_p, seed, reasoning, repeat, n_columns, preset,
+                       scroll_sync, run_btn, stop_btn, clear_btn, banner, run_switch, history, record, column_settings,
+                       results_col, summary, plots, dots, json_file, md_file, run_done, cols, heads, model_dds, system_dds,
+                       temp_nums, reason_dds, reply_mds, meta_mds, gauge_mds)
     run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, repeat, column_settings]
-    run_outputs = [*reply_mds, *meta_mds, banner, history, record]
+    run_outputs = view.targets(*FRAME)
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
     # No `js` step either: the page's script marks Stop active when it sees the click (ui/page_js.py).
     run_options = dict(preprocess=False, postprocess=False)
@@ -144,34 +149,41 @@ def build_compare_tab(ctx: PageContext) -> dict:
         *fixed, repeat, packed = values
         async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=queued_at(),
                                        visitor=ctx.visitor(request), repeat=repeat):
-            yield update
+            yield view.apply(update)
 
     async def on_stop(request: gr.Request):
         return await stop_run(ctx, _session(request), queued_at())
 
     def on_finished(_request, run_record):
         # The results step also shows the results (first run) and marks the run over, which makes Stop inactive.
-        shown = gr.Column(elem_classes=["shown"]) if run_record else gr.skip()
-        return [*results_panel(ctx, run_record), shown, str(time.time())]
+        update = results_panel(ctx, run_record)
+        if run_record:
+            update.results = gr.Column(elem_classes=["shown"])
+        update.run_done = str(time.time())
+        return view.apply(update)
 
     # chained after every run event (runs, re-runs, lesson runs) by ui.run_end, together with History's save
-    finalize = RunEndPart(on_finished, [record], [summary, *plots, json_file, md_file, dots, run_switch, results_col, run_done])
+    finalize = RunEndPart(on_finished, [record], view.targets("summary", "plots", "json_file", "md_file", "dots",
+                                                              "run_switch", "results", "run_done"))
     run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
                       concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **run_options, **hidden)
     run_done.change(None, None, None, js=IDLE_JS, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
     stop_btn.click(on_stop, None, [banner], **hidden)
-    cleared = [""] * (2 * N_SLOTS) + ["", empty_history(), None, None, None, None] + [None] * len(PLOTS) + [""]
-    clear_btn.click(lambda: cleared + [gr.Radio([], value=None, visible=False), gr.Column(elem_classes=["pending"])], None,
-                    [*reply_mds, *meta_mds, banner, history, record, json_file, md_file, summary, *plots, dots, run_switch,
-                     results_col], **hidden)
+    def on_clear():
+        return view.apply(CompareUpdate(replies=[""] * N_SLOTS, metas=[""] * N_SLOTS, banner="", history=empty_history(),
+                                        record=None, json_file=None, md_file=None, summary=None, plots=[None] * len(PLOTS),
+                                        dots="", run_switch=gr.Radio([], value=None, visible=False),
+                                        results=gr.Column(elem_classes=["pending"])))
+
+    clear_btn.click(on_clear, None, view.targets("replies", "metas", "banner", "history", "record", "json_file", "md_file",
+                                                 "summary", "plots", "dots", "run_switch", "results"), **hidden)
 
     def on_switch(choice, run_record, conversation):
-        shown = run_views(run_record, conversation, choice)
-        return shown if shown is not None else [gr.skip()] * (2 * N_SLOTS)
+        return view.apply(run_views(run_record, conversation, choice) or CompareUpdate())
 
-    run_switch.input(on_switch, [run_switch, record, history], [*reply_mds, *meta_mds], **hidden)
+    run_switch.input(on_switch, [run_switch, record, history], view.targets("replies", "metas"), **hidden)
 
     def on_preset(name):
         chosen = ctx.presets.get(name)
@@ -195,18 +207,12 @@ def build_compare_tab(ctx: PageContext) -> dict:
     refresh.click(on_refresh, None, [models_table, unavailable, *model_dds], **hidden)
     demo = gr.context.Context.root_block
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
-    refs = {"prompt": prompt, "system": system, "n_columns": n_columns, "model_dds": model_dds, "system_dds": system_dds,
-            "temp_nums": temp_nums, "temperature": temperature, "max_tokens": max_tokens, "gauges": gauge_mds,
-            "history": history, "column_settings": column_settings, "run": (on_run, run_inputs, run_outputs),
-            "run_options": run_options, "finalize": finalize, "stop_btn": stop_btn, "run_events": [run_event],
-            "reason_dds": reason_dds, "preset": preset, "record": record, "reply_mds": reply_mds, "meta_mds": meta_mds,
-            "banner": banner, "heads": heads, "seed": seed, "top_p": top_p, "reasoning": reasoning,
-            "scroll_sync": scroll_sync, "results": results_col, "run_btn": run_btn, "clear_btn": clear_btn,
-            "busy_js": BUSY_JS, "idle_js": IDLE_JS, "run_switch": run_switch, "dots": dots}
+    view.run, view.run_options = (on_run, run_inputs, run_outputs), run_options
+    view.run_events, view.finalize = [run_event], finalize
     # ---- column tools: wired to the components above (no-op until ui/column_tools.py exists) ----
     if tools is not None:
-        wire_column_tools(ctx, tools, refs)
-    return refs
+        wire_column_tools(ctx, tools, view)
+    return view
 
 
 def _column_visibility(n) -> list:

@@ -11,6 +11,7 @@ from compare.repeats import check_repeat
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
 from providers.base import Message, Phase, Sampling
 
+from .compare_view import CompareUpdate
 from .context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, ColumnSpec, PageContext
 from .queued_stop import NOT_STARTED
 from .abandon import cancelled_if_abandoned
@@ -92,11 +93,11 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
     return params, specs
 
 
-def frame(views: dict[int, ColumnView], banner: str, history, record) -> list:
-    """One full update: 8 replies, 8 status lines, banner, history, run record."""
+def frame(views: dict[int, ColumnView], banner: str, history, record) -> CompareUpdate:
+    """One full update of a streaming run: every column's reply and status line, banner, history, run record."""
     replies = [views[s].reply_markdown() if s in views else "" for s in range(N_SLOTS)]
     metas = [views[s].meta if s in views else "" for s in range(N_SLOTS)]
-    return replies + metas + [banner, history, record]
+    return CompareUpdate(replies=replies, metas=metas, banner=banner, history=history, record=record)
 
 
 async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed, reasoning,
@@ -189,10 +190,8 @@ def adaptive_interval(base: float, views: dict[int, ColumnView], running: int = 
     return max(min(0.25, base + 0.002 * shown / 1024), running / FRAMES_PER_S)
 
 
-def _banner_only(message: str, history) -> list:
-    from gradio import skip
-
-    return [skip()] * (2 * N_SLOTS) + [message, history, None]
+def _banner_only(message: str, history) -> CompareUpdate:
+    return CompareUpdate(banner=message, history=history, record=None)
 
 
 def finish_run(active: ActiveRun, results: dict[str, Result]) -> tuple[dict, list]:

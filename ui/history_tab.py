@@ -12,8 +12,8 @@ import gradio as gr
 
 from store import new_owner_token, valid_owner_token
 
-from .context import N_SLOTS, PageContext
-from .handlers import empty_history
+from .compare_view import CompareView
+from .context import PageContext
 from .history_view import LIST_HEADERS, list_row, rerun_values, run_markdown
 from .render import WARNING_MARK, escape_md
 from .snapshot_page import record_json
@@ -27,33 +27,33 @@ OWNER_STORAGE_SECRET = "llm-compare-owner-v1"
 LIST_LIMIT = 100
 
 
-def wire_history_saving(ctx: PageContext, compare_refs: dict) -> dict:
+def wire_history_saving(ctx: PageContext, compare: CompareView) -> dict:
     """The part of each run's end step that keeps a finished Compare run in History and shows its snapshot link; a
     failed save is told in the banner."""
     # part of the step after the run (ui.run_end), so streaming never waits on the database; the replies stay
     owner = gr.BrowserState("", storage_key=OWNER_STORAGE_KEY, secret=OWNER_STORAGE_SECRET)
     saved = gr.Markdown(elem_id="saved-run")
     saved_key = gr.State("")  # the last saved record's start: a run that raised leaves that record in the State
-    banner, record = compare_refs["banner"], compare_refs["record"]
+    banner, record = compare.banner, compare.record
 
     async def on_finished(request: gr.Request, run_record, token, banner_text, last_key):
         if not run_record or run_record["started_at"] == last_key:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return {}
         token = token if valid_owner_token(token) else new_owner_token()
         run_id, error = await save_run(ctx, run_record, token)
         if error:
             note = f"{WARNING_MARK} This run was not saved to History ({escape_md(error)}); the replies above are unaffected."
-            return "", f"{banner_text}  \n{note}" if banner_text else note, token, gr.skip()
+            return {saved: "", banner: f"{banner_text}  \n{note}" if banner_text else note, owner: token}
         url = snapshot_url(request, run_id)
-        return (f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>", gr.skip(), token,
-                run_record["started_at"])
+        return {saved: f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>", owner: token,
+                saved_key: run_record["started_at"]}
 
     part = RunEndPart(on_finished, [record, owner, banner, saved_key], [saved, banner, owner, saved_key])
     gr.context.Context.root_block.load(lambda t: t if valid_owner_token(t) else new_owner_token(), [owner], [owner], **HIDDEN)
     return {"owner": owner, "saved": saved, "part": part}
 
 
-def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare_refs: dict, saving: dict) -> dict:
+def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare: CompareView, saving: dict) -> dict:
     """Lay out the History tab and wire it; it refreshes when opened and after each saved run."""
     owner = saving["owner"]
     own_only = ctx.options.demo_caps
@@ -124,26 +124,21 @@ def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare_refs
 
     delete_outputs = [table, ids, note, selected, view, link, delete_btn, status]
     delete_btn.click(on_delete, [selected, owner, search], delete_outputs, **HIDDEN)
-    _wire_rerun(ctx, rerun_btn, selected, owner, tabs, compare_refs, status, readable)
+    _wire_rerun(ctx, rerun_btn, selected, owner, tabs, compare, status, readable)
     return {"search": search, "table": table, "view": view, "link": link, "status": status, "selected": selected}
 
 
-def _wire_rerun(ctx: PageContext, rerun_btn, selected, owner, tabs, refs: dict, status, readable) -> None:
+def _wire_rerun(ctx: PageContext, rerun_btn, selected, owner, tabs, compare: CompareView, status, readable) -> None:
     """Re-run fills the Compare tab with the run's prompt, system prompt, models and settings and switches to it (the
     visitor presses Run); the Compare conversation starts over."""
-    fields = [refs["prompt"], refs["system"], refs["n_columns"], refs["temperature"], refs["max_tokens"], refs["history"]]
-    per_slot = [*refs["model_dds"], *refs["system_dds"], *refs["temp_nums"], *refs["reason_dds"]]
-    outputs = [*fields, *per_slot, refs["column_settings"], tabs, status]
+    outputs = compare.targets("prompt", "system", "n_columns", "temperature", "max_tokens", "history", "models",
+                              "personas", "temps", "reasonings", "column_settings") + [tabs, status]
 
     async def on_rerun(run_id, token, packed):
         run = await readable(run_id, token)
-        values = rerun_values(ctx, run.record, packed) if run else None
-        if values is None:
-            return [gr.skip()] * (len(outputs) - 1) + ["This run has no comparison columns to re-create."]
-        shared = [gr.skip() if values[k] is None else values[k]
-                  for k in ("prompt", "system", "n_columns", "temperature", "max_tokens")]
-        slots = [values[k][s] for k in ("models", "systems", "temperatures", "reasoning") for s in range(N_SLOTS)]
-        return [*shared, empty_history(), *slots, values["column_settings"], gr.Tabs(selected="compare"),
-                "Loaded into Compare: press Run."]
+        update = rerun_values(ctx, run.record, packed) if run else None
+        if update is None:
+            return {status: "This run has no comparison columns to re-create."}
+        return {**compare.apply(update), tabs: gr.Tabs(selected="compare"), status: "Loaded into Compare: press Run."}
 
-    rerun_btn.click(on_rerun, [selected, owner, refs["column_settings"]], outputs, **HIDDEN)
+    rerun_btn.click(on_rerun, [selected, owner, compare.column_settings], outputs, **HIDDEN)

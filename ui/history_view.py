@@ -9,6 +9,8 @@ from compare.report import fmt_tokens
 from store import RunSummary, StoredRun
 
 from .column_settings import pack_columns, unpack_columns
+from .compare_view import KEEP, CompareUpdate
+from .handlers import empty_history
 from .context import (N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
                       TEMPERATURE_CHOICES, PageContext)
 from .render import escape_md, thinking_block, untrusted_markdown
@@ -61,8 +63,9 @@ def _temperature_choice(value, shared) -> str:
     return listed[0] if listed else f"{float(value):g}"
 
 
-def rerun_values(ctx: PageContext, record: dict, packed: str) -> dict | None:
-    """Compare tab values that set this run up again, or None when the record has no columns to re-create."""
+def rerun_values(ctx: PageContext, record: dict, packed: str) -> CompareUpdate | None:
+    """The Compare tab's update that sets this run up again (its conversation starts over), or None when the
+    record has no columns to re-create."""
     # slots past the run's columns keep their current settings (`packed` is the page's packed column settings)
     columns = [c for c in record.get("columns") or [] if isinstance(c, dict) and c.get("model")]
     if not columns:
@@ -79,7 +82,9 @@ def rerun_values(ctx: PageContext, record: dict, packed: str) -> dict | None:
         # the shared Reasoning control is not reachable from here: spell each column's level out
         reasoning[slot] = c.get("reasoning") or PROVIDER_DEFAULT
     reasoning = [r or SHARED_REASONING for r in reasoning]
-    return {"prompt": str(record.get("prompt") or ""), "system": str(record.get("system_prompt") or ""),
-            "n_columns": len(columns), "temperature": params.get("temperature"), "max_tokens": params.get("max_tokens"),
-            "models": models, "systems": systems, "temperatures": temps, "reasoning": reasoning,
-            "column_settings": pack_columns(models, systems, temps, reasoning)}
+    given = lambda value: KEEP if value is None else value  # noqa: E731  (a setting the run left to the default)
+    return CompareUpdate(prompt=str(record.get("prompt") or ""), system=str(record.get("system_prompt") or ""),
+                         n_columns=len(columns), temperature=given(params.get("temperature")),
+                         max_tokens=given(params.get("max_tokens")), history=empty_history(), models=models,
+                         personas=systems, temps=temps, reasonings=reasoning,
+                         column_settings=pack_columns(models, systems, temps, reasoning))

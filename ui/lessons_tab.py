@@ -7,9 +7,11 @@ import gradio as gr
 
 from compare.lessons import Lesson, load_lessons_lenient
 
-from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
+from .compare_view import KEEP, CompareUpdate, CompareView
+from .context import SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
 from .column_settings import pack_columns
 from .handlers import empty_history
+from .page_js import BUSY_JS
 from .lesson_banner import LessonBanner, banner_text, wire_banner
 from .pipeline_tab import MAX_PIPELINES, pipeline_preset, pipelines_cap
 from .render import WARNING_MARK, escape_md
@@ -18,6 +20,8 @@ from .tokens_tab import example_note
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
 TARGET_TAB = {"compare": "compare", "tokens": "tokens", "context": "context", "pipeline": "pipeline"}
+COMPARE_FILLS = ("prompt", "system", "n_columns", "history", "max_tokens", "temperature", "models", "personas", "temps",
+                 "column_settings")  # what a compare lesson sets (_fill_compare)
 
 
 @dataclass
@@ -78,16 +82,28 @@ def _temperature_choice(value) -> str:
     return next((c for c in TEMPERATURE_CHOICES[1:] if float(c) == float(value)), f"{value:g}")
 
 
-def _max_tokens(ctx: PageContext, value):
+def _max_tokens(ctx: PageContext, value, unset):
     cap = ctx.options.tokens_cap
-    return gr.skip() if value is None else min(value, cap) if cap else value
+    return unset if value is None else min(value, cap) if cap else value
 
 
-def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: dict, tokens: dict, context: dict,
-                 pipeline: dict, banners: dict[str, LessonBanner] | None = None) -> None:
+@dataclass
+class LessonTargets:
+    """The tabs a lesson can fill: the tab strip (to select its tab) and each tab's components."""
+
+    tabs: gr.Tabs
+    compare: CompareView
+    tokens: dict
+    context: dict
+    pipeline: dict
+
+
+def wire_lessons(ctx: PageContext, panel: LessonsPanel, targets: LessonTargets,
+                 banners: dict[str, LessonBanner] | None = None) -> None:
     """Connect each lesson button: fill the target tab, switch to it, run, and let that tab's Stop cancel the run;
     the target tab shows the lesson in a banner with a way back."""
     banners = banners or {}
+    tabs, compare, context, pipeline = targets.tabs, targets.compare, targets.context, targets.pipeline
     for banner in banners.values():
         wire_banner(banner, tabs)
     for number, (lesson, button) in enumerate(zip(panel.lessons, panel.buttons), start=1):
@@ -95,12 +111,12 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
         if banner is not None:
             text = banner_text(number, lesson)
             button.click(lambda text=text: [gr.Row(visible=True), text], None, [banner.row, banner.text], **HIDDEN)
-        outputs = lesson_outputs(lesson, tabs, compare, tokens, context, pipeline)
-        fill = lambda lesson=lesson: fill_lesson(ctx, lesson, tokens)  # noqa: E731
+        outputs = lesson_outputs(lesson, targets)
+        fill = lambda lesson=lesson: fill_lesson(ctx, lesson, targets)  # noqa: E731
         if lesson.action == "compare":
-            event = button.click(fill, None, outputs, js=compare["busy_js"], **HIDDEN)
-            compare["run_events"].append(event.then(*compare["run"], concurrency_limit=ctx.options.concurrency,
-                                                    concurrency_id="compare", **compare["run_options"], **HIDDEN))
+            event = button.click(fill, None, outputs, js=BUSY_JS, **HIDDEN)
+            compare.run_events.append(event.then(*compare.run, concurrency_limit=ctx.options.concurrency,
+                                                 concurrency_id="compare", **compare.run_options, **HIDDEN))
         elif lesson.action == "tokens":
             button.click(fill, None, outputs, **HIDDEN)
         elif lesson.action == "context":
@@ -116,12 +132,11 @@ def wire_lessons(ctx: PageContext, panel: LessonsPanel, tabs: gr.Tabs, compare: 
     # Lesson runs go through the tabs' own run handlers, so each tab's Stop (which signals the engine) stops them too.
 
 
-def lesson_outputs(lesson: Lesson, tabs: gr.Tabs, compare: dict, tokens: dict, context: dict, pipeline: dict) -> list:
-    """The components a lesson fills (on its target tab), in the order fill_lesson returns their values."""
+def lesson_outputs(lesson: Lesson, targets: LessonTargets) -> list:
+    """The components a lesson fills (on its target tab), and the tab strip."""
+    tabs, tokens, context, pipeline = targets.tabs, targets.tokens, targets.context, targets.pipeline
     if lesson.action == "compare":
-        return [compare["prompt"], compare["system"], compare["n_columns"], compare["history"], compare["max_tokens"],
-                compare["temperature"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],
-                compare["column_settings"], tabs]
+        return targets.compare.targets(*COMPARE_FILLS) + [tabs]
     if lesson.action == "tokens":
         return [tokens["text"], tokens["lesson"], tabs]
     if lesson.action == "context":
@@ -130,26 +145,28 @@ def lesson_outputs(lesson: Lesson, tabs: gr.Tabs, compare: dict, tokens: dict, c
             pipeline["n_pipelines"], pipeline["max_tokens"], *pipeline["model_dds"], tabs]
 
 
-def fill_lesson(ctx: PageContext, lesson: Lesson, tokens: dict) -> list:
-    """Values for lesson_outputs: the lesson's setup on its target tab, which is selected."""
+def fill_lesson(ctx: PageContext, lesson: Lesson, targets: LessonTargets) -> dict:
+    """The lesson's setup on its target tab, which is selected, as {component: value}."""
     if lesson.action == "compare":
-        return _fill_compare(ctx, lesson)
+        return {**targets.compare.apply(_fill_compare(ctx, lesson)), targets.tabs: gr.Tabs(selected="compare")}
     if lesson.action == "tokens":
-        return _fill_tokens(tokens, lesson)
-    return _fill_context(ctx, lesson) if lesson.action == "context" else _fill_pipeline(ctx, lesson)
+        values = _fill_tokens(targets.tokens, lesson)
+    else:
+        values = _fill_context(ctx, lesson) if lesson.action == "context" else _fill_pipeline(ctx, lesson)
+    return dict(zip(lesson_outputs(lesson, targets), values))
 
 
-def _fill_compare(ctx: PageContext, lesson: Lesson) -> list:
+def _fill_compare(ctx: PageContext, lesson: Lesson) -> CompareUpdate:
     s = lesson.setup
     columns = s["columns"][:ctx.options.models_cap]
     models = ctx.resolve_models([c.get("model", "local") for c in columns])
     systems = [c.get("system", SHARED_SYSTEM) for c in columns]
     temperatures = [_temperature_choice(c.get("temperature")) for c in columns]
-    skip_rest = [gr.skip()] * (N_SLOTS - len(columns))
     # The run reads the packed settings, so set them here too rather than wait for the dropdowns' change events.
-    return [s["prompt"], s.get("system", ""), len(columns), empty_history(), _max_tokens(ctx, s.get("max_tokens")),
-            s.get("temperature", gr.skip()), *models, *skip_rest, *systems, *skip_rest, *temperatures, *skip_rest,
-            pack_columns(models, systems, temperatures), gr.Tabs(selected=TARGET_TAB[lesson.action])]
+    return CompareUpdate(prompt=s["prompt"], system=s.get("system", ""), n_columns=len(columns), history=empty_history(),
+                         max_tokens=_max_tokens(ctx, s.get("max_tokens"), KEEP), temperature=s.get("temperature", KEEP),
+                         models=models, personas=systems, temps=temperatures,
+                         column_settings=pack_columns(models, systems, temperatures))
 
 
 def _fill_tokens(tokens: dict, lesson: Lesson) -> list:
@@ -170,5 +187,5 @@ def _fill_pipeline(ctx: PageContext, lesson: Lesson) -> list:
     models = [m for pair in pairs for m in ctx.resolve_models(list(pair))]
     defaults = (preset.example, preset.steps[0].system, preset.steps[1].system, preset.steps[1].prompt) if preset else ("", "", "", "{previous}")
     texts = [s.get(k) or d for k, d in zip(("prompt", "step1_system", "step2_system", "step2_prompt"), defaults)]
-    return [*texts, len(pairs), _max_tokens(ctx, s.get("max_tokens")), *models,
+    return [*texts, len(pairs), _max_tokens(ctx, s.get("max_tokens"), gr.skip()), *models,
             *[gr.skip()] * (2 * (MAX_PIPELINES - len(pairs))), gr.Tabs(selected="pipeline")]

@@ -6,10 +6,11 @@ import gradio as gr
 
 from compare.lessons import Lesson
 
+from .compare_view import CompareView
 from .column_settings import pack_columns
 from .context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
 from .lesson_banner import LessonBanner, banner_text
-from .lessons_tab import TARGET_TAB, LessonsPanel, fill_lesson, lesson_outputs
+from .lessons_tab import TARGET_TAB, LessonsPanel, LessonTargets, fill_lesson, lesson_outputs
 from .link_js import FOLLOW_JS, LINK_JS
 from .preset_sync import CUSTOM
 from .render import WARNING_MARK, escape_md
@@ -35,15 +36,15 @@ def notes_markdown(notes: list[str]) -> str:
     return "  \n".join(f"{WARNING_MARK} {escape_md(n)}" for n in notes)
 
 
-def wire_setup_link(ctx: PageContext, compare: dict, notes: gr.Markdown, lessons: LessonsPanel, tabs: gr.Tabs,
-                    tokens: dict, context: dict, pipeline: dict, banners: dict[str, LessonBanner]) -> None:
+def wire_setup_link(ctx: PageContext, notes: gr.Markdown, lessons: LessonsPanel, fills: LessonTargets,
+                    banners: dict[str, LessonBanner]) -> None:
     """Fill the page from its address when it loads, and keep the address following the Compare setup."""
     by_name = {lesson.name: (number, lesson) for number, lesson in enumerate(lessons.lessons, start=1)}
-    targets = [compare["prompt"], compare["system"], compare["n_columns"], compare["temperature"], compare["max_tokens"],
-               compare["preset"], *compare["model_dds"], *compare["system_dds"], *compare["temp_nums"],
-               compare["column_settings"], *compare["meta_mds"], notes, tabs]
+    compare = fills.compare
+    targets = compare.targets("prompt", "system", "n_columns", "temperature", "max_tokens", "preset", "models",
+                              "personas", "temps", "column_settings", "metas") + [notes, fills.tabs]
     for lesson in lessons.lessons:
-        targets += lesson_outputs(lesson, tabs, compare, tokens, context, pipeline)
+        targets += lesson_outputs(lesson, fills)
     targets += [part for banner in banners.values() for part in (banner.row, banner.text)]
     outputs = list({id(c): c for c in targets}.values())
 
@@ -54,8 +55,7 @@ def wire_setup_link(ctx: PageContext, compare: dict, notes: gr.Markdown, lessons
         lesson = by_name.get(link.lesson)
         if lesson is not None:
             number, chosen = lesson
-            updates.update(zip(lesson_outputs(chosen, tabs, compare, tokens, context, pipeline),
-                               fill_lesson(ctx, chosen, tokens)))
+            updates.update(fill_lesson(ctx, chosen, fills))
             banner = banners.get(TARGET_TAB[chosen.action])
             if banner is not None:
                 updates.update({banner.row: gr.Row(visible=True), banner.text: banner_text(number, chosen)})
@@ -66,12 +66,11 @@ def wire_setup_link(ctx: PageContext, compare: dict, notes: gr.Markdown, lessons
 
     gr.context.Context.root_block.load(on_load, None, outputs, **HIDDEN)
     gr.context.Context.root_block.load(None, None, None, js=LINK_JS)
-    follow = [compare["prompt"], compare["system"], compare["temperature"], compare["max_tokens"], compare["preset"],
-              compare["n_columns"], compare["column_settings"]]
+    follow = compare.targets("prompt", "system", "temperature", "max_tokens", "preset", "n_columns", "column_settings")
     gr.on([c.change for c in follow], None, follow, None, js=FOLLOW_JS, **HIDDEN)
 
 
-def compare_updates(ctx: PageContext, compare: dict, link: LinkSetup, filled: dict, lesson: Lesson | None) -> dict:
+def compare_updates(ctx: PageContext, compare: CompareView, link: LinkSetup, filled: dict, lesson: Lesson | None) -> dict:
     """The Compare tab's updates for a link, on top of what a compare lesson `filled` in."""
     out: dict = {}
     if link.preset is not None:
@@ -81,32 +80,32 @@ def compare_updates(ctx: PageContext, compare: dict, link: LinkSetup, filled: di
         # Choosing a preset rewrites both boxes (ui/compare_tab.py on_preset): only keep it when the link agrees.
         keep = system == chosen.system and prompt == chosen.example
         names = [p.name for p in ctx.presets.values()]
-        out[compare["preset"]] = link.preset if keep else gr.Dropdown(choices=names + [CUSTOM], value=CUSTOM)
-        out[compare["system"]], out[compare["prompt"]] = system, prompt
+        out[compare.preset] = link.preset if keep else gr.Dropdown(choices=names + [CUSTOM], value=CUSTOM)
+        out[compare.system], out[compare.prompt] = system, prompt
     else:
         if link.system is not None:
-            out[compare["system"]] = link.system
+            out[compare.system] = link.system
         if link.prompt is not None:
-            out[compare["prompt"]] = link.prompt
+            out[compare.prompt] = link.prompt
     if link.temperature is not None:
-        out[compare["temperature"]] = link.temperature
+        out[compare.temperature] = link.temperature
     if link.max_tokens is not None:
-        out[compare["max_tokens"]] = link.max_tokens
+        out[compare.max_tokens] = link.max_tokens
     out.update(_column_updates(ctx, compare, link, filled, lesson))
     return out
 
 
-def _column_updates(ctx: PageContext, compare: dict, link: LinkSetup, filled: dict, lesson: Lesson | None) -> dict:
+def _column_updates(ctx: PageContext, compare: CompareView, link: LinkSetup, filled: dict, lesson: Lesson | None) -> dict:
     from_lesson = lesson is not None and lesson.action == "compare"
     # a system prompt from the link reaches every column, unless the link or its lesson chose per-column ones
     shared_system = link.system is not None and not from_lesson
     if link.models is None and link.personas is None and link.temps is None and not shared_system:
         return {}
     defaults = ctx.default_columns()
-    models = [filled.get(dd, m) for dd, (m, _) in zip(compare["model_dds"], defaults)]
-    personas = [filled.get(dd, SHARED_SYSTEM if shared_system else p) for dd, (_, p) in zip(compare["system_dds"], defaults)]
-    temps = [filled.get(dd, SHARED_TEMPERATURE) for dd in compare["temp_nums"]]
-    n = filled.get(compare["n_columns"], 2)
+    models = [filled.get(dd, m) for dd, (m, _) in zip(compare.models, defaults)]
+    personas = [filled.get(dd, SHARED_SYSTEM if shared_system else p) for dd, (_, p) in zip(compare.personas, defaults)]
+    temps = [filled.get(dd, SHARED_TEMPERATURE) for dd in compare.temps]
+    n = filled.get(compare.n_columns, 2)
     if link.models is not None:
         n = len(link.models)
         models[:n] = link.models
@@ -117,10 +116,10 @@ def _column_updates(ctx: PageContext, compare: dict, link: LinkSetup, filled: di
                                for values, fallback in ((models, [m for m, _ in defaults]),
                                                         (personas, [p for _, p in defaults]),
                                                         (temps, [SHARED_TEMPERATURE] * N_SLOTS))]
-    out = {compare["n_columns"]: n, compare["column_settings"]: pack_columns(models, personas, temps)}
-    out.update(zip(compare["model_dds"], models))
-    out.update(zip(compare["system_dds"], personas))
-    out.update(zip(compare["temp_nums"], temps))
+    out = {compare.n_columns: n, compare.column_settings: pack_columns(models, personas, temps)}
+    out.update(zip(compare.models, models))
+    out.update(zip(compare.personas, personas))
+    out.update(zip(compare.temps, temps))
     for slot, message in link.unavailable.items():
-        out[compare["meta_mds"][slot]] = f"{WARNING_MARK} {escape_md(message)}"
+        out[compare.metas[slot]] = f"{WARNING_MARK} {escape_md(message)}"
     return out

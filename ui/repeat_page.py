@@ -6,6 +6,7 @@ from compare.record import column_labels, result_of
 from compare.repeat_block import repeat_block
 from compare.repeat_report import text_summary, text_verdict
 
+from .compare_view import CompareUpdate
 from .context import N_SLOTS
 from .render import escape_md
 
@@ -44,7 +45,7 @@ def run_number(choice) -> int | None:
     return int(number) if head == "Run" and number.isdigit() else None
 
 
-def run_views(record: dict | None, history, choice) -> list | None:
+def run_views(record: dict | None, history, choice) -> CompareUpdate | None:
     """Replies and status lines of run `choice` in each column of a finished repeat run (None: nothing to switch).
 
     The conversation state already holds run 1's reply (the record's results); it is left out of the earlier turns.
@@ -68,4 +69,4 @@ def run_views(record: dict | None, history, choice) -> list | None:
         else:
             view.meta = f"run {k} did not happen in this column (stopped)"
         replies[slot], metas[slot] = view.reply_markdown(), view.meta
-    return replies + metas
+    return CompareUpdate(replies=replies, metas=metas)

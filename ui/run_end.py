@@ -12,19 +12,18 @@ import gradio as gr
 
 @dataclass
 class RunEndPart:
-    """One thing done after a run: `fn(request, *inputs)` returns one value per output (a list if several)."""
+    """One thing done after a run: `fn(request, *inputs)` returns {component: value} for the outputs it changes."""
 
     fn: Callable[..., Any]
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
 
 
-async def _call(part: RunEndPart, request: gr.Request, args) -> list:
+async def _call(part: RunEndPart, request: gr.Request, args) -> dict:
     if inspect.iscoroutinefunction(part.fn):
-        result = await part.fn(request, *args)
-    else:  # sync parts write files and build charts: off the event loop that streams other visitors' runs
-        result = await asyncio.to_thread(part.fn, request, *args)
-    return list(result) if len(part.outputs) != 1 else [result]
+        return await part.fn(request, *args)
+    # sync parts write files and build charts: off the event loop that streams other visitors' runs
+    return await asyncio.to_thread(part.fn, request, *args)
 
 
 def chain_run_end(events: list, parts: list[RunEndPart], **options) -> list:
@@ -36,10 +35,10 @@ def chain_run_end(events: list, parts: list[RunEndPart], **options) -> list:
     outputs = [c for p in parts for c in p.outputs]
 
     async def after_run(request: gr.Request, *values):
-        out, at = [], 0
+        out, at = {}, 0
         for part in parts:
-            out += await _call(part, request, values[at:at + len(part.inputs)])
+            out.update(await _call(part, request, values[at:at + len(part.inputs)]))
             at += len(part.inputs)
-        return out
+        return out or gr.skip()  # Gradio reads an empty dict as one value for all the outputs
 
     return [event.then(after_run, inputs, outputs, **options) for event in events]

@@ -13,6 +13,7 @@ from compare.tokenview import (CHARS_PER_TOKEN, SUMMARY_HEADERS, TABLE_HEADERS, 
 from compare.validate import InputError, check_prompt
 from providers import Sampling
 
+from .compare_view import CompareView
 from .context import PageContext
 from .render import WARNING_MARK
 
@@ -148,7 +149,7 @@ def build_tokens_tab(ctx: PageContext, tab: gr.Tab) -> dict:
     return {"text": text, "lesson": lesson, "render": render, "examples": examples}
 
 
-def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None, tokens: dict | None = None) -> dict:
+def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: CompareView | None = None, tokens: dict | None = None) -> dict:
     """Lay out the Context windows tab (fill, reply cost, template overhead) and return its handles."""
     gr.Markdown("How much of each model's **context window** a text fills, what a reply of N tokens would cost at "
                 "the genai-prices table's base rates, and the **hidden tokens** a chat template adds to what you typed.")
@@ -176,7 +177,7 @@ def build_context_tab(ctx: PageContext, tab: gr.Tab, compare: dict | None = None
     if tokens is not None:
         copy_btn.click(lambda t: t, [tokens["text"]], [text], **HIDDEN)
     if compare is not None:
-        convo_btn.click(_conversation_text, [compare["prompt"], compare["history"]], [text], **HIDDEN)
+        convo_btn.click(_conversation_text, [compare.prompt, compare.history], [text], **HIDDEN)
 
     async def on_measure(t, m, request: gr.Request):
         try:
