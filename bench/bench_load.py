@@ -56,7 +56,7 @@ def app_env(fakes: dict[str, str], db: str) -> dict[str, str]:
 
 def main() -> None:
     """Start fakes, apps, nginx and workers; run the rounds; print the ratios."""
-    from ui.safety import PageOptions
+    from ui.web.safety import PageOptions
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--visitors", type=int, default=30)

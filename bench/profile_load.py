@@ -41,7 +41,7 @@ def top(path: str, n: int = 40) -> None:
 
 def main() -> None:
     """Start fakes and one app, record it with py-spy while visitors run."""
-    from ui.safety import PageOptions
+    from ui.web.safety import PageOptions
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("out")

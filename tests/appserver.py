@@ -15,7 +15,7 @@ or by hand: ``python -m tests.appserver --env OPENAI_API_KEY=k --env OPENAI_BASE
 (prints the app URL on stdout once it serves, then serves until killed). The settings travel as command-line
 arguments, visible to `ps`: meant for fake keys only.
 
-Both start the page with ``ui.launch.start_server``, as ``python app.py`` does: same Blocks, concurrency, page CSS,
+Both start the page with ``ui.web.launch.start_server``, as ``python app.py`` does: same Blocks, concurrency, page CSS,
 Content-Security-Policy middleware and ``/snapshot/<id>`` routes.
 """
 from __future__ import annotations
@@ -62,7 +62,7 @@ def build_demo_for(env: Mapping[str, str], options=None):
     from providers import Settings
     from ui import build_demo
     from ui.context import PageContext
-    from ui.safety import PageOptions
+    from ui.web.safety import PageOptions
 
     settings = Settings.load(env={**ISOLATION_ENV, **dict(env)}, dotenv_path=None)
     return build_demo(PageContext.create(settings, options or PageOptions()))
@@ -79,7 +79,7 @@ class AppServer:
         self.url = ""
 
     def start(self) -> "AppServer":
-        from ui.launch import start_server
+        from ui.web.launch import start_server
 
         self.demo = build_demo_for(self.env, self.options)
         self.port = self.port or free_port()
@@ -166,7 +166,7 @@ class AppProcess:
         for key, value in self.env.items():
             args += ["--env", f"{key}={value}"]
         if self.options is not None:
-            from ui.safety import PageOptions
+            from ui.web.safety import PageOptions
 
             for f in fields(PageOptions):
                 args += ["--option", f"{f.name}={getattr(self.options, f.name)}"]
@@ -188,7 +188,7 @@ class AppProcess:
 
 
 def _parse_option(raw: str) -> tuple[str, object]:
-    from ui.safety import PageOptions
+    from ui.web.safety import PageOptions
 
     name, _, value = raw.partition("=")
     kinds = {f.name: f.type for f in fields(PageOptions)}
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="PageOptions field")
     p.add_argument("--port", type=int, default=0)
     args = p.parse_args(argv)
-    from ui.safety import PageOptions
+    from ui.web.safety import PageOptions
 
     env = dict(e.split("=", 1) for e in args.env)
     options = PageOptions(**dict(_parse_option(o) for o in args.option))

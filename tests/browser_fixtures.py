@@ -108,7 +108,7 @@ VIEWPORTS = {
 }
 
 
-# --- page helpers (element ids from ui/compare_tab.py) ---------------------------------------------------------
+# --- page helpers (element ids from ui/tabs/compare.py) ---------------------------------------------------------
 
 def set_dropdown(page, elem_id: str, value: str) -> None:
     """Type a value into a dropdown and pick it: click its option when it is one of the choices (Enter alone can

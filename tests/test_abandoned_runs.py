@@ -15,7 +15,7 @@ from tests.appserver import AppServer
 from tests.browser_fixtures import browser, new_page, one_column, require_chromium, wait_meta  # noqa: F401
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.safety import PageOptions
+from ui.web.safety import PageOptions
 
 SLOW = " ".join(f"slow{i}" for i in range(1200))  # 60 s at 20 tokens/s
 QUICK = " ".join(f"quick{i}" for i in range(10))

@@ -14,7 +14,7 @@ from tests.arena_helpers import GatedOpenAIServer
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.server import Behaviour
-from ui.safety import PageOptions
+from ui.web.safety import PageOptions
 
 OPENAI_KEY, ANTHROPIC_KEY = "sk-test-SECRET-1234567890", "sk-ant-test-SECRET-0987654321"
 REPLIES = {"gpt-4o-mini": "Paris is the capital of France.", "gpt-4o": "The capital is Paris.",
@@ -196,7 +196,7 @@ def test_an_unreachable_database_stops_the_battle_before_any_request(fakes, tmp_
 
 
 def test_arena_flags_reach_the_page_options():
-    from ui.launch import options_from_args, parse_args
+    from ui.web.launch import options_from_args, parse_args
 
     assert (PageOptions().votes_per_hour, PageOptions().arena_live) == (30, False)
     options = options_from_args(parse_args(["--demo-limits", "--votes-per-hour", "5", "--arena-live"]))

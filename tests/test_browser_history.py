@@ -13,7 +13,7 @@ from tests.browser_fixtures import (browser, md_text, new_page, require_chromium
                                     set_model, set_prompt, wait_meta)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.safety import PageOptions
+from ui.web.safety import PageOptions
 
 PROMPT = "Name three rivers, please."
 ROWS = "#history-table div[role=row]"  # Gradio 6's Dataframe body: one div per row (the header is a <tr>)

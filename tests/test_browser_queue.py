@@ -10,7 +10,7 @@ from tests.browser_fixtures import (browser, md_text, new_page, one_column, requ
                                     screenshot, wait_meta)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.safety import PageOptions
+from ui.web.safety import PageOptions
 
 SLOW = " ".join(f"slow{i}" for i in range(400))  # 20 s at 20/s: A holds the only slot until it is stopped
 QUICK = " ".join(f"quick{i}" for i in range(20))

@@ -11,7 +11,7 @@ from compare.lessons import resolve_models
 from tests.appserver import AppServer
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import DEFAULT_REPLY, Behaviour
-from ui.safety import PageOptions
+from ui.web.safety import PageOptions
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

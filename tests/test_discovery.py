@@ -183,7 +183,7 @@ def test_a_listing_is_cached_for_ten_minutes_and_a_failure_is_not():
 
 
 def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
-    from ui.compare_tab import _models_rows, _unavailable_summary
+    from ui.tabs.compare import _models_rows, _unavailable_summary
 
     with AnthropicServer(list_status=500) as srv:
         registry = Registry(make_settings({"ANTHROPIC_API_KEY": "a", "ANTHROPIC_BASE_URL": srv.url, "OLLAMA_HOST": "127.0.0.1:9"}))

@@ -5,7 +5,7 @@ import json
 import os
 import time
 
-from ui.export import KEEP_DOWNLOADS_S, write_downloads
+from ui.web.export import KEEP_DOWNLOADS_S, write_downloads
 
 RECORD = {"started_at": "2026-11-29T18:00:00.000+00:00", "prompt": "Hi", "system_prompt": "", "parameters": {},
           "columns": [], "results": []}
@@ -29,9 +29,9 @@ def test_two_runs_in_one_second_get_their_own_files_and_old_files_go(tmp_path):
 
 
 def test_downloads_stay_bounded_while_running(tmp_path, monkeypatch):
-    import ui.export
+    import ui.web.export
 
-    monkeypatch.setattr(ui.export, "MAX_DOWNLOADS", 6)
+    monkeypatch.setattr(ui.web.export, "MAX_DOWNLOADS", 6)
     written = [write_downloads(RECORD, tmp_path) for _ in range(5)]
     kept = sorted(p.name for p in tmp_path.glob("comparison-*"))
     assert len(kept) == 6  # the three newest runs, two files each
@@ -43,7 +43,7 @@ def test_the_app_folder_is_removed_at_exit(tmp_path):
     import sys
     from pathlib import Path
 
-    code = ("from providers import Settings; from ui.context import PageContext; from ui.safety import PageOptions\n"
+    code = ("from providers import Settings; from ui.context import PageContext; from ui.web.safety import PageOptions\n"
             "from compare.tokens import TokenCounter; from providers import Registry\n"
             "ctx = PageContext(Registry(Settings.load(env={}, dotenv_path=None)), PageOptions(), {}, None, None)\n"
             "(ctx.downloads_dir / 'comparison-x.json').write_text('{}'); print(ctx.downloads_dir)")

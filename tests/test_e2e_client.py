@@ -261,7 +261,7 @@ def dotenv_probe():
 def test_source_and_dotenv_files_are_not_served(app, dotenv_probe):
     dotenv, marker = dotenv_probe
     app_py = (REPO / "app.py").read_text()
-    probes = [".env", str(dotenv), "app.py", str(REPO / "app.py"), "./app.py", "ui/safety.py",
+    probes = [".env", str(dotenv), "app.py", str(REPO / "app.py"), "./app.py", "ui/web/safety.py",
               "providers/settings.py", "tests/conftest.py", "../" + REPO.name + "/app.py", "/etc/passwd"]
     for probe in probes:
         response = httpx.get(app.url + "gradio_api/file=" + probe, timeout=30)

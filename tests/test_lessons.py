@@ -100,8 +100,8 @@ def no_keys_ctx():
 
 def test_lesson_setups_fill_the_tabs_with_local_models_when_there_are_no_keys(no_keys_ctx):
     from ui.context import N_SLOTS
-    from ui.lessons_tab import _fill_compare, _fill_context, _fill_pipeline, lesson_models
-    from ui.pipeline_tab import MAX_PIPELINES
+    from ui.tabs.lessons import _fill_compare, _fill_context, _fill_pipeline, lesson_models
+    from ui.tabs.pipeline import MAX_PIPELINES
 
     lessons = {lesson.name: lesson for lesson in load_lessons(preset_names=PERSONAS)}
     temperature = _fill_compare(no_keys_ctx, lessons["02-temperature"])
@@ -123,7 +123,7 @@ def test_lesson_setups_fill_the_tabs_with_local_models_when_there_are_no_keys(no
 def test_lesson_tab_lists_a_broken_file_by_name(no_keys_ctx, tmp_path, monkeypatch):
     import gradio as gr
 
-    from ui import lessons_tab
+    from ui.tabs import lessons as lessons_tab
 
     write(tmp_path, "01-ok.json", GOOD)
     write(tmp_path, "02-broken.json", "{")

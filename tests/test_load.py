@@ -15,8 +15,8 @@ from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.ollama_server import OllamaServer
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.handlers import FRAMES_PER_S, adaptive_interval
-from ui.safety import PageOptions
+from ui.tabs.compare_run import FRAMES_PER_S, adaptive_interval
+from ui.web.safety import PageOptions
 
 REPLY = " ".join(f"w{i}" for i in range(30))
 MODELS = ["openai:gpt-a", "anthropic:claude-b", "ollama:llama-c", "openai:gpt-d"]

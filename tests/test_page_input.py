@@ -8,8 +8,8 @@ import pytest
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from ui.context import PageContext
-from ui.column_settings import pack_columns, unpack_columns
-from ui.handlers import empty_history, run_stream
+from ui.tabs.column_settings import pack_columns, unpack_columns
+from ui.tabs.compare_run import empty_history, run_stream
 from ui.render import WARNING_MARK
 
 LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
@@ -57,7 +57,7 @@ def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, e
 
 
 def test_a_stop_cancels_only_earlier_runs_of_its_session_and_tab_once():
-    from ui.queued_stop import StopRequests
+    from ui.web.queued_stop import StopRequests
 
     stops = StopRequests()
     stops.note("s1", "compare", 2000.0)

@@ -9,11 +9,11 @@ from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.column_settings import pack_columns, unpack_columns
+from ui.tabs.column_settings import pack_columns, unpack_columns
 from ui.context import PageContext
-from ui.handlers import empty_history, run_stream, stop_run
+from ui.tabs.compare_run import empty_history, run_stream, stop_run
 from ui.render import WARNING_MARK
-from ui.repeat_page import run_choices, run_views
+from ui.tabs.repeat_page import run_choices, run_views
 
 TWO = pack_columns(["openai:a", "openai:broken"], ["(shared)", "(shared)"], ["shared", "shared"])
 
@@ -109,9 +109,9 @@ def test_stop_ends_the_rounds_left_and_keeps_the_runs_made(ctx, fake):
 
 
 def test_history_snapshots_and_exports_show_every_runs_spread_and_the_verdicts(ctx, fake):
-    from ui.export import markdown_report
-    from ui.history_view import run_markdown
-    from ui.snapshot_page import snapshot_document
+    from ui.web.export import markdown_report
+    from ui.tabs.history_view import run_markdown
+    from ui.web.snapshot_page import snapshot_document
 
     record = frames(ctx, 3, pack_columns(["openai:a", "openai:numbered"], ["(shared)"] * 2, ["shared"] * 2))[-1].record
     stored = ctx.store.get_run(ctx.store.save_run(record, "owner-token-for-tests-000000"))

@@ -157,8 +157,8 @@ def test_page_validation_caps_and_totals_line():
     from compare.validate import InputError
     from tests.appserver import ISOLATION_ENV
     from ui.context import PageContext
-    from ui.pipeline_tab import parse_pipeline_inputs, totals_line
-    from ui.safety import PageOptions
+    from ui.tabs.pipeline import parse_pipeline_inputs, totals_line
+    from ui.web.safety import PageOptions
 
     ctx = PageContext.create(make_settings(ISOLATION_ENV), PageOptions(demo_caps=True, max_models=2, max_tokens_cap=64))
     local = ("local:smollm2", "local:smollm2")

@@ -20,7 +20,7 @@ from tests.arena_helpers import GATED, GatedOpenAIServer, wait_for
 from tests.fakes.server import Behaviour
 from tests.nginx_server import TEMPLATE, NginxProcess, nginx_binary
 from tests.pg_server import pg_server  # noqa: F401  (fixture)
-from ui.safety import PageOptions
+from ui.web.safety import PageOptions
 
 PROMPT = "What is the capital of France?"
 REPLY = "Every replica reads this reply from the one shared store."

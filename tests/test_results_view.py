@@ -5,7 +5,7 @@ from compare.metrics import Result
 from compare.word_diff import diff_html, word_diff
 from providers import prices
 from compare.record import column_labels
-from ui.results_view import chart_frames, cost_header, summary_table
+from ui.tabs.results_view import chart_frames, cost_header, summary_table
 
 
 def test_labels_name_the_model_and_only_what_differs():

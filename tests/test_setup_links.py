@@ -1,4 +1,4 @@
-"""Setup links: a page address's query read into a checked setup (ui/setup_link.py), and what the page fills in."""
+"""Setup links: a page address's query read into a checked setup (ui/web/setup_link.py), and what the page fills in."""
 from __future__ import annotations
 
 import re
@@ -10,8 +10,8 @@ from compare.lessons import load_lessons
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from ui.context import SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
-from ui.safety import PageOptions
-from ui.setup_link import lesson_link, parse_setup_link
+from ui.web.safety import PageOptions
+from ui.web.setup_link import lesson_link, parse_setup_link
 
 LESSONS = [lesson.name for lesson in load_lessons()]
 
@@ -94,7 +94,7 @@ def test_every_lesson_has_a_link_that_names_it(ctx):
         assert parse_setup_link(query, ctx, LESSONS).lesson == name
 
 
-# --- what the page fills in (ui/link_wiring.py), without a browser ------------------------------------------
+# --- what the page fills in (ui/tabs/link_wiring.py), without a browser ------------------------------------------
 
 @pytest.fixture(scope="module")
 def page():
@@ -109,7 +109,7 @@ def load_updates(page, query: dict) -> dict:
     import gradio as gr
 
     handler = next(fn.fn for fn in page.fns.values() if getattr(fn.fn, "__name__", "") == "on_load"
-                   and fn.fn.__module__ == "ui.link_wiring")
+                   and fn.fn.__module__ == "ui.tabs.link_wiring")
     request = gr.Request(query_params=query)
     updates = handler(request)
     return {getattr(c, "elem_id", None): v for c, v in updates.items()}

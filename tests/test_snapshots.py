@@ -203,7 +203,7 @@ def test_a_minimal_record_still_renders():
     from datetime import datetime, timezone
 
     from store import StoredRun
-    from ui.snapshot_page import snapshot_document
+    from ui.web.snapshot_page import snapshot_document
 
     run = StoredRun("x" * 22, "battle", "o", datetime.now(timezone.utc),
                     {"prompt": "<b>p</b>", "columns": ["not a dict"], "results": [{"text": "hi *there*"}]})

@@ -25,7 +25,7 @@ KEY = "sk-test-SECRET-1234567890"
 
 
 def record(prompt="Explain tokens", models=("openai:gpt-4o-mini", "local:smollm2"), **extra) -> dict:
-    """A run record shaped like ui/export.py's run_record."""
+    """A run record shaped like ui/web/export.py's run_record."""
     return {"app": "llm-compare", "started_at": "2026-01-01T00:00:00.000+00:00", "finished_at": "2026-01-01T00:00:01.000+00:00",
             "prompt": prompt, "system_prompt": "Be brief.", "parameters": {"temperature": 0.7, "max_tokens": 64},
             "columns": [{"slot": i + 1, "model": m, "persona": "shared"} for i, m in enumerate(models)],

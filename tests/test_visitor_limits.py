@@ -13,8 +13,8 @@ from gradio_client.exceptions import AppError
 from tests.appserver import ISOLATION_ENV, AppServer, api_client
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.safety import PageOptions
-from ui.visitor import header_address, visitor_key
+from ui.web.safety import PageOptions
+from ui.web.visitor import header_address, visitor_key
 
 LIMIT = 2
 

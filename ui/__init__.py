@@ -3,22 +3,22 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .arena_tab import build_arena_tab
-from .classroom_api import register_classroom_api
-from .compare_tab import build_compare_tab
-from .context import PageContext
-from .history_tab import build_history_tab, wire_history_saving
-from .lesson_banner import build_lesson_banner
-from .lessons_tab import LessonTargets, build_lessons_tab, wire_lessons
-from .link_wiring import build_copy_link, build_link_notes, wire_setup_link
-from .page_js import PAGE_JS
-from .pipeline_saving import wire_pipeline_saving
-from .pipeline_tab import build_pipeline_tab
-from .run_end import chain_run_end
-from .safety import PageOptions
-from .styles import CSS
-from .thinking_fold import KEEP_THINKING_OPEN_JS
-from .tokens_tab import build_context_tab, build_tokens_tab
+from ui.tabs.arena import build_arena_tab
+from ui.api.classroom import register_classroom_api
+from ui.tabs.compare import build_compare_tab
+from ui.context import PageContext
+from ui.tabs.history import build_history_tab, wire_history_saving
+from ui.tabs.lesson_banner import build_lesson_banner
+from ui.tabs.lessons import LessonTargets, build_lessons_tab, wire_lessons
+from ui.tabs.link_wiring import build_copy_link, build_link_notes, wire_setup_link
+from ui.web.page_js import PAGE_JS
+from ui.tabs.pipeline_saving import wire_pipeline_saving
+from ui.tabs.pipeline import build_pipeline_tab
+from ui.tabs.run_end import chain_run_end
+from ui.web.safety import PageOptions
+from ui.web.styles import CSS
+from ui.web.thinking_fold import KEEP_THINKING_OPEN_JS
+from ui.tabs.tokens import build_context_tab, build_tokens_tab
 
 TITLE = "# LLM side by side <small>one prompt, several models, streaming at once</small>"
 
@@ -31,7 +31,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
     with gr.Blocks(title="LLM side by side", delete_cache=(3600, 86400), fill_width=True) as demo:
         with gr.Row(elem_id="page-head", equal_height=True):
             gr.Markdown(TITLE, elem_id="page-title")
-            # Both buttons are handled by the page's script (ui/page_js.py): no server round trip.
+            # Both buttons are handled by the page's script (ui/web/page_js.py): no server round trip.
             build_copy_link()
             gr.Button("Present", size="sm", scale=0, min_width=80, elem_id="present-toggle")
             gr.Button("Dark mode", size="sm", scale=0, min_width=96, elem_id="theme-toggle")
@@ -60,7 +60,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
                 wire_pipeline_saving(ctx, pipeline, saving)
             with gr.Tab("Arena", id="arena", elem_id="tab-arena") as arena_tab:
                 build_arena_tab(ctx, arena_tab)
-            # --- History: saved runs and their snapshot links (ui/history_tab.py) ---
+            # --- History: saved runs and their snapshot links (ui/tabs/history.py) ---
             with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
                 build_history_tab(ctx, history_tab, tabs, compare, saving)
         fills = LessonTargets(tabs, compare, tokens, context, pipeline)
@@ -77,8 +77,8 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
 
 
 def _register_api(ctx: PageContext) -> None:
-    from .api import make_compare_api
-    from .arena_api import register_arena_api
+    from ui.api.compare import make_compare_api
+    from ui.api.arena import register_arena_api
 
     gr.api(make_compare_api(ctx), api_name="compare", concurrency_limit=ctx.options.concurrency, concurrency_id="compare")
     register_classroom_api(ctx)

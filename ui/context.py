@@ -13,9 +13,9 @@ from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Sampling, Settings
 from store import Store, open_store
 
-from .queued_stop import StopRequests
-from .safety import PageOptions, RateLimiter
-from .visitor import visitor_key
+from ui.web.queued_stop import StopRequests
+from ui.web.safety import PageOptions, RateLimiter
+from ui.web.visitor import visitor_key
 
 N_SLOTS = 8
 SHARED_SYSTEM = "(shared)"
@@ -150,7 +150,7 @@ class PageContext:
         threading.Thread(target=self.registry.prewarm, name="prewarm-sdks", daemon=True).start()
 
     def visitor(self, request) -> str:
-        """Who `request` comes from, for demo limits and fair turns (its address; see ui/visitor.py)."""
+        """Who `request` comes from, for demo limits and fair turns (its address; see ui/web/visitor.py)."""
         return visitor_key(request, self.options.proxy_header, self.options.proxy_hops)
 
     def system_for(self, choice: str, shared: str) -> str:
