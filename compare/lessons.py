@@ -10,7 +10,6 @@ from providers.base import ConfigError
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "prompts" / "lessons"
 ACTIONS = ("compare", "tokens", "context", "pipeline")
 ROLES = ("local", "open", "cloud")
-OPEN_PROVIDERS = {"local", "ollama", "lmstudio", "vllm", "llamacpp"}
 FALLBACK_MODEL = "local:smollm2"
 MAX_COLUMNS, MAX_PIPELINES = 8, 4
 
@@ -149,20 +148,13 @@ def _check_pipeline(setup: dict) -> None:
             _model(m, f"setup: pipeline {i + 1}: ")
 
 
-def is_open(model_id: str) -> bool:
-    """Whether a model runs locally / is an open-weights server (no per-token bill)."""
-    return model_id.partition(":")[0] in OPEN_PROVIDERS
-
-
-def resolve_models(wanted: list[str], available: list[str], keep_unavailable: bool = False,
-                   runs_locally: set[str] | None = None) -> list[str]:
+def resolve_models(wanted: list[str], available: list[str], runs_locally: set[str],
+                   keep_unavailable: bool = False) -> list[str]:
     """Turn roles (local, open, cloud) and ids into models available now, falling back to the local model.
 
-    `runs_locally`: the ids the registry says run on this machine (ModelInfo.runs_locally); without it, the
-    provider names of the usual local servers decide."""
-    open_model = (lambda m: m in runs_locally) if runs_locally is not None else is_open
-    local = [m for m in available if open_model(m)] or available[:1] or [FALLBACK_MODEL]
-    cloud = [m for m in available if not open_model(m)]
+    `runs_locally`: the ids the registry says run on this machine (ModelInfo.runs_locally)."""
+    local = [m for m in available if m in runs_locally] or available[:1] or [FALLBACK_MODEL]
+    cloud = [m for m in available if m not in runs_locally]
     out: list[str] = []
     for want in wanted:
         if want == "cloud":

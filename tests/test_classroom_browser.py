@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from compare.lessons import resolve_models
 from tests.appserver import AppServer
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import DEFAULT_REPLY, Behaviour
@@ -68,7 +67,7 @@ def test_every_tab_with_fake_cloud_and_local_model(browser):
 
     with OpenAIServer(Behaviour(tokens_per_s=200)) as srv, \
             AppServer({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}) as app:
-        [cloud] = resolve_models(["cloud"], app.ctx.available_ids)
+        [cloud] = app.ctx.resolve_models(["cloud"])
         assert cloud.startswith("openai:")
         page = open_page(browser, app.url)
         open_tab(page, "Lessons")

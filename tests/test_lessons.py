@@ -77,16 +77,19 @@ def test_a_teacher_adds_a_lesson_with_one_file(tmp_path):
 
 
 def test_roles_resolve_to_available_models():
+    here = {"local:smollm2", "ollama:llama3.2", "vllm:qwen3"}  # what the registry says runs on this machine
     no_keys = ["local:smollm2"]
-    assert resolve_models(["cloud", "open"], no_keys) == ["local:smollm2", "local:smollm2"]
-    assert resolve_models(["cloud", "cloud"], no_keys) == ["local:smollm2"] * 2
+    assert resolve_models(["cloud", "open"], no_keys, here) == ["local:smollm2", "local:smollm2"]
+    assert resolve_models(["cloud", "cloud"], no_keys, here) == ["local:smollm2"] * 2
     both = ["local:smollm2", "ollama:llama3.2", "openai:gpt-4o-mini"]
-    assert resolve_models(["cloud", "open"], both) == ["openai:gpt-4o-mini", "local:smollm2"]
-    assert resolve_models(["local", "open"], both) == ["local:smollm2", "ollama:llama3.2"]
-    assert resolve_models(["cloud", "cloud", "cloud"], ["local:smollm2", "ollama:llama3.2"]) == ["local:smollm2"] * 3
-    assert resolve_models(["openai:gpt-4o"], no_keys) == ["local:smollm2"]
-    assert resolve_models(["openai:gpt-4o"], no_keys, keep_unavailable=True) == ["openai:gpt-4o"]
-    assert resolve_models(["local"], []) == ["local:smollm2"]
+    assert resolve_models(["cloud", "open"], both, here) == ["openai:gpt-4o-mini", "local:smollm2"]
+    assert resolve_models(["local", "open"], both, here) == ["local:smollm2", "ollama:llama3.2"]
+    assert resolve_models(["cloud", "cloud", "cloud"], ["local:smollm2", "ollama:llama3.2"], here) == ["local:smollm2"] * 3
+    # a remote vLLM endpoint with a key is billed like any cloud model: the registry, not the provider name, decides
+    assert resolve_models(["cloud"], ["local:smollm2", "vllm:qwen3"], {"local:smollm2"}) == ["vllm:qwen3"]
+    assert resolve_models(["openai:gpt-4o"], no_keys, here) == ["local:smollm2"]
+    assert resolve_models(["openai:gpt-4o"], no_keys, here, keep_unavailable=True) == ["openai:gpt-4o"]
+    assert resolve_models(["local"], [], here) == ["local:smollm2"]
 
 
 @pytest.fixture(scope="module")

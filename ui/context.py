@@ -112,7 +112,7 @@ class PageContext:
         """Lesson roles (local, open, cloud) and ids as models available here (see compare.lessons.resolve_models)."""
         from compare.lessons import resolve_models
 
-        return resolve_models(wanted, self.available_ids, keep_unavailable, {m.id for m in self.models if m.runs_locally})
+        return resolve_models(wanted, self.available_ids, {m.id for m in self.models if m.runs_locally}, keep_unavailable)
 
     def default_columns(self) -> list[tuple[str, str]]:
         """(model, system choice) per slot: two local columns under different presets when there are no keys."""
