@@ -6,12 +6,12 @@ import asyncio
 import json
 import signal
 import sys
-from datetime import datetime, timezone
 
 from compare import Column, Comparison, Delta, Finished, make_messages
 from compare.repeat_block import column_labels
 from compare.repeat_run import RepeatedComparison
 from compare.validate import check_models, check_params, check_prompt
+from compare.record import now_iso
 from providers import Registry
 from providers.base import Sampling
 
@@ -32,7 +32,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     messages = make_messages(prompt, args.system)
     sampling = Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
     columns = [Column(str(i), m, messages, sampling) for i, m in enumerate(ids)]
-    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    started = now_iso()
     if repeat > 1:
         return await _run_repeated(args, registry, prompt, ids, columns, repeat, started)
     comparison = Comparison(registry, columns)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from compare.pipeline import PipelineRun
+from compare.record import now_iso
 from compare.tokenview import available_tokenizers, tokenize_api
 from compare.validate import InputError, as_model_ids, as_text
 
@@ -11,7 +12,7 @@ from store import new_owner_token
 
 from ui.web.abandon import cancelled_if_abandoned
 from ui.context import PageContext
-from ui.tabs.pipeline_saving import pipeline_record, started_now
+from ui.tabs.pipeline_saving import pipeline_record
 from ui.web.snapshots import save_run, snapshot_url
 from ui.tabs.pipeline import parse_pipeline_inputs, pipeline_preset
 from ui.tabs.tokens import MAX_CHARS
@@ -57,7 +58,7 @@ def make_pipeline_api(ctx: PageContext):
                 raise InputError(limited)
         except (InputError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        started = started_now()
+        started = now_iso()
         run = PipelineRun(ctx.registry, specs, steps, prompt, ctx.counter, **params)
         async with cancelled_if_abandoned(run.cancel):  # a caller that went away stops spending
             results = await run.run()

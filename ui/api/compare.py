@@ -1,11 +1,10 @@
 """Named API endpoints (visible on Gradio's "Use via API" page)."""
 
-from datetime import datetime, timezone
 
 import gradio as gr
 
 from compare import Column, Comparison, make_messages
-from compare.record import RunRecord, run_parameters, shared_columns
+from compare.record import RunRecord, now_iso, run_parameters, shared_columns
 from compare.repeat_block import column_labels, repeat_block
 from compare.repeat_run import RepeatedComparison
 from compare.repeats import check_repeat
@@ -58,7 +57,7 @@ def make_compare_api(ctx: PageContext):
         sampling = Sampling(temperature, max_tokens=max_tokens, reasoning=reasoning)
         columns = [Column(str(i), m, messages, sampling, visitor)
                    for i, m in enumerate(ids)]
-        started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        started = now_iso()
         repeats = None
         if repeat > 1:
             repeated = RepeatedComparison(ctx.registry, columns, repeat)

@@ -3,7 +3,6 @@ continue one column's conversation on its own."""
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
 
 import gradio as gr
 
@@ -12,6 +11,7 @@ from compare.metrics import Result
 from compare.validate import InputError, check_models
 from compare.word_diff import diff_html, similarity
 from compare.record import column_labels
+from compare.record import now_iso
 from providers.base import Message, Phase, Sampling
 
 from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
@@ -126,7 +126,7 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
         views[s["slot"] - 1] = view
     views[slot] = ColumnView(model, earlier, record["prompt"], meta=status_line(Phase.WAITING))
     comparison = Comparison(ctx.registry, [column], ctx.counter)
-    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    started = now_iso()
     spec = ColumnSpec(slot, model, settings["system_prompt"], sampling, settings.get("persona") or "shared")
     active = ActiveRun(comparison, [spec], record["prompt"], record["system_prompt"], params, started, history)
     async for update in stream_views(ctx, session, active, views, history):

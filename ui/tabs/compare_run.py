@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
 from compare.record import RunRecord
 from compare.repeats import check_repeat
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
+from compare.record import now_iso
 from providers.base import Message, Phase, Sampling
 
 from ui.tabs.compare_view import CompareUpdate
@@ -126,7 +126,7 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
     columns = [Column(str(s.slot), s.model, make_messages(prompt, s.system, history[s.slot]), s.sampling, visitor)
                for s in specs]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
-    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    started = now_iso()
     active = ActiveRun(comparison, specs, prompt, system or "", params, started, history)
     rounds = []
     for k in range(1, repeat + 1):

@@ -7,6 +7,7 @@ import gradio as gr
 
 from compare import Delta, Finished, StateChange
 from compare.pipeline import PipelineDone, PipelineResult, PipelineRun, PipelineSpec, StepSpec
+from compare.record import now_iso
 from compare.report import fmt_cost, fmt_seconds
 from compare.validate import InputError, check_models, check_params, check_prompt
 from providers.base import Phase
@@ -14,7 +15,6 @@ from providers.base import Phase
 from ui.context import PageContext
 from ui.web.page_js import PIPELINE_BUSY_JS, PIPELINE_IDLE_JS
 from ui.web.queued_stop import NOT_STARTED, queued_at
-from ui.tabs.pipeline_saving import started_now
 from ui.web.abandon import cancelled_if_abandoned
 from ui.render import WARNING_MARK, md_tokens, result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 
@@ -144,7 +144,7 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             yield [gr.skip()] * len(outs) + [f"{WARNING_MARK} {exc}"]
             return
         run = PipelineRun(ctx.registry, specs, steps, p, ctx.counter, **params)
-        started = started_now()
+        started = now_iso()
         views = {(s.key, i): StepView(status_line(Phase.WAITING) if i == 0 else "") for s in specs for i in range(2)}
         active[session] = (run, views)
         yield _frame(run, views, "")

@@ -1,7 +1,6 @@
 """Keep each finished pipeline in the store like a comparison: one column per step, so History and snapshots show it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import gradio as gr
 
@@ -48,8 +47,3 @@ def wire_pipeline_saving(ctx, pipeline_refs: dict, saving: dict) -> None:
         return f"{banner_text}  \n<small>Saved to History · read-only snapshot: [{url}]({url})</small>".strip(), token
 
     pipeline_refs["run_event"].success(on_finished, [saving["owner"], banner], [banner, saving["owner"]], **HIDDEN)
-
-
-def started_now() -> str:
-    """A run's start time as the records write it."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
