@@ -8,7 +8,7 @@ import gradio as gr
 from compare.repeats import MAX_REPEAT
 
 from ui.context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
-                      TEMPERATURE_CHOICES, PageContext)
+                        TEMPERATURE_CHOICES, PageContext)
 from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
 from ui.tabs.column_settings import column_settings_field, pack_columns, unpack_columns
 from ui.tabs.compare_run import empty_history, gauges, run_stream, stop_run

@@ -17,7 +17,7 @@ from ui.web.queued_stop import NOT_STARTED
 from ui.web.abandon import cancelled_if_abandoned
 from ui.tabs.repeat_page import page_repeats, repeats_banner
 from ui.render import (WARNING_MARK, context_gauge, escape_md, result_line, status_line, thinking_block, thinking_head,
-                     untrusted_markdown)
+                       untrusted_markdown)
 
 
 @dataclass

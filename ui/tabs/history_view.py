@@ -12,7 +12,7 @@ from ui.tabs.column_settings import pack_columns, unpack_columns
 from ui.tabs.compare_view import KEEP, CompareUpdate
 from ui.tabs.compare_run import empty_history
 from ui.context import (N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
-                      TEMPERATURE_CHOICES, PageContext)
+                        TEMPERATURE_CHOICES, PageContext)
 from ui.render import escape_md, thinking_block, untrusted_markdown
 from ui.web.snapshot_page import KIND_TITLES
 
