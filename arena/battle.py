@@ -3,13 +3,14 @@
 Nothing here tells the reader which side is which model, or which side finished first: unless `live` is set,
 the only text a reader sees is both answers together, after both have finished.
 """
+
 from __future__ import annotations
 
 import random
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator
 
 from compare import Column, Comparison, Delta, Finished, make_messages
 from compare.metrics import Result
@@ -57,8 +58,10 @@ class Battle:
     def comparison(self) -> Comparison:
         """Both sides as one comparison: the same prompt, no system prompt, the same settings."""
         messages = make_messages(self.prompt)
-        columns = [Column(side, model, messages, Sampling(self.temperature, max_tokens=self.max_tokens))
-                   for side, model in zip(SIDES, (self.model_a, self.model_b))]
+        columns = [
+            Column(side, model, messages, Sampling(self.temperature, max_tokens=self.max_tokens))
+            for side, model in zip(SIDES, (self.model_a, self.model_b))
+        ]
         return Comparison(self.registry, columns, self.counter)
 
     async def snapshots(self, interval: float = 0.05) -> AsyncIterator[Snapshot]:

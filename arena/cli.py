@@ -1,4 +1,5 @@
 """`python -m compare leaderboard [--json] [--since DATE] [--until DATE]`: the arena's ratings from the store."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,10 @@ from .service import ArenaError, date_range
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The leaderboard's flags."""
-    p = argparse.ArgumentParser(prog="python -m compare leaderboard",
-                                description="Bradley–Terry ratings from the arena's counted votes (COMPARE_DB / DATABASE_URL).")
+    p = argparse.ArgumentParser(
+        prog="python -m compare leaderboard",
+        description="Bradley–Terry ratings from the arena's counted votes (COMPARE_DB / DATABASE_URL).",
+    )
     p.add_argument("--json", action="store_true", help='print {"rows": [...]} as the API returns it')
     p.add_argument("--since", default="", help="only votes cast on or after this date (YYYY-MM-DD, UTC)")
     p.add_argument("--until", default="", help="only votes cast on or before this date (YYYY-MM-DD, UTC)")
@@ -22,8 +25,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def table(rows: list[rating.Row]) -> str:
     """The leaderboard as aligned text."""
     head = ["rank", "model", "rating", "95% interval", "battles", "win rate"]
-    body = [[str(r.rank), r.model, f"{r.rating:.0f}", f"{r.ci_low:.0f} – {r.ci_high:.0f}", str(r.battles),
-             f"{r.win_rate:.0%}"] for r in rows]
+    body = [
+        [
+            str(r.rank),
+            r.model,
+            f"{r.rating:.0f}",
+            f"{r.ci_low:.0f} – {r.ci_high:.0f}",
+            str(r.battles),
+            f"{r.win_rate:.0%}",
+        ]
+        for r in rows
+    ]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [head, *body])
 

@@ -3,6 +3,7 @@
 Names are matched whole-word and case-insensitively. Each reply is checked against its own model's names only:
 a reply that mentions another vendor (asked about Claude, GPT answers about Claude) reveals nothing about itself.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,16 +25,50 @@ VENDORS: dict[str, tuple[str, ...]] = {
 }
 
 # model-name stem -> vendor (the stem is how the model name starts, after any "vendor/" prefix)
-FAMILIES = {"gpt": "openai", "chatgpt": "openai", "o1": "openai", "o3": "openai", "o4": "openai",
-            "claude": "anthropic", "gemini": "google", "gemma": "google", "palm": "google", "bard": "google",
-            "llama": "meta", "codellama": "meta", "mistral": "mistral", "mixtral": "mistral", "codestral": "mistral",
-            "ministral": "mistral", "qwen": "alibaba", "qwq": "alibaba", "deepseek": "deepseek", "grok": "xai",
-            "phi": "microsoft", "smollm": "huggingface", "command": "cohere", "aya": "cohere"}
+FAMILIES = {
+    "gpt": "openai",
+    "chatgpt": "openai",
+    "o1": "openai",
+    "o3": "openai",
+    "o4": "openai",
+    "claude": "anthropic",
+    "gemini": "google",
+    "gemma": "google",
+    "palm": "google",
+    "bard": "google",
+    "llama": "meta",
+    "codellama": "meta",
+    "mistral": "mistral",
+    "mixtral": "mistral",
+    "codestral": "mistral",
+    "ministral": "mistral",
+    "qwen": "alibaba",
+    "qwq": "alibaba",
+    "deepseek": "deepseek",
+    "grok": "xai",
+    "phi": "microsoft",
+    "smollm": "huggingface",
+    "command": "cohere",
+    "aya": "cohere",
+}
 
 # provider (or "vendor/" prefix) -> vendor, for providers that make their own models
-MAKERS = {"openai": "openai", "anthropic": "anthropic", "gemini": "google", "google": "google", "deepseek": "deepseek",
-          "mistral": "mistral", "mistralai": "mistral", "xai": "xai", "meta-llama": "meta", "meta": "meta",
-          "qwen": "alibaba", "microsoft": "microsoft", "huggingfacetb": "huggingface", "cohere": "cohere"}
+MAKERS = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "google": "google",
+    "deepseek": "deepseek",
+    "mistral": "mistral",
+    "mistralai": "mistral",
+    "xai": "xai",
+    "meta-llama": "meta",
+    "meta": "meta",
+    "qwen": "alibaba",
+    "microsoft": "microsoft",
+    "huggingfacetb": "huggingface",
+    "cohere": "cohere",
+}
 
 # provider labels or names that are ordinary words: not evidence of anything on their own
 GENERIC = {"local", "together", "custom", "model", "server", "embedded"}
@@ -73,8 +108,11 @@ def patterns(identity: Identity) -> list[str]:
 
 def named_in(text: str, identity: Identity) -> list[str]:
     """The names of this model, provider or vendor that the text mentions (as written in the text), in order."""
-    spans = {(m.start(), m.end()) for pattern in patterns(identity)
-             for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text or "", re.IGNORECASE)}
+    spans = {
+        (m.start(), m.end())
+        for pattern in patterns(identity)
+        for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text or "", re.IGNORECASE)
+    }
     # "gpt-4o-mini" also matches "gpt" and "gpt-4o": overlapping matches are one name
     merged: list[list[int]] = []
     for start, end in sorted(spans):

@@ -5,11 +5,12 @@ names). Both kinds of tie count half a win each way. The fit maximises the Bradl
 P(a beats b) = 1 / (1 + 10^((R_b - R_a) / 400)) by Newton's method, with a weak Gaussian prior on the
 natural-log strengths (PRIOR) so a model that has only won still gets a finite rating.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -37,9 +38,15 @@ class Row:
 
     def to_json(self) -> dict:
         """The API's row."""
-        return {"model": self.model, "rating": round(self.rating, 1), "ci_low": round(self.ci_low, 1),
-                "ci_high": round(self.ci_high, 1), "battles": self.battles, "win_rate": round(self.win_rate, 4),
-                "rank": self.rank}
+        return {
+            "model": self.model,
+            "rating": round(self.rating, 1),
+            "ci_low": round(self.ci_low, 1),
+            "ci_high": round(self.ci_high, 1),
+            "battles": self.battles,
+            "win_rate": round(self.win_rate, 4),
+            "rank": self.rank,
+        }
 
 
 @dataclass(frozen=True)
@@ -66,11 +73,18 @@ def tally(games: Iterable[tuple[str, str, str]]) -> Tally:
     models = sorted({m for a, b, _ in counts for m in (a, b)})
     index = {m: i for i, m in enumerate(models)}
     keys = list(counts)
-    return Tally(models, np.array([index[k[0]] for k in keys], dtype=int), np.array([index[k[1]] for k in keys], dtype=int),
-                 np.array([k[2] for k in keys], dtype=float), np.array([counts[k] for k in keys], dtype=float))
+    return Tally(
+        models,
+        np.array([index[k[0]] for k in keys], dtype=int),
+        np.array([index[k[1]] for k in keys], dtype=int),
+        np.array([k[2] for k in keys], dtype=float),
+        np.array([counts[k] for k in keys], dtype=float),
+    )
 
 
-def fit_strengths(t: Tally, weights: np.ndarray | None = None, prior: float = PRIOR, iterations: int = 100) -> np.ndarray:
+def fit_strengths(
+    t: Tally, weights: np.ndarray | None = None, prior: float = PRIOR, iterations: int = 100
+) -> np.ndarray:
     """Natural-log strengths θ (mean zero per connected group) maximising the penalised likelihood."""
     n = len(t.models)
     w = t.count if weights is None else weights
@@ -79,8 +93,9 @@ def fit_strengths(t: Tally, weights: np.ndarray | None = None, prior: float = PR
     def objective(th: np.ndarray) -> float:
         d = th[t.a] - th[t.b]
         # log σ(d) = -log(1 + e^-d), computed without overflow
-        return float(-(w * (t.score * np.logaddexp(0, -d) + (1 - t.score) * np.logaddexp(0, d))).sum()
-                     - 0.5 * prior * (th @ th))
+        return float(
+            -(w * (t.score * np.logaddexp(0, -d) + (1 - t.score) * np.logaddexp(0, d))).sum() - 0.5 * prior * (th @ th)
+        )
 
     current = objective(theta)
     for _ in range(iterations):
@@ -132,8 +147,9 @@ def ranks(lows: list[float], highs: list[float]) -> list[int]:
     return [1 + sum(1 for j, low in enumerate(lows) if j != i and low > high) for i, high in enumerate(highs)]
 
 
-def leaderboard(games: Iterable[tuple[str, str, str]], rounds: int = ROUNDS, seed: int = SEED,
-                prior: float = PRIOR) -> list[Row]:
+def leaderboard(
+    games: Iterable[tuple[str, str, str]], rounds: int = ROUNDS, seed: int = SEED, prior: float = PRIOR
+) -> list[Row]:
     """Rows sorted by rating: point estimate from all games, 95% interval from the bootstrap's 2.5/97.5 percentiles."""
     games = list(games)
     if not games:
@@ -149,6 +165,10 @@ def leaderboard(games: Iterable[tuple[str, str, str]], rounds: int = ROUNDS, see
     np.add.at(points, t.a, t.count * t.score)
     np.add.at(points, t.b, t.count * (1 - t.score))
     rank = ranks(list(lows), list(highs))
-    rows = [Row(m, float(ratings[i]), float(lows[i]), float(highs[i]), int(played[i]), float(points[i] / played[i]), rank[i])
-            for i, m in enumerate(t.models)]
+    rows = [
+        Row(
+            m, float(ratings[i]), float(lows[i]), float(highs[i]), int(played[i]), float(points[i] / played[i]), rank[i]
+        )
+        for i, m in enumerate(t.models)
+    ]
     return sorted(rows, key=lambda r: (-r.rating, r.model))

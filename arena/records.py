@@ -1,4 +1,5 @@
 """What the arena keeps: a finished battle and its one vote, and the small interface every repository offers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class Repository(Protocol):
     def add_vote(self, vote: VoteRecord) -> bool:
         """Store the vote; False (and nothing stored) when the battle already has one. Atomic."""
 
-    def votes(self, since: float | None = None, until: float | None = None,
-              counted_only: bool = True) -> list[tuple[BattleRecord, VoteRecord]]:
+    def votes(
+        self, since: float | None = None, until: float | None = None, counted_only: bool = True
+    ) -> list[tuple[BattleRecord, VoteRecord]]:
         """Votes cast in [since, until), oldest first, with their battles."""

@@ -1,9 +1,10 @@
 """Battles and votes in the store's database (tables made by store/migrations.py's "battles and votes" step)."""
+
 from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -12,7 +13,8 @@ from .records import ArenaError, BattleRecord, VoteRecord
 
 _md = sa.MetaData()
 BATTLES = sa.Table(
-    "battles", _md,
+    "battles",
+    _md,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("prompt", sa.Text, nullable=False),
@@ -23,7 +25,8 @@ BATTLES = sa.Table(
     sa.Column("invalid", sa.Text, nullable=True),
 )
 VOTES = sa.Table(
-    "votes", _md,
+    "votes",
+    _md,
     sa.Column("battle_id", sa.String(64), sa.ForeignKey("battles.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("choice", sa.String(16), nullable=False),
     sa.Column("counted", sa.Boolean, nullable=False),
@@ -33,16 +36,19 @@ VOTES = sa.Table(
 
 
 def _time(unix: float) -> datetime:
-    return datetime.fromtimestamp(unix, timezone.utc)
+    return datetime.fromtimestamp(unix, UTC)
 
 
 def _unix(value: datetime) -> float:
     # SQLite hands back naive datetimes; every stored time is UTC
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
 class SqlRepository:
-    """The arena's repository over a store.Store (SQLite or PostgreSQL); one vote per battle is the votes table's key."""
+    """The arena's repository over a store.Store (SQLite or PostgreSQL).
+
+    One vote per battle is the votes table's key.
+    """
 
     def __init__(self, store):
         self._store = store  # a Store, or a function giving one (so nothing opens until the arena is used)
@@ -78,10 +84,16 @@ class SqlRepository:
 
     def add_battle(self, battle: BattleRecord) -> None:
         """Store a finished battle (results scrubbed of keys as the store scrubs runs)."""
-        row = {"id": battle.id, "created_at": _time(battle.created_at), "prompt": battle.prompt,
-               "model_a": battle.model_a, "model_b": battle.model_b, "invalid": battle.invalid,
-               "result_a": json.dumps(self.store.scrub(battle.result_a), ensure_ascii=False),
-               "result_b": json.dumps(self.store.scrub(battle.result_b), ensure_ascii=False)}
+        row = {
+            "id": battle.id,
+            "created_at": _time(battle.created_at),
+            "prompt": battle.prompt,
+            "model_a": battle.model_a,
+            "model_b": battle.model_b,
+            "invalid": battle.invalid,
+            "result_a": json.dumps(self.store.scrub(battle.result_a), ensure_ascii=False),
+            "result_b": json.dumps(self.store.scrub(battle.result_b), ensure_ascii=False),
+        }
         with self._write() as conn:
             conn.execute(BATTLES.insert().values(**row))
 
@@ -99,8 +111,13 @@ class SqlRepository:
 
     def add_vote(self, vote: VoteRecord) -> bool:
         """Insert the vote; the primary key turns a second vote (even a simultaneous one) into False."""
-        row = {"battle_id": vote.battle_id, "choice": vote.choice, "counted": vote.counted, "reason": vote.reason,
-               "created_at": _time(vote.created_at)}
+        row = {
+            "battle_id": vote.battle_id,
+            "choice": vote.choice,
+            "counted": vote.counted,
+            "reason": vote.reason,
+            "created_at": _time(vote.created_at),
+        }
         try:
             with self._write() as conn:
                 conn.execute(VOTES.insert().values(**row))
@@ -108,11 +125,15 @@ class SqlRepository:
             return False
         return True
 
-    def votes(self, since: float | None = None, until: float | None = None,
-              counted_only: bool = True) -> list[tuple[BattleRecord, VoteRecord]]:
+    def votes(
+        self, since: float | None = None, until: float | None = None, counted_only: bool = True
+    ) -> list[tuple[BattleRecord, VoteRecord]]:
         """Votes cast in [since, until), oldest first, with their battles."""
-        stmt = (sa.select(BATTLES, *[c.label(f"vote_{c.name}") for c in VOTES.c])
-                .join(VOTES, VOTES.c.battle_id == BATTLES.c.id).order_by(VOTES.c.created_at, VOTES.c.battle_id))
+        stmt = (
+            sa.select(BATTLES, *[c.label(f"vote_{c.name}") for c in VOTES.c])
+            .join(VOTES, VOTES.c.battle_id == BATTLES.c.id)
+            .order_by(VOTES.c.created_at, VOTES.c.battle_id)
+        )
         if since is not None:
             stmt = stmt.where(VOTES.c.created_at >= _time(since))
         if until is not None:
@@ -130,12 +151,22 @@ def _reachable():
     try:
         yield
     except OperationalError as exc:
-        raise ArenaError(f"The arena's database is not reachable right now ({str(exc.orig)[:200]}); try again later.") from None
+        raise ArenaError(
+            f"The arena's database is not reachable right now ({str(exc.orig)[:200]}); try again later."
+        ) from None
 
 
 def _battle(row) -> BattleRecord:
-    return BattleRecord(row["id"], _unix(row["created_at"]), row["prompt"], row["model_a"], row["model_b"],
-                        json.loads(row["result_a"]), json.loads(row["result_b"]), row["invalid"])
+    return BattleRecord(
+        row["id"],
+        _unix(row["created_at"]),
+        row["prompt"],
+        row["model_a"],
+        row["model_b"],
+        json.loads(row["result_a"]),
+        json.loads(row["result_b"]),
+        row["invalid"],
+    )
 
 
 def _vote(row) -> VoteRecord:

@@ -12,6 +12,7 @@
       Performance.getMetrics ProcessTime / ThreadTime, plus main-thread task, script, layout and style time);
       and the app server process's CPU for comparison.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,15 +24,26 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root, for `python bench/bench_browser.py`
 
-from bench.browser_probe import (MARKER_WATCH_JS, CpuMeter, browser_version, chromium_pids, cpu_busy,  # noqa: E402
-                                  open_page, ttft_once)
+from bench.browser_probe import (  # noqa: E402
+    MARKER_WATCH_JS,
+    CpuMeter,
+    browser_version,
+    chromium_pids,
+    cpu_busy,
+    open_page,
+    ttft_once,
+)
 from bench.timing_proxy import TimingProxy, host_port  # noqa: E402
 from tests.appserver import AppProcess, spawn, stop_process  # noqa: E402
-from tests.browser_fixtures import (chromium_missing_reason, launch_chromium, set_columns, set_model,  # noqa: E402
-                                    set_prompt)
+from tests.browser_fixtures import (  # noqa: E402
+    chromium_missing_reason,
+    launch_chromium,
+    set_columns,
+    set_model,
+    set_prompt,
+)
 from tests.fakes.behaviour import DEFAULT_REPLY  # noqa: E402
 
 RATE = 500
@@ -62,23 +74,67 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     procs, proxies, app = [], [], None
     try:
-        short_srv, short_url = spawn(["-m", "tests.fakes.serve", "--protocol", "openai", "--tokens-per-s", str(RATE),
-                                      "--reply", words(SHORT_WORDS, SHORT_END)], "short fake server", 60)
+        short_srv, short_url = spawn(
+            [
+                "-m",
+                "tests.fakes.serve",
+                "--protocol",
+                "openai",
+                "--tokens-per-s",
+                str(RATE),
+                "--reply",
+                words(SHORT_WORDS, SHORT_END),
+            ],
+            "short fake server",
+            60,
+        )
         procs.append(short_srv)
-        long_srv, long_url = spawn(["-m", "tests.fakes.serve", "--protocol", "openai", "--tokens-per-s", str(RATE),
-                                    "--reply", words(LONG_WORDS, MARKER)], "long fake server", 60)
+        long_srv, long_url = spawn(
+            [
+                "-m",
+                "tests.fakes.serve",
+                "--protocol",
+                "openai",
+                "--tokens-per-s",
+                str(RATE),
+                "--reply",
+                words(LONG_WORDS, MARKER),
+            ],
+            "long fake server",
+            60,
+        )
         procs.append(long_srv)
         short_proxy = TimingProxy(host_port(short_url))
         long_proxy = TimingProxy(host_port(long_url), MARKER.encode())
         proxies += [short_proxy, long_proxy]
         # openai:* -> short replies, groq:* -> long replies (two endpoint rows of one app); both apps share the proxy.
-        app = AppProcess({"OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": short_proxy.url + "/v1",
-                          "GROQ_API_KEY": "bench-key", "GROQ_BASE_URL": long_proxy.url + "/v1"}).start()
-        bare, bare_url = spawn(["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft"],
-                               "echo app", 120)
+        app = AppProcess(
+            {
+                "OPENAI_API_KEY": "bench-key",
+                "OPENAI_BASE_URL": short_proxy.url + "/v1",
+                "GROQ_API_KEY": "bench-key",
+                "GROQ_BASE_URL": long_proxy.url + "/v1",
+            }
+        ).start()
+        bare, bare_url = spawn(
+            ["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft"], "echo app", 120
+        )
         procs.append(bare)
-        shaped, shaped_url = spawn(["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft",
-                                    "--extra-inputs", "29", "--extra-outputs", "18"], "30-in/19-out echo app", 120)
+        shaped, shaped_url = spawn(
+            [
+                "bench/echo_app.py",
+                "--base-url",
+                short_proxy.url + "/v1",
+                "--model",
+                "ttft",
+                "--extra-inputs",
+                "29",
+                "--extra-outputs",
+                "18",
+            ],
+            "30-in/19-out echo app",
+            120,
+        )
         procs.append(shaped)
 
         from playwright.sync_api import sync_playwright
@@ -102,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
                 page.wait_for_timeout(200)
 
             def bare_done(page):
-                page.wait_for_function(f"() => document.querySelector('#out span.md').textContent.includes('{SHORT_END}')")
+                page.wait_for_function(
+                    f"() => document.querySelector('#out span.md').textContent.includes('{SHORT_END}')"
+                )
                 page.wait_for_timeout(200)
 
             # (i) first visible token, interleaved (ABBA...) after one warm-up each.
@@ -114,9 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             ttft_once(same_shape, "#out", bare_done, short_proxy)
             ttft = {"ours": [], "bare": [], "shape": []}
             for i in range(args.runs):
-                order = [("ours", ours, "#reply-0", ours_done), ("bare", baseline, "#out", bare_done),
-                         ("shape", same_shape, "#out", bare_done)]
-                for name, page, out, done in (order if i % 2 == 0 else order[::-1]):
+                order = [
+                    ("ours", ours, "#reply-0", ours_done),
+                    ("bare", baseline, "#out", bare_done),
+                    ("shape", same_shape, "#out", bare_done),
+                ]
+                for name, page, out, done in order if i % 2 == 0 else order[::-1]:
                     ttft[name].append(ttft_once(page, out, done, short_proxy))
             baseline.close()
             same_shape.close()
@@ -148,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             painted = page.evaluate("() => window.__marker")
             sse_marker = page.evaluate("() => window.__sse")
             clicked_ms = page.evaluate("() => window.__clickedAt")
-            page.wait_for_function("() => [0,1,2,3].every(i => document.querySelector('#meta-' + i + ' span.md')"
-                                   ".textContent.includes('done'))")
+            page.wait_for_function(
+                "() => [0,1,2,3].every(i => document.querySelector('#meta-' + i + ' span.md')"
+                ".textContent.includes('done'))"
+            )
             stats = [page.locator(f"#meta-{i} span.md").inner_text().splitlines()[1] for i in range(4)]
             browser.close()
     finally:
@@ -161,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
             proxy.close()
 
     sent = {r["model"]: r["t_marker"] for r in long_proxy.chats("long-")}
-    per_column = [painted[f"reply-{slot}"] - sent[f"long-{slot}"] * 1000 if sent.get(f"long-{slot}") else None
-                  for slot in range(4)]
+    per_column = [
+        painted[f"reply-{slot}"] - sent[f"long-{slot}"] * 1000 if sent.get(f"long-{slot}") else None
+        for slot in range(4)
+    ]
     last_sent, last_painted = max(t for t in sent.values() if t), max(painted.values()) / 1000
     tail_ms = (last_painted - last_sent) * 1000
     tail_sse_ms = max(sse_marker) - last_sent * 1000 if sse_marker else float("nan")
@@ -171,52 +236,88 @@ def main(argv: list[str] | None = None) -> int:
     med = {name: {k: statistics.median(r[k] for r in runs) for k in parts} for name, runs in ttft.items()}
     ratio = med["ours"]["ms"] / med["bare"]["ms"]
     shape_ratio = med["ours"]["ms"] / med["shape"]["ms"]
-    d = {k: m1.get(k, 0) - m0.get(k, 0) for k in ("ProcessTime", "ThreadTime", "TaskDuration", "ScriptDuration",
-                                                  "LayoutDuration", "RecalcStyleDuration")}
+    d = {
+        k: m1.get(k, 0) - m0.get(k, 0)
+        for k in (
+            "ProcessTime",
+            "ThreadTime",
+            "TaskDuration",
+            "ScriptDuration",
+            "LayoutDuration",
+            "RecalcStyleDuration",
+        )
+    }
     wall = t_visible - t_click
 
     def verdict(ok: bool) -> str:
         return "ok" if ok else "OVER TARGET"
 
-    print(f"bench_browser  {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}  {platform.node()}  "
-          f"{os.cpu_count()} CPUs  Chromium {browser_version()}  fake servers (separate processes) at {RATE} tok/s")
+    print(
+        f"bench_browser  {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}  {platform.node()}  "
+        f"{os.cpu_count()} CPUs  Chromium {browser_version()}  fake servers (separate processes) at {RATE} tok/s"
+    )
     print()
-    print(f"(i) click -> first visible token, ms ({args.runs} interleaved runs each after one warm-up; 1 column, "
-          f"{SHORT_WORDS}-token reply)")
-    print(f"    {'':<18}{'runs':<{7 * args.runs}}{'median':>8}   median split: click -> request at fake server"
-          " -> first bytes back reach the page (SSE) -> painted")
+    print(
+        f"(i) click -> first visible token, ms ({args.runs} interleaved runs each after one warm-up; 1 column, "
+        f"{SHORT_WORDS}-token reply)"
+    )
+    print(
+        f"    {'':<18}{'runs':<{7 * args.runs}}{'median':>8}   median split: click -> request at fake server"
+        " -> first bytes back reach the page (SSE) -> painted"
+    )
     for name, label in (("ours", "ours (1 column)"), ("bare", "bare echo app"), ("shape", "echo, 30 in/19 out")):
         runs = " ".join(f"{r['ms']:6.0f}" for r in ttft[name])
         m = med[name]
-        print(f"    {label:<18}{runs:<{7 * args.runs}}{m['ms']:8.0f}   {m['to_server_ms']:5.0f} + "
-              f"{m['server_to_page_ms']:5.0f} + {m['page_to_paint_ms']:5.0f}")
+        print(
+            f"    {label:<18}{runs:<{7 * args.runs}}{m['ms']:8.0f}   {m['to_server_ms']:5.0f} + "
+            f"{m['server_to_page_ms']:5.0f} + {m['page_to_paint_ms']:5.0f}"
+        )
     print()
     print(f"(ii) 4 columns x {LONG_WORDS} tokens: server sends last token -> visible in page, ms")
-    print("    per column: " + "  ".join(f"{v:5.0f}" if v is not None else "    ?" for v in per_column)
-          + f"    (streams ended {stream_s:.2f} s after the click)")
-    print(f"    split for the last column: {tail_sse_ms:.0f} ms until the update carrying it reaches the page (app + "
-          f"transport), {tail_ms - tail_sse_ms:.0f} ms more until painted (browser)")
+    print(
+        "    per column: "
+        + "  ".join(f"{v:5.0f}" if v is not None else "    ?" for v in per_column)
+        + f"    (streams ended {stream_s:.2f} s after the click)"
+    )
+    print(
+        f"    split for the last column: {tail_sse_ms:.0f} ms until the update carrying it reaches the page (app + "
+        f"transport), {tail_ms - tail_sse_ms:.0f} ms more until painted (browser)"
+    )
     print(f"    column 1 stats line: {stats[0]}")
     print()
     print(f"(iii) CPU during run (ii), click -> last marker visible ({wall:.2f} s wall)")
-    print(f"    Chromium, all processes (/proc utime+stime): {cpu_browser:6.2f} s  ({cpu_browser / wall:.0%} of one core)")
-    print(f"    the page's renderer process (CDP ProcessTime): {d['ProcessTime']:5.2f} s  (main thread CPU "
-          f"{d['ThreadTime']:.2f} s)")
-    print(f"    renderer main-thread tasks (CDP, wall time):  {d['TaskDuration']:5.2f} s  (script "
-          f"{d['ScriptDuration']:.2f}, layout {d['LayoutDuration']:.2f}, style {d['RecalcStyleDuration']:.2f})")
+    print(
+        f"    Chromium, all processes (/proc utime+stime): {cpu_browser:6.2f} s  ({cpu_browser / wall:.0%} of one core)"
+    )
+    print(
+        f"    the page's renderer process (CDP ProcessTime): {d['ProcessTime']:5.2f} s  (main thread CPU "
+        f"{d['ThreadTime']:.2f} s)"
+    )
+    print(
+        f"    renderer main-thread tasks (CDP, wall time):  {d['TaskDuration']:5.2f} s  (script "
+        f"{d['ScriptDuration']:.2f}, layout {d['LayoutDuration']:.2f}, style {d['RecalcStyleDuration']:.2f})"
+    )
     print(f"    app server process (/proc utime+stime):      {cpu_app:6.2f} s")
     print()
     print(f"    {'metric':<48}{'measured':>10}{'target':>10}  verdict")
-    print(f"    {'first visible token, ours / bare (medians)':<48}{ratio:>9.2f}x{'<= 1.2x':>10}  "
-          f"{verdict(ratio <= TTFT_TARGET)}")
+    print(
+        f"    {'first visible token, ours / bare (medians)':<48}{ratio:>9.2f}x{'<= 1.2x':>10}  "
+        f"{verdict(ratio <= TTFT_TARGET)}"
+    )
     print(f"    {'  vs an echo app with 30 inputs/19 outputs':<48}{shape_ratio:>9.2f}x{'-':>10}")
-    print(f"    {'last token sent -> visible, 4 columns (ms)':<48}{tail_ms:>10.0f}{'<= 150':>10}  "
-          f"{verdict(tail_ms <= TAIL_TARGET_MS)}")
+    print(
+        f"    {'last token sent -> visible, 4 columns (ms)':<48}{tail_ms:>10.0f}{'<= 150':>10}  "
+        f"{verdict(tail_ms <= TAIL_TARGET_MS)}"
+    )
     print(f"    {'browser CPU for the 4-column run (s)':<48}{cpu_browser:>10.2f}{'-':>10}")
-    print(f"    total bench time {time.time() - started:.0f} s; CPUs {busy_before:.0%} busy in the 2 s before it started")
+    print(
+        f"    total bench time {time.time() - started:.0f} s; CPUs {busy_before:.0%} busy in the 2 s before it started"
+    )
     if busy_before > 0.2:
-        print("    WARNING: the machine was already busy before the bench started; these timings are noisy. "
-              "Re-run on an idle machine.")
+        print(
+            "    WARNING: the machine was already busy before the bench started; these timings are noisy. "
+            "Re-run on an idle machine."
+        )
     return 0
 
 

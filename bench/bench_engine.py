@@ -1,4 +1,5 @@
 """Engine benchmarks, printed as ratios measured side by side in one run (python bench/bench_engine.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,8 +52,10 @@ async def fan_out(url_fast, url_slow) -> dict:
         alone.append((await Comparison(reg, cols(["openai:fast"])).run())[0].total_s)
         results = await Comparison(reg, cols(["openai:fast", "vllm:slow"])).run()
         paired.append(results[0].total_s)
-    return {"8 models / 1 model wall time": statistics.median(eight) / statistics.median(one),
-            "fast beside 10x slower / fast alone": statistics.median(paired) / statistics.median(alone)}
+    return {
+        "8 models / 1 model wall time": statistics.median(eight) / statistics.median(one),
+        "fast beside 10x slower / fast alone": statistics.median(paired) / statistics.median(alone),
+    }
 
 
 async def ttft_overhead(url) -> float:
@@ -65,7 +68,9 @@ async def ttft_overhead(url) -> float:
 
     async def direct() -> float:
         start = time.perf_counter()
-        stream = await client.chat.completions.create(model="m", messages=messages, stream=True, stream_options={"include_usage": True})
+        stream = await client.chat.completions.create(
+            model="m", messages=messages, stream=True, stream_options={"include_usage": True}
+        )
         first = None
         async for chunk in stream:
             if first is None and chunk.choices and chunk.choices[0].delta.content:
@@ -122,7 +127,14 @@ def local_decode_ratio() -> float:
     runtime = reg.providers["local"].runtimes["smollm2"]
     column = cols(["local:smollm2"], temperature=0.0, max_tokens=128, seed=0)[0]
     tokens = runtime.prompt_tokens(ChatRequest("smollm2", column.messages))
-    args = [sys.executable, "-c", BARE_LOOP.replace("__ROOT__", ROOT_REPR), str(runtime.model.path), str(runtime.n_threads), json.dumps(tokens)]
+    args = [
+        sys.executable,
+        "-c",
+        BARE_LOOP.replace("__ROOT__", ROOT_REPR),
+        str(runtime.model.path),
+        str(runtime.n_threads),
+        json.dumps(tokens),
+    ]
 
     def ours_rate() -> float:
         runtime.forget_cache()  # no KV-cache reuse: both sides decode the same prompt from scratch
@@ -138,13 +150,21 @@ def local_decode_ratio() -> float:
 
 def main() -> None:
     """Run every engine benchmark and print the ratios."""
-    print(f"bench_engine  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  python {platform.python_version()}")
-    with fake_server("--tokens-per-s", "100", "--reply", WORDS) as fast, \
-         fake_server("--tokens-per-s", "10", "--reply", WORDS) as slow:
+    print(
+        f"bench_engine  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
+        f"python {platform.python_version()}"
+    )
+    with (
+        fake_server("--tokens-per-s", "100", "--reply", WORDS) as fast,
+        fake_server("--tokens-per-s", "10", "--reply", WORDS) as slow,
+    ):
         for name, ratio in asyncio.run(fan_out(fast, slow)).items():
             print(f"  {name:<42} {ratio:6.3f}   (target <= 1.05)")
     with fake_server("--reply", WORDS) as instant:
-        print(f"  {'engine overhead on first token (median ms)':<42} {asyncio.run(ttft_overhead(instant)):6.2f}   (target <= 5 ms)")
+        print(
+            f"  {'engine overhead on first token (median ms)':<42} "
+            f"{asyncio.run(ttft_overhead(instant)):6.2f}   (target <= 5 ms)"
+        )
     print(f"  {'local decode rate / bare llama.cpp loop':<42} {local_decode_ratio():6.3f}   (target >= 0.95)")
     median, best, _, _ = engine_curve((1, 4))[4]
     print(f"  {'4 local columns / 1 local column':<42} {median:6.3f}   (target <= 2.6; best of rounds {best:.3f})")

@@ -5,6 +5,7 @@
 the SDK-only baseline reads the same streams straight through the three SDKs in another (bench/load_sdk.py). Each
 round runs every case once, interleaved, and the figures are medians over rounds of the per-visitor wall times.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ class Worker:
     """A bench worker process answering one JSON command per line."""
 
     def __init__(self, module: str, *args: str):
-        self.proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args], cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         assert json.loads(self.proc.stdout.readline())["ready"]
 
     def ask(self, **cmd) -> dict:
@@ -50,8 +52,14 @@ class Worker:
 
 def app_env(fakes: dict[str, str], db: str) -> dict[str, str]:
     """The app's settings: every provider pointed at its fake, one shared store file."""
-    return {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": fakes["openai"] + "/v1", "ANTHROPIC_API_KEY": "k",
-            "ANTHROPIC_BASE_URL": fakes["anthropic"], "OLLAMA_HOST": fakes["ollama"], "COMPARE_DB": db}
+    return {
+        "OPENAI_API_KEY": "k",
+        "OPENAI_BASE_URL": fakes["openai"] + "/v1",
+        "ANTHROPIC_API_KEY": "k",
+        "ANTHROPIC_BASE_URL": fakes["anthropic"],
+        "OLLAMA_HOST": fakes["ollama"],
+        "COMPARE_DB": db,
+    }
 
 
 def main() -> None:
@@ -66,12 +74,17 @@ def main() -> None:
     p.add_argument("--no-balancer", action="store_true", help="skip the two-process figure")
     args = p.parse_args()
     n = args.visitors
-    print(f"bench_load  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  python {platform.python_version()}"
-          f"  {n} visitors x 4 columns x {len(WORDS.split()) + 1} tokens at 100 tok/s  app --concurrency {args.concurrency}")
+    print(
+        f"bench_load  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  python {platform.python_version()}"
+        f"  {n} visitors x 4 columns x {len(WORDS.split()) + 1} tokens at 100 tok/s"
+        f"  app --concurrency {args.concurrency}"
+    )
     fake_args = ["--tokens-per-s", "100", "--reply", WORDS, "--echo-prompt"]
     with ExitStack() as stack:
-        fakes = {proto: stack.enter_context(fake_server("--protocol", proto, *fake_args))
-                 for proto in ("openai", "anthropic", "ollama")}
+        fakes = {
+            proto: stack.enter_context(fake_server("--protocol", proto, *fake_args))
+            for proto in ("openai", "anthropic", "ollama")
+        }
         db = str(Path(stack.enter_context(__import__("tempfile").TemporaryDirectory())) / "compare.db")
         options = PageOptions(concurrency=args.concurrency)
         apps = [stack.enter_context(AppProcess(app_env(fakes, db), options))]
@@ -80,8 +93,11 @@ def main() -> None:
             lb_port = free_port()
             split = stack.enter_context(balancer([int(a.url.rstrip("/").rsplit(":", 1)[1]) for a in apps], lb_port))
             lb_url = f"http://127.0.0.1:{lb_port}/"
-        before = stack.enter_context(AppProcess(app_env(fakes, db), PageOptions(concurrency=args.slots_before))) \
-            if args.slots_before else None
+        before = (
+            stack.enter_context(AppProcess(app_env(fakes, db), PageOptions(concurrency=args.slots_before)))
+            if args.slots_before
+            else None
+        )
         sdk = Worker("bench.load_sdk", fakes["openai"], fakes["anthropic"], fakes["ollama"])
         stack.callback(sdk.close)
         visitors = Worker("bench.load_visitors")
@@ -94,8 +110,12 @@ def main() -> None:
             out["app_cpu_s"] = sum(cpu_seconds(a.pid) - c for a, c in zip(apps, cpu))
             return out
 
-        cases = {"sdk 1": lambda r: sdk.ask(visitors=1, round=r), f"sdk {n}": lambda r: sdk.ask(visitors=n, round=r),
-                 "app 1": lambda r: through_app(app.url, 1, r), f"app {n}": lambda r: through_app(app.url, n, r)}
+        cases = {
+            "sdk 1": lambda r: sdk.ask(visitors=1, round=r),
+            f"sdk {n}": lambda r: sdk.ask(visitors=n, round=r),
+            "app 1": lambda r: through_app(app.url, 1, r),
+            f"app {n}": lambda r: through_app(app.url, n, r),
+        }
         if not args.no_balancer:
             cases[f"lb {n}"] = lambda r: through_app(lb_url, n, r, tag=True)
         if before is not None:
@@ -110,8 +130,9 @@ def main() -> None:
         report(seen, warm, n, rss_warm, rss_mb(app.pid), split() if not args.no_balancer else None, args.slots_before)
 
 
-def report(seen: dict[str, list[dict]], warm: list[dict], n: int, rss_warm: float, rss_end: float, split,
-           slots_before: int) -> None:
+def report(
+    seen: dict[str, list[dict]], warm: list[dict], n: int, rss_warm: float, rss_end: float, split, slots_before: int
+) -> None:
     """Print the ratios, the CPU cost per 1,000 tokens and the checks."""
     med = {name: statistics.median(w for out in runs for w in out["walls"]) for name, runs in seen.items()}
     every = warm + [out for runs in seen.values() for out in runs]
@@ -126,19 +147,25 @@ def report(seen: dict[str, list[dict]], warm: list[dict], n: int, rss_warm: floa
     print(f"  {'app: ' + str(n) + ' visitors / 1 visitor (median wall)':<48} {app_ratio:6.2f}x")
     print(f"  {'SDK only, same streams: ' + str(n) + ' / 1':<48} {sdk_ratio:6.2f}x")
     print(f"  {'app figure / SDK-only figure':<48} {app_ratio / sdk_ratio:6.2f}    (target <= 1.2)")
-    print(f"  {'app CPU per 1,000 streamed tokens':<48} {per_k(f'app {n}', 'app_cpu_s') * 1000:6.1f} ms"
-          f"   (SDK-only process: {per_k(f'sdk {n}', 'cpu_s') * 1000:.1f} ms; visitors' process:"
-          f" {per_k(f'app {n}', 'cpu_s') * 1000:.1f} ms)")
+    print(
+        f"  {'app CPU per 1,000 streamed tokens':<48} {per_k(f'app {n}', 'app_cpu_s') * 1000:6.1f} ms"
+        f"   (SDK-only process: {per_k(f'sdk {n}', 'cpu_s') * 1000:.1f} ms; visitors' process:"
+        f" {per_k(f'app {n}', 'cpu_s') * 1000:.1f} ms)"
+    )
     if split is not None:
         shares = "/".join(str(v) for v in sorted(split.values()))
-        print(f"  {'two app processes behind nginx: ' + str(n) + ' / 1':<48} {med[f'lb {n}'] / med['app 1']:6.2f}x"
-              f"   (visitors per process {shares})")
+        print(
+            f"  {'two app processes behind nginx: ' + str(n) + ' / 1':<48} {med[f'lb {n}'] / med['app 1']:6.2f}x"
+            f"   (visitors per process {shares})"
+        )
     if slots_before:
         print(f"  {f'app with --concurrency {slots_before}: {n} / 1':<48} {med[f'before {n}'] / med['before 1']:6.2f}x")
     print(f"  {'median wall, 1 visitor: app / SDK only':<48} {med['app 1'] / med['sdk 1']:6.2f}x")
     print(f"  app memory after warm-up {rss_warm:.0f} MB, after the last round {rss_end:.0f} MB")
-    print(f"  replies wrong, incomplete or crossed: {bad} of {replies}, warm-up included"
-          + (f"  ({'; '.join(errors)})" if errors else ""))
+    print(
+        f"  replies wrong, incomplete or crossed: {bad} of {replies}, warm-up included"
+        + (f"  ({'; '.join(errors)})" if errors else "")
+    )
 
 
 if __name__ == "__main__":

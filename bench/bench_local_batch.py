@@ -2,6 +2,7 @@
 
 python bench/bench_local_batch.py  (ratios measured side by side in one run; absolute times only for orientation)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,8 @@ STEP_COSTS = """
 import ctypes, json, statistics, sys, time
 import llama_cpp as lc
 from llama_cpp import Llama
-path, n_threads, prompt, rounds, steps = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+path, n_threads, prompt = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+rounds, steps = int(sys.argv[4]), int(sys.argv[5])
 keep = lc.llama_log_callback(lambda level, text, data: None)
 lc.llama_log_set(keep, ctypes.c_void_p(0))
 sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
@@ -104,7 +106,9 @@ def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, 
             times[n].append(elapsed)
             fewest[n] = min(fewest[n], tokens)
     median, best = statistics.median(times[counts[0]]), min(times[counts[0]])
-    return {n: (statistics.median(t) / median, min(t) / best, statistics.median(t), fewest[n]) for n, t in times.items()}
+    return {
+        n: (statistics.median(t) / median, min(t) / best, statistics.median(t), fewest[n]) for n, t in times.items()
+    }
 
 
 def step_curve(rounds: int = ROUNDS, steps: int = MAX_TOKENS) -> dict[int, tuple[float, float]]:
@@ -113,20 +117,39 @@ def step_curve(rounds: int = ROUNDS, steps: int = MAX_TOKENS) -> dict[int, tuple
 
     runtime = registry().providers["local"].runtimes["smollm2"]
     prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
-    args = [sys.executable, "-c", STEP_COSTS.replace("__ROOT__", ROOT_REPR), str(runtime.model.path), str(runtime.n_threads), json.dumps(prompt), str(rounds), str(steps)]
-    costs = {int(n): c for n, c in json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout).items()}
+    args = [
+        sys.executable,
+        "-c",
+        STEP_COSTS.replace("__ROOT__", ROOT_REPR),
+        str(runtime.model.path),
+        str(runtime.n_threads),
+        json.dumps(prompt),
+        str(rounds),
+        str(steps),
+    ]
+    costs = {
+        int(n): c
+        for n, c in json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout).items()
+    }
     return {n: (c / costs[1], c) for n, c in costs.items()}
 
 
 def main() -> None:
     """Print both curves."""
-    print(f"bench_local_batch  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  python {platform.python_version()}")
-    print(f"  N concurrent local:smollm2 columns, {MAX_TOKENS} tokens each: wall time / one column, "
-          f"median and best of {ROUNDS} (target for 4: <= 2.6)")
+    print(
+        f"bench_local_batch  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
+        f"python {platform.python_version()}"
+    )
+    print(
+        f"  N concurrent local:smollm2 columns, {MAX_TOKENS} tokens each: wall time / one column, "
+        f"median and best of {ROUNDS} (target for 4: <= 2.6)"
+    )
     for n, (ratio, best, seconds, tokens) in engine_curve().items():
         print(f"    N={n}  {ratio:5.2f}  best {best:5.2f}   (median {seconds:5.2f} s, fewest tokens {tokens})")
-    print(f"  a llama.cpp decode step over N sequences / over one, in runs of {MAX_TOKENS} steps "
-          f"(bare llama-cpp-python, own process, median of {ROUNDS})")
+    print(
+        f"  a llama.cpp decode step over N sequences / over one, in runs of {MAX_TOKENS} steps "
+        f"(bare llama-cpp-python, own process, median of {ROUNDS})"
+    )
     for n, (ratio, seconds) in step_curve().items():
         print(f"    N={n}  {ratio:5.2f}   ({seconds * 1000:5.1f} ms)")
 

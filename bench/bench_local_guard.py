@@ -2,6 +2,7 @@
 
 python bench/bench_local_guard.py  (rounds alternate between the two loads; the ratio is what to read)
 """
+
 from __future__ import annotations
 
 import platform
@@ -55,8 +56,10 @@ def main() -> None:
         for name, llm in loads.items():
             rates[name].append(decode_rate(llm))
     medians = {name: statistics.median(r) for name, r in rates.items()}
-    print(f"{date.today()} {platform.machine()} {platform.processor() or ''} cpu flags with amx: "
-          f"{sorted(cpu_guard.AMX_CPU_FLAGS & cpu_guard.cpu_flags()) or 'none'}")
+    print(
+        f"{date.today()} {platform.machine()} {platform.processor() or ''} cpu flags with amx: "
+        f"{sorted(cpu_guard.AMX_CPU_FLAGS & cpu_guard.cpu_flags()) or 'none'}"
+    )
     print(f"library features: {' '.join(sorted(cpu_guard.library_features()))}")
     for name, median in medians.items():
         print(f"extra buffer types {name}: {median:.1f} tok/s (median of {ROUNDS}, {TOKENS} tokens)")

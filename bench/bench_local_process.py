@@ -6,6 +6,7 @@ Both sides run SmolLM2 with the same scheduler; runs alternate (in-process, proc
 starts with a cold prefix cache. "first token" is when the consumer's event loop receives the first text, counted
 from when it asked; "decode" is tokens per second between the first and the last token as the engine stamped them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -103,33 +104,50 @@ def main() -> None:
             one = asyncio.run(concurrent(opener, 1))
             cold[name]()
             four[name].append(asyncio.run(concurrent(opener, 4)) / one)
-    other_engine, other_runtime = LocalEngine(LocalModel("other", model.path)), LocalRuntime(LocalModel("other", model.path))
+    other_engine, other_runtime = (
+        LocalEngine(LocalModel("other", model.path)),
+        LocalRuntime(LocalModel("other", model.path)),
+    )
     other_engine.warm()
     other_runtime.warm()
     pairs = {"in-process": (engine, other_engine), "process": (runtime, other_runtime)}
     two = {name: [] for name in sides}
     for _ in range(5):  # two different models at once against one alone: the cores are shared between them
         for name, (a, b) in pairs.items():
-            opener = (lambda m: (lambda r: in_process(m, r))) if name == "in-process" else (lambda m: m.stream)
+            opener = (lambda m: lambda r: in_process(m, r)) if name == "in-process" else (lambda m: m.stream)
             a.forget_cache()
             one = asyncio.run(concurrent(opener(a), 1))
             a.forget_cache()
             b.forget_cache()
             two[name].append(asyncio.run(both(opener(a), opener(b))) / one)
-    print(f"bench_local_process {date.today()}: SmolLM2, {MAX_TOKENS} tokens greedy, medians of {ROUNDS} alternating runs, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"bench_local_process {date.today()}: SmolLM2, {MAX_TOKENS} tokens greedy, "
+        f"medians of {ROUNDS} alternating runs, {os.cpu_count()} cores"
+    )
     print(f"  text chunks per reply: in-process {chunks['in-process']}, process {chunks['process']}")
-    print(f"  first text received: in-process {first['in-process'] * 1000:.1f} ms, process {first['process'] * 1000:.1f} ms; "
-          f"difference {(first['process'] - first['in-process']) * 1000:+.2f} ms (target <= 2 ms; includes prefill noise)")
-    print(f"  of which: first token stamped by the engine (what ttft_s counts) in-process {stamped['in-process'] * 1000:.1f} ms, "
-          f"process {stamped['process'] * 1000:.1f} ms; delivery to the event loop in-process "
-          f"{delivery['in-process'] * 1000:.2f} ms, process {delivery['process'] * 1000:.2f} ms")
-    print(f"  decode: in-process {rate['in-process']:.0f} tok/s, process {rate['process']:.0f} tok/s; "
-          f"process / in-process {rate['process'] / rate['in-process']:.3f} (target >= 0.97)")
-    print(f"  4 concurrent columns / 1: in-process {statistics.median(four['in-process']):.2f}, "
-          f"process {statistics.median(four['process']):.2f} (target <= 2.6, as in-process)")
-    print(f"  2 different local models at once / 1 alone: in-process (one decode thread, turns) "
-          f"{statistics.median(two['in-process']):.2f}, processes (cores shared) {statistics.median(two['process']):.2f}")
+    print(
+        f"  first text received: in-process {first['in-process'] * 1000:.1f} ms, "
+        f"process {first['process'] * 1000:.1f} ms; "
+        f"difference {(first['process'] - first['in-process']) * 1000:+.2f} ms (target <= 2 ms; includes prefill noise)"
+    )
+    print(
+        f"  of which: first token stamped by the engine (what ttft_s counts) "
+        f"in-process {stamped['in-process'] * 1000:.1f} ms, "
+        f"process {stamped['process'] * 1000:.1f} ms; delivery to the event loop in-process "
+        f"{delivery['in-process'] * 1000:.2f} ms, process {delivery['process'] * 1000:.2f} ms"
+    )
+    print(
+        f"  decode: in-process {rate['in-process']:.0f} tok/s, process {rate['process']:.0f} tok/s; "
+        f"process / in-process {rate['process'] / rate['in-process']:.3f} (target >= 0.97)"
+    )
+    print(
+        f"  4 concurrent columns / 1: in-process {statistics.median(four['in-process']):.2f}, "
+        f"process {statistics.median(four['process']):.2f} (target <= 2.6, as in-process)"
+    )
+    print(
+        f"  2 different local models at once / 1 alone: in-process (one decode thread, turns) "
+        f"{statistics.median(two['in-process']):.2f}, processes (cores shared) {statistics.median(two['process']):.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Time tokenize + render_html on 100 KB of mixed text for each tokenizer, against the bare tokenizer call."""
+
 from __future__ import annotations
 
 import sys
@@ -56,7 +57,7 @@ def main() -> None:
     print(f"{'tokenizer':<16}{'tokens':>8}{'bare ms':>10}{'ours ms':>10}{'ratio':>8}  note")
     for name in available_tokenizers(registry):
         bare = best_ms(bare_call(name, text, registry))
-        ours = best_ms(lambda: render_html(tokenize(text, name, registry)))
+        ours = best_ms(lambda name=name: render_html(tokenize(text, name, registry)))
         result = tokenize(text, name, registry)
         print(f"{name:<16}{result.count:>8,}{bare:>10.1f}{ours:>10.1f}{ours / bare:>7.1f}x  {result.note}")
 

@@ -1,4 +1,5 @@
 """Browser-benchmark probes: in-page timing JavaScript, page setup, per-process CPU meters, Chromium's version."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # --- CPU accounting ------------------------------------------------------------------------------------------
 
+
 def cpu_busy(seconds: float) -> float:
     """Share of all CPUs busy over the next `seconds` (from /proc/stat), to flag a machine that is not idle."""
+
     def sample():
         values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
         return sum(values), values[3] + values[4]  # total, idle + iowait
@@ -79,7 +82,6 @@ class CpuMeter:
         return sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in self.pids_fn())
 
 
-
 # --- in-page measurements ------------------------------------------------------------------------------------
 
 FIRST_TOKEN_JS = """([button, out, timeoutMs]) => new Promise((resolve, reject) => {
@@ -99,7 +101,9 @@ FIRST_TOKEN_JS = """([button, out, timeoutMs]) => new Promise((resolve, reject) 
   };
   const obs = new MutationObserver(check);
   obs.observe(document.querySelector(out), {subtree: true, childList: true, characterData: true});
-  setTimeout(() => { if (!done) { obs.disconnect(); reject(new Error('no token within ' + timeoutMs + ' ms')); } }, timeoutMs);
+  setTimeout(() => {
+    if (!done) { obs.disconnect(); reject(new Error('no token within ' + timeoutMs + ' ms')); }
+  }, timeoutMs);
   window.__sse = [];
   clickedAt = Date.now();
   t0 = performance.now();

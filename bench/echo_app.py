@@ -4,6 +4,7 @@
 
 prints the page URL on stdout once it serves, then serves until killed. Textbox #prompt, Button #run, Markdown #out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,9 @@ def build(base_url: str, model: str, api_key: str = "bench-key", extra_inputs: i
 
     async def reply(prompt: str, *_unused):
         text = ""
-        stream = await client.chat.completions.create(model=model, stream=True,
-                                                      messages=[{"role": "user", "content": prompt}])
+        stream = await client.chat.completions.create(
+            model=model, stream=True, messages=[{"role": "user", "content": prompt}]
+        )
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 text += chunk.choices[0].delta.content
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     demo.queue()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     serve_until_terminated(f"http://127.0.0.1:{port}/", demo.close)
+
 
 if __name__ == "__main__":
     main()

@@ -1,9 +1,10 @@
 """What every visitor of the load benchmark sends, how its reply is checked, and the worker command loop."""
+
 from __future__ import annotations
 
 import json
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 WORDS = " ".join(f"w{i}" for i in range(100))  # the fakes stream this one word per chunk, after the echoed prompt
 MIX = ("openai:gpt-fake", "anthropic:claude-fake", "ollama:llama-fake", "openai:gpt-fake-2")  # one visitor's columns

@@ -3,6 +3,7 @@
 Runs as a worker of bench/bench_load.py: one JSON command per stdin line ({"visitors": N, "round": r}), one JSON
 answer per line (each visitor's wall time, this process's CPU seconds, streamed tokens, replies that were wrong).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,24 +35,34 @@ class Clients:
         parts, tokens = [], 0
         if provider == "openai":
             stream = await self.openai.chat.completions.create(
-                model=model, messages=[{"role": "system", "content": SYSTEM}, *messages], stream=True,
-                stream_options={"include_usage": True}, max_tokens=256, temperature=0.7)
+                model=model,
+                messages=[{"role": "system", "content": SYSTEM}, *messages],
+                stream=True,
+                stream_options={"include_usage": True},
+                max_tokens=256,
+                temperature=0.7,
+            )
             async for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
                     parts.append(chunk.choices[0].delta.content)
                 if chunk.usage:
                     tokens = chunk.usage.completion_tokens
         elif provider == "anthropic":
-            stream = await self.anthropic.messages.create(model=model, system=SYSTEM, messages=messages, max_tokens=256,
-                                                          stream=True)
+            stream = await self.anthropic.messages.create(
+                model=model, system=SYSTEM, messages=messages, max_tokens=256, stream=True
+            )
             async for event in stream:
                 if event.type == "content_block_delta" and event.delta.type == "text_delta":
                     parts.append(event.delta.text)
                 elif event.type == "message_delta":
                     tokens = event.usage.output_tokens
         else:
-            stream = await self.ollama.chat(model=model, messages=[{"role": "system", "content": SYSTEM}, *messages],
-                                            stream=True, options={"temperature": 0.7, "num_predict": 256})
+            stream = await self.ollama.chat(
+                model=model,
+                messages=[{"role": "system", "content": SYSTEM}, *messages],
+                stream=True,
+                options={"temperature": 0.7, "num_predict": 256},
+            )
             async for part in stream:
                 if part.message and part.message.content:
                     parts.append(part.message.content)
@@ -76,10 +87,15 @@ def main() -> None:
 
     def handle(cmd: dict) -> dict:
         cpu = cpu_seconds()
-        runs = loop.run_until_complete(asyncio.gather(
-            *(visitor(clients, prompt_for(v, cmd["round"])) for v in range(cmd["visitors"]))))
-        return {"walls": [w for w, _, _ in runs], "tokens": sum(t for _, t, _ in runs),
-                "bad": sum(b for _, _, b in runs), "cpu_s": cpu_seconds() - cpu}
+        runs = loop.run_until_complete(
+            asyncio.gather(*(visitor(clients, prompt_for(v, cmd["round"])) for v in range(cmd["visitors"])))
+        )
+        return {
+            "walls": [w for w, _, _ in runs],
+            "tokens": sum(t for _, t, _ in runs),
+            "bad": sum(b for _, _, b in runs),
+            "cpu_s": cpu_seconds() - cpu,
+        }
 
     serve_commands(handle)
 

@@ -6,6 +6,7 @@ submit to reply, this process's CPU seconds, output tokens, replies that were wr
 (and so its Gradio session) across rounds; clients are built before the clock starts. With "tag", visitor i sends
 the header X-Visitor: v<i>, which the load balancer hashes on.
 """
+
 from __future__ import annotations
 
 import sys
@@ -30,8 +31,9 @@ def client(url: str, visitor: int, tag: bool):
         headers = {"X-Visitor": f"v{visitor}"} if tag else None
         # Plain http to 127.0.0.1: without ssl_verify=False gradio_client loads the CA bundle into a new TLS context
         # for every request it makes (about 40% of this process's CPU), which would crowd the app on two cores.
-        _clients[key] = Client(url, verbose=False, download_files=False, analytics_enabled=False, headers=headers,
-                               ssl_verify=False)
+        _clients[key] = Client(
+            url, verbose=False, download_files=False, analytics_enabled=False, headers=headers, ssl_verify=False
+        )
     return _clients[key]
 
 
@@ -59,8 +61,13 @@ def handle(cmd: dict) -> dict:
     cpu = cpu_seconds()
     with ThreadPoolExecutor(n) as pool:
         runs = list(pool.map(visit, range(n)))
-    return {"walls": [w for w, *_ in runs], "tokens": sum(t for _, t, _, _ in runs), "bad": sum(b for _, _, b, _ in runs),
-            "errors": sorted({e for *_, e in runs if e})[:3], "cpu_s": cpu_seconds() - cpu}
+    return {
+        "walls": [w for w, *_ in runs],
+        "tokens": sum(t for _, t, _, _ in runs),
+        "bad": sum(b for _, _, b, _ in runs),
+        "errors": sorted({e for *_, e in runs if e})[:3],
+        "cpu_s": cpu_seconds() - cpu,
+    }
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Debian's nginx in front of several app processes, with its own config in a temporary folder (daemon off)."""
+
 from __future__ import annotations
 
 import shutil
@@ -51,8 +52,12 @@ def balancer(app_ports: list[int], port: int, balance: str = "hash $http_x_visit
     folder = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in app_ports)
     (folder / "nginx.conf").write_text(CONF.format(dir=folder, balance=balance, servers=servers, port=port))
-    proc = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait(f"http://127.0.0.1:{port}/", proc)
         yield lambda: _split(folder / "access.log")

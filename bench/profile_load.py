@@ -3,6 +3,7 @@
 Writes py-spy's collapsed stacks of the app process (and, with --visitors-too, of the visitors' process) while
 ROUNDS rounds of visitors run; summarise with `python bench/profile_load.py --top OUT.txt`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,17 +55,39 @@ def main() -> None:
     if args.top:
         return top(args.out)
     with ExitStack() as stack:
-        fakes = {proto: stack.enter_context(fake_server("--protocol", proto, "--tokens-per-s", "100", "--reply", WORDS,
-                                                         "--echo-prompt")) for proto in ("openai", "anthropic", "ollama")}
+        fakes = {
+            proto: stack.enter_context(
+                fake_server("--protocol", proto, "--tokens-per-s", "100", "--reply", WORDS, "--echo-prompt")
+            )
+            for proto in ("openai", "anthropic", "ollama")
+        }
         db = str(Path(stack.enter_context(tempfile.TemporaryDirectory())) / "compare.db")
         app = stack.enter_context(AppProcess(app_env(fakes, db), PageOptions(concurrency=args.concurrency)))
         visitors = Worker("bench.load_visitors")
         stack.callback(visitors.close)
         visitors.ask(url=app.url, visitors=args.visitors, round=0)
         targets = [(app.pid, args.out)] + ([(visitors.proc.pid, args.out + ".visitors")] if args.visitors_too else [])
-        spies = [subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
-                                   "--output", out, "--nonblocking", "--threads"], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL) for pid, out in targets]
+        spies = [
+            subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--output",
+                    out,
+                    "--nonblocking",
+                    "--threads",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for pid, out in targets
+        ]
         for r in range(1, args.rounds + 1):
             print(visitors.ask(url=app.url, visitors=args.visitors, round=r)["bad"], "bad", flush=True)
         for spy in spies:

@@ -1,4 +1,5 @@
 """A TCP pass-through proxy that timestamps requests, first reply bytes and a marker, for the browser benchmark."""
+
 from __future__ import annotations
 
 import re
@@ -67,7 +68,7 @@ class TimingProxy:
                     if record["t_marker"] is None and self.marker in window:
                         record["t_marker"] = now
                 client.sendall(data)
-                tail = window[-len(self.marker):]
+                tail = window[-len(self.marker) :]
         except OSError:
             pass
         finally:
@@ -90,7 +91,6 @@ def _close(s: socket.socket):
     except OSError:
         pass
     s.close()
-
 
 
 def host_port(url: str) -> tuple[str, int]:

@@ -1,4 +1,5 @@
 """`python -m cli ...`: the same command line as `python -m compare ...`."""
+
 import sys
 
 from .main import main

@@ -1,4 +1,5 @@
 """`--list`: every model id, whether it is available and why not, and what local models run on."""
+
 from __future__ import annotations
 
 import subprocess

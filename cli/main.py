@@ -1,4 +1,5 @@
 """The command line's entry point: the leaderboard, the model list or a run, and the exit code each ends with."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.list:
             return asyncio.run(list_models(registry))
         if args.prompt is None:
-            raise InputError("No prompt given: python -m compare -m local:smollm2 \"Explain what a token is\"")
+            raise InputError('No prompt given: python -m compare -m local:smollm2 "Explain what a token is"')
         return asyncio.run(run(args, registry))
     except (InputError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)

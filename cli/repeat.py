@@ -1,4 +1,5 @@
 """`--repeat K`: one line (or JSON line) per model per run, a summary per model, then the verdicts."""
+
 from __future__ import annotations
 
 import json
@@ -12,12 +13,17 @@ from .streaming import json_line
 
 async def run_repeated(comparison: RepeatedComparison, labels: dict[str, str], as_json: bool) -> dict:
     """Run K times per column, print each run as it ends, then the summaries and verdicts; returns repeat_block's."""
+
     def heard(key: str, k: int, result) -> None:
         if as_json:
             print(json.dumps({**json_line(result.to_json()), "run": k}), flush=True)
         else:
             r = result
-            state = f"error: {r.error}" if r.error else f"ttft {_s(r.ttft_s)}  total {_s(r.total_s)}  {_s(r.tokens_per_s, '')} tok/s"
+            state = (
+                f"error: {r.error}"
+                if r.error
+                else f"ttft {_s(r.ttft_s)}  total {_s(r.total_s)}  {_s(r.tokens_per_s, '')} tok/s"
+            )
             print(f"[{labels[key]}] run {k}: {state}", flush=True)
 
     comparison.on_result = heard

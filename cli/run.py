@@ -1,4 +1,5 @@
 """A run from the command line: check the input, stream the replies (or run each column K times), print the metrics."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,10 +9,10 @@ import signal
 import sys
 
 from compare import Column, Comparison, Delta, Finished, make_messages
+from compare.record import now_iso
 from compare.repeat_block import column_labels
 from compare.repeat_run import RepeatedComparison
 from compare.validate import check_models, check_params, check_prompt
-from compare.record import now_iso
 from providers import Registry
 from providers.base import Sampling
 
@@ -50,7 +51,9 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
         print("\n" + table([comparison.results[c.key] for c in columns], list(printer.labels.values())))
     saved = 0
     if args.save:
-        record = run_record(sampling, args.system or "", prompt, ids, [comparison.results[c.key] for c in columns], started)
+        record = run_record(
+            sampling, args.system or "", prompt, ids, [comparison.results[c.key] for c in columns], started
+        )
         saved = save_and_report(registry.settings, record, args.json)
     return 130 if interrupted.is_set() else saved
 

@@ -1,4 +1,5 @@
 """`--save`: the run as the page and the API record it, kept in the store, and its id and snapshot path printed."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,9 @@ from providers import Sampling, Settings
 
 def run_record(sampling: Sampling, system: str, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
     """The run as the page and the API record it."""
-    return RunRecord(prompt, system, run_parameters(sampling), shared_columns(ids, system, sampling), results,
-                     started_at).to_json()
+    return RunRecord(
+        prompt, system, run_parameters(sampling), shared_columns(ids, system, sampling), results, started_at
+    ).to_json()
 
 
 def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
@@ -34,6 +36,8 @@ def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"run_id": run_id, "snapshot_path": path, "owner_token": owner}), flush=True)
     else:
-        print(f"\nSaved as run {run_id}: {path} on the app using this store "
-              f"(delete it with DELETE {path} and the header X-Owner-Token: {owner}).")
+        print(
+            f"\nSaved as run {run_id}: {path} on the app using this store "
+            f"(delete it with DELETE {path} and the header X-Owner-Token: {owner})."
+        )
     return 0

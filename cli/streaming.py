@@ -1,13 +1,42 @@
 """Replies streamed to a terminal as they arrive, and the `--json` line of each finished column."""
+
 from __future__ import annotations
 
 import sys
 
-JSON_KEYS = ("model", "text", "error", "status", "finish_reason", "warnings", "ttft_s", "answer_ttft_s", "total_s",
-             "input_tokens", "output_tokens", "reasoning_tokens", "cache_read_tokens", "cache_write_tokens",
-             "tokens_exact", "tokens_source", "tokens_per_s", "itl_p50_ms", "itl_p95_ms", "cost_usd", "cost_note",
-             "price_source", "token_note", "queue_s", "load_s", "stopped", "started_at", "reasoning", "reasoning_s",
-             "local_input_tokens", "local_output_tokens")
+JSON_KEYS = (
+    "model",
+    "text",
+    "error",
+    "status",
+    "finish_reason",
+    "warnings",
+    "ttft_s",
+    "answer_ttft_s",
+    "total_s",
+    "input_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "tokens_exact",
+    "tokens_source",
+    "tokens_per_s",
+    "itl_p50_ms",
+    "itl_p95_ms",
+    "cost_usd",
+    "cost_note",
+    "price_source",
+    "token_note",
+    "queue_s",
+    "load_s",
+    "stopped",
+    "started_at",
+    "reasoning",
+    "reasoning_s",
+    "local_input_tokens",
+    "local_output_tokens",
+)
 
 
 def json_line(data: dict) -> dict:

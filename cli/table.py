@@ -1,4 +1,5 @@
 """The command line's metrics table, in the short headers and narrow text of compare.metric_columns."""
+
 from __future__ import annotations
 
 from compare.metric_columns import metric_columns

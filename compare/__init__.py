@@ -1,4 +1,5 @@
 """The comparison engine: fan-out runner, metrics, token counting and input checks (no UI imports)."""
+
 from providers.base import Message
 
 from .metrics import Result

@@ -1,4 +1,5 @@
 """`python -m compare ...` runs the command line, which lives in the top-level package `cli`."""
+
 import sys
 
 from cli.main import main

@@ -1,8 +1,9 @@
 """Coalescing a queue of events into batches: the one policy the page uses to keep up with fast streams."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 
 class BatchQueue(asyncio.Queue):
@@ -20,8 +21,9 @@ class BatchQueue(asyncio.Queue):
             self.urgent.set()
 
 
-async def coalesced(queue: BatchQueue, streams: int, is_last: Callable[[object], bool],
-                    interval: float | Callable[[], float]) -> AsyncIterator[list]:
+async def coalesced(
+    queue: BatchQueue, streams: int, is_last: Callable[[object], bool], interval: float | Callable[[], float]
+) -> AsyncIterator[list]:
     """Yield lists of queued items at most once per interval until `streams` final items were seen.
 
     An urgent item (a first token, a finish) flushes its batch at once; everything else waits for the interval.
@@ -42,7 +44,7 @@ async def coalesced(queue: BatchQueue, streams: int, is_last: Callable[[object],
             # One wait per batch, not one wake-up per queued chunk (which cost a task and a timer each).
             try:
                 await asyncio.wait_for(queue.urgent.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         streams -= sum(1 for item in batch if is_last(item))
         last = loop.time()

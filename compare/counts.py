@@ -1,4 +1,5 @@
 """Where each token count comes from: reported by the server, disputed by a local count, or estimated locally."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from providers.base import Usage
 
 DISPUTE_SHARE = 0.25  # a server count is disputed when it differs from ours by more than 25% ...
-DISPUTE_TOKENS = 10   # ... and by more than 10 tokens
+DISPUTE_TOKENS = 10  # ... and by more than 10 tokens
 
 
 @dataclass
@@ -30,8 +31,9 @@ def disputed(reported: int, local: int) -> bool:
     return gap > DISPUTE_TOKENS and gap > DISPUTE_SHARE * local
 
 
-def settle_counts(usage: Usage | None, counter, model_id: str, messages, answer: str, thinking: str,
-                  own_tokenizer: bool) -> Counts:
+def settle_counts(
+    usage: Usage | None, counter, model_id: str, messages, answer: str, thinking: str, own_tokenizer: bool
+) -> Counts:
     """Pick each count (the server's when it gave one) and check it against a local count of the same text.
 
     own_tokenizer: the reported counts come from the model's own tokenizer run here (the embedded model), so
@@ -63,7 +65,9 @@ def settle_counts(usage: Usage | None, counter, model_id: str, messages, answer:
     out.source = "reported"
     if disputed(out.input_tokens, out.local_input):
         out.source = "disputed"
-        out.warnings.append(f"disputed input count: the server says {out.input_tokens:,}, counted here ~{out.local_input:,}")
+        out.warnings.append(
+            f"disputed input count: the server says {out.input_tokens:,}, counted here ~{out.local_input:,}"
+        )
     hidden = out.reasoning_tokens if (usage.reasoning_tokens and not thinking) else 0
     visible = out.output_tokens - hidden  # hidden reasoning was never shown, so it cannot be counted here
     # A summarised thinking stream bills more than it shows: only a count below the visible text is suspect.

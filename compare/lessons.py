@@ -1,4 +1,5 @@
 """Guided lessons loaded from data files in prompts/lessons (one JSON file per lesson)."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def load_lesson(path: Path, preset_names: set[str] | None = None) -> Lesson:
     except OSError as exc:
         raise ConfigError(f"{path.name}: cannot read lesson file ({exc.strerror}).") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+        raise ConfigError(
+            f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name}: not UTF-8 text.") from None
     try:
@@ -48,7 +51,9 @@ def load_lessons(folder: Path = LESSONS_DIR, preset_names: set[str] | None = Non
     return [load_lesson(p, preset_names) for p in sorted(Path(folder).glob("*.json"))]
 
 
-def load_lessons_lenient(folder: Path = LESSONS_DIR, preset_names: set[str] | None = None) -> tuple[list[Lesson], list[str]]:
+def load_lessons_lenient(
+    folder: Path = LESSONS_DIR, preset_names: set[str] | None = None
+) -> tuple[list[Lesson], list[str]]:
     """(good lessons, one error message per bad file) so one broken file does not hide the rest."""
     lessons, errors = [], []
     for path in sorted(Path(folder).glob("*.json")):
@@ -68,7 +73,9 @@ def _text(data: dict, key: str, where: str = "", required: bool = True) -> str |
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise _Invalid(f"{where}missing text field {key!r}." if value is None else f"{where}{key!r} must be non-empty text.")
+        raise _Invalid(
+            f"{where}missing text field {key!r}." if value is None else f"{where}{key!r} must be non-empty text."
+        )
     return value
 
 
@@ -127,7 +134,7 @@ def _check_compare(setup: dict, preset_names: set[str] | None) -> None:
     for i, column in enumerate(columns):
         where = f"setup: column {i + 1}: "
         if not isinstance(column, dict):
-            raise _Invalid(f"{where}expected an object like {{\"model\": \"local\"}}.")
+            raise _Invalid(f'{where}expected an object like {{"model": "local"}}.')
         _model(column.get("model", "local"), where)
         _number(column, "temperature", 0, 2, where)
         persona = _text(column, "system", where, required=False)
@@ -148,8 +155,9 @@ def _check_pipeline(setup: dict) -> None:
             _model(m, f"setup: pipeline {i + 1}: ")
 
 
-def resolve_models(wanted: list[str], available: list[str], runs_locally: set[str],
-                   keep_unavailable: bool = False) -> list[str]:
+def resolve_models(
+    wanted: list[str], available: list[str], runs_locally: set[str], keep_unavailable: bool = False
+) -> list[str]:
     """Turn roles (local, open, cloud) and ids into models available now, falling back to the local model.
 
     `runs_locally`: the ids the registry says run on this machine (ModelInfo.runs_locally)."""

@@ -1,9 +1,10 @@
 """The one place where timing, token counts, rates and cost are measured, for every provider alike."""
+
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from providers import prices
 from providers.base import Finish, Phase, Usage
@@ -76,7 +77,7 @@ class StreamMeter:
         self._last: float | None = None
         self._answer_times: list[float] = []
         self._thinking_span: list[float] = []
-        self._start = datetime.now(timezone.utc)  # prices are looked up as of the request's day
+        self._start = datetime.now(UTC)  # prices are looked up as of the request's day
         self._started_at = self._start.isoformat(timespec="milliseconds")
 
     @property
@@ -138,14 +139,16 @@ class StreamMeter:
         """This meter's clock, for stamping the end before work that is not the stream's (token counting)."""
         return self._clock()
 
-    def finish(self, counter, messages, error: str | None = None, stopped: bool = False,
-               end: float | None = None) -> Result:
+    def finish(
+        self, counter, messages, error: str | None = None, stopped: bool = False, end: float | None = None
+    ) -> Result:
         """Close the measurement at `end` (default: now) and compute every figure."""
         end = self._clock() if end is None else end
         self.status(Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE, end)
         answer, thinking = self.text, self.reasoning
-        counts = settle_counts(self.usage, counter, self.info.id, messages, answer, thinking,
-                               own_tokenizer=self.info.own_tokenizer)
+        counts = settle_counts(
+            self.usage, counter, self.info.id, messages, answer, thinking, own_tokenizer=self.info.own_tokenizer
+        )
         request_s = end - self._t0 - self._waits[Phase.QUEUED]  # the request's own time: queueing is not in it
         warnings = list(dict.fromkeys(self.notes)) + counts.warnings  # a retried request may repeat a note
         hidden = bool(counts.reasoning_tokens) and not thinking and counts.output_tokens is not None
@@ -163,22 +166,46 @@ class StreamMeter:
         cached = self._cached(counts.input_tokens)
         cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens, *cached)
         itl = [(b - a) * 1000 for a, b in zip(self._answer_times, self._answer_times[1:])]
-        note = {"reported": "exact: reported by the provider",
-                "disputed": "disputed: the provider's count and a local count differ"}.get(counts.source)
+        note = {
+            "reported": "exact: reported by the provider",
+            "disputed": "disputed: the provider's count and a local count differ",
+        }.get(counts.source)
         return Result(
-            column=self.column, model=self.info.id, text=answer, error=error, stopped=stopped, status=status,
-            ttft_s=self.ttft(), answer_ttft_s=self.answer_ttft(), total_s=request_s,
-            queue_s=self._waits[Phase.QUEUED] or None, load_s=self._waits[Phase.LOADING] or None,
-            input_tokens=counts.input_tokens, output_tokens=counts.output_tokens, reasoning_tokens=counts.reasoning_tokens,
-            cache_read_tokens=cached[0] or None, cache_write_tokens=cached[1] or None,
-            tokens_exact=counts.source == "reported", tokens_source=counts.source,
+            column=self.column,
+            model=self.info.id,
+            text=answer,
+            error=error,
+            stopped=stopped,
+            status=status,
+            ttft_s=self.ttft(),
+            answer_ttft_s=self.answer_ttft(),
+            total_s=request_s,
+            queue_s=self._waits[Phase.QUEUED] or None,
+            load_s=self._waits[Phase.LOADING] or None,
+            input_tokens=counts.input_tokens,
+            output_tokens=counts.output_tokens,
+            reasoning_tokens=counts.reasoning_tokens,
+            cache_read_tokens=cached[0] or None,
+            cache_write_tokens=cached[1] or None,
+            tokens_exact=counts.source == "reported",
+            tokens_source=counts.source,
             token_note=note or "; ".join(dict.fromkeys(counts.notes)) or "estimated locally",
-            local_input_tokens=counts.local_input, local_output_tokens=counts.local_output,
-            tokens_per_s=rate, itl_p50_ms=_percentile(itl, 50), itl_p95_ms=_percentile(itl, 95),
-            cost_usd=cost, cost_note=cost_note, price_source=(self.info.price_source or "") if cost else "",
-            context_window=self.info.context_window, server_timings=timings,
-            started_at=self._started_at, reasoning=thinking, reasoning_s=self._thinking_seconds(),
-            finish_reason=self.finish_signal.reason if self.finish_signal else None, warnings=warnings)
+            local_input_tokens=counts.local_input,
+            local_output_tokens=counts.local_output,
+            tokens_per_s=rate,
+            itl_p50_ms=_percentile(itl, 50),
+            itl_p95_ms=_percentile(itl, 95),
+            cost_usd=cost,
+            cost_note=cost_note,
+            price_source=(self.info.price_source or "") if cost else "",
+            context_window=self.info.context_window,
+            server_timings=timings,
+            started_at=self._started_at,
+            reasoning=thinking,
+            reasoning_s=self._thinking_seconds(),
+            finish_reason=self.finish_signal.reason if self.finish_signal else None,
+            warnings=warnings,
+        )
 
     def _rate(self, output_tokens: int | None, hidden_reasoning: bool) -> float | None:
         """All output tokens over the span from the first token of any kind to the last (from the request when the
@@ -215,8 +242,9 @@ class StreamMeter:
             return 0, 0
         return usage.cache_read_tokens or 0, usage.cache_write_tokens or 0
 
-    def _cost(self, input_tokens: int | None, output_tokens: int | None, cache_read: int = 0,
-              cache_write: int = 0) -> tuple[float | None, str]:
+    def _cost(
+        self, input_tokens: int | None, output_tokens: int | None, cache_read: int = 0, cache_write: int = 0
+    ) -> tuple[float | None, str]:
         """Declared prices charge every input token alike; the table charges cached tokens at their own rates."""
         info = self.info
         if not self.sent:

@@ -1,11 +1,12 @@
 """Pipelines (generate, then transform): each step is a one-column Comparison fed the previous step's reply."""
+
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Union
 
 from providers.base import Sampling
 from providers.registry import Registry
@@ -69,19 +70,31 @@ class PipelineResult:
 
     def totals(self) -> dict:
         """Summed input/output tokens, time (step totals added) and cost (None if any step's cost is unknown)."""
+
         def total(name):
             values = [getattr(r, name) for r in self.steps]
             return None if not values or any(v is None for v in values) else sum(values)
 
-        return {"input_tokens": total("input_tokens"), "output_tokens": total("output_tokens"),
-                "total_s": total("total_s"), "cost_usd": total("cost_usd"),
-                "tokens_exact": bool(self.steps) and all(r.tokens_exact for r in self.steps)}
+        return {
+            "input_tokens": total("input_tokens"),
+            "output_tokens": total("output_tokens"),
+            "total_s": total("total_s"),
+            "cost_usd": total("cost_usd"),
+            "tokens_exact": bool(self.steps) and all(r.tokens_exact for r in self.steps),
+        }
 
     def to_json(self) -> dict:
         """A JSON-ready dict for the API."""
-        return {"key": self.key, "models": list(self.models), "complete": self.complete, "error": self.error,
-                "stopped": self.stopped, "text": self.text, "steps": [r.to_json() for r in self.steps],
-                "totals": self.totals()}
+        return {
+            "key": self.key,
+            "models": list(self.models),
+            "complete": self.complete,
+            "error": self.error,
+            "stopped": self.stopped,
+            "text": self.text,
+            "steps": [r.to_json() for r in self.steps],
+            "totals": self.totals(),
+        }
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,7 @@ class PipelineDone:
     result: PipelineResult
 
 
-PipelineEvent = Union[Event, PipelineDone]
+PipelineEvent = Event | PipelineDone
 
 
 def render_template(template: str, text: str, previous: str) -> str:
@@ -104,9 +117,18 @@ def render_template(template: str, text: str, previous: str) -> str:
 class PipelineRun:
     """Runs several pipelines at once; iterate events() or batches(), or run(); cancel() stops every step."""
 
-    def __init__(self, registry: Registry, pipelines: list[PipelineSpec], steps: list[StepSpec], text: str,
-                 counter: TokenCounter | None = None, temperature: float | None = None, top_p: float | None = None,
-                 max_tokens: int | None = None, seed: int | None = None):
+    def __init__(
+        self,
+        registry: Registry,
+        pipelines: list[PipelineSpec],
+        steps: list[StepSpec],
+        text: str,
+        counter: TokenCounter | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ):
         for p in pipelines:
             if len(p.models) != len(steps):
                 raise ValueError(f"pipeline {p.key} has {len(p.models)} models for {len(steps)} steps")
@@ -142,7 +164,9 @@ class PipelineRun:
 
     def _start(self) -> BatchQueue:
         queue = BatchQueue(lambda item: isinstance(item[2], PipelineDone) or is_urgent(item[2]))
-        self._tasks = [asyncio.create_task(self._run_pipeline(p, queue), name=f"pipeline-{p.key}") for p in self.pipelines]
+        self._tasks = [
+            asyncio.create_task(self._run_pipeline(p, queue), name=f"pipeline-{p.key}") for p in self.pipelines
+        ]
         return queue
 
     async def events(self) -> AsyncIterator[tuple[str, int | None, PipelineEvent]]:
@@ -180,4 +204,3 @@ class PipelineRun:
         """A running step's time to first token, once it has one."""
         index, comparison = self._current.get(key, (None, None))
         return comparison.live_ttft(f"{key}/{step}") if index == step else None
-

@@ -1,4 +1,5 @@
 """Presets (and two-step pipelines) loaded from data files in prompts/presets."""
+
 from __future__ import annotations
 
 import json

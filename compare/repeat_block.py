@@ -1,4 +1,5 @@
 """What a saved run keeps of its repeats: every run per column, named by column label, its summaries and verdicts."""
+
 from __future__ import annotations
 
 from .repeats import comparisons, summarize
@@ -19,5 +20,9 @@ def repeat_block(labels: dict[str, str], results: dict[str, list], repeat: int) 
     """What a saved run keeps of its repeats: every run per column, the summaries and the verdicts."""
     runs = {key: [{**r.to_json(), "run": k} for k, r in enumerate(results[key], 1)] for key in labels}
     summaries, verdicts = repeat_report(labels, runs)
-    return {"runs_per_column": repeat, "runs": [runs[key] for key in labels], "summaries": summaries,
-            "comparisons": verdicts}
+    return {
+        "runs_per_column": repeat,
+        "runs": [runs[key] for key in labels],
+        "summaries": summaries,
+        "comparisons": verdicts,
+    }

@@ -1,10 +1,11 @@
 """Repeat runs: each column runs K times one after another (copies at once would measure contention); columns
 run together; Stop stops every remaining run."""
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from providers.registry import Registry
 

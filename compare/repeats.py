@@ -1,9 +1,10 @@
 """Repeat runs: per-column spread (median, p10, p90, min, max) and pairwise "better or within noise" verdicts."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from itertools import combinations
-from typing import Iterable, Sequence
 
 ALPHA = 0.05
 MIN_RUNS = 3  # below this no verdict is offered; 3 and 3 still cannot reach p < 0.05 (the verdict says so)
@@ -37,8 +38,14 @@ def spread(values: Iterable[float | None]) -> dict | None:
     present = [float(v) for v in values if v is not None]
     if not present:
         return None
-    return {"median": percentile(present, 50), "p10": percentile(present, 10), "p90": percentile(present, 90),
-            "min": min(present), "max": max(present), "n": len(present)}
+    return {
+        "median": percentile(present, 50),
+        "p10": percentile(present, 10),
+        "p90": percentile(present, 90),
+        "min": min(present),
+        "max": max(present),
+        "n": len(present),
+    }
 
 
 def ok_runs(runs: list[dict]) -> list[dict]:
@@ -49,7 +56,13 @@ def ok_runs(runs: list[dict]) -> list[dict]:
 def summarize(model: str, runs: list[dict]) -> dict:
     """One column's summary line: every metric's spread over its successful runs; failed runs are counted."""
     good = ok_runs(runs)
-    line = {"model": model, "summary": True, "runs": len(runs), "ok_runs": len(good), "failed_runs": len(runs) - len(good)}
+    line = {
+        "model": model,
+        "summary": True,
+        "runs": len(runs),
+        "ok_runs": len(good),
+        "failed_runs": len(runs) - len(good),
+    }
     for metric in SUMMARY_METRICS:
         line[metric] = spread(r.get(metric) for r in good)
     return line
@@ -72,8 +85,10 @@ def compare_pair(metric: str, a: str, b: str, xs: Sequence[float], ys: Sequence[
         a_higher = percentile(xs, 50) > percentile(ys, 50)
         out["better"] = a if a_higher == (metric in HIGHER_IS_BETTER) else b
     elif (floor := smallest_p(len(xs), len(ys))) >= alpha:
-        out["note"] = (f"within noise: {len(xs)} and {len(ys)} runs cannot reach p < {alpha:g} (the smallest possible p "
-                       f"is {floor:.3f}); use {runs_needed(alpha)} or more runs per column to tell them apart")
+        out["note"] = (
+            f"within noise: {len(xs)} and {len(ys)} runs cannot reach p < {alpha:g} (the smallest possible p "
+            f"is {floor:.3f}); use {runs_needed(alpha)} or more runs per column to tell them apart"
+        )
     else:
         out["note"] = "within noise"
     return out
@@ -105,7 +120,7 @@ def comparisons(columns: list[tuple[str, list[dict]]], alpha: float = ALPHA) -> 
 
 
 def median_range(s: dict | None, digits: int = 2) -> str:
-    """"median (p10–p90)" for a summary cell; an em dash when there is no value."""
+    """ "median (p10–p90)" for a summary cell; an em dash when there is no value."""
     if not s:
         return "—"
     return f"{s['median']:.{digits}f} ({s['p10']:.{digits}f}–{s['p90']:.{digits}f})"

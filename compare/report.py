@@ -1,4 +1,5 @@
 """Plain-text formatting of one result's figures, shared by the command line and the page."""
+
 from __future__ import annotations
 
 from .metrics import Result
@@ -39,4 +40,3 @@ def fmt_status(result: Result) -> str:
     if result.finish_reason is None:
         return "no finish signal"
     return "empty" if not result.text.strip() else (result.finish_reason or "warning")
-

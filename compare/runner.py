@@ -1,9 +1,10 @@
 """Fan-out: one asyncio task per column, their events merged into one stream, cancel-all on close."""
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator, Callable, Union
 
 from providers.base import ChatRequest, Chunk, Finish, Message, Notice, Phase, ProviderError, Sampling, Status, Usage
 from providers.param_rules import shape_request
@@ -50,7 +51,7 @@ class Finished:
     result: Result
 
 
-Event = Union[Delta, StateChange, Finished]
+Event = Delta | StateChange | Finished
 
 
 @dataclass
@@ -168,13 +169,17 @@ class Comparison:
             return None  # byte-level tokenizers never make more tokens than bytes: it fits without counting
         count = await asyncio.to_thread(self.counter.count_messages, column.model_id, column.messages)
         if count.count >= info.context_window:
-            return (f"the prompt is {'~' if not count.exact else ''}{count.count:,} tokens but {column.model_id} has a "
-                    f"{info.context_window:,}-token context window; shorten it or pick a larger model")
+            return (
+                f"the prompt is {'~' if not count.exact else ''}{count.count:,} tokens but {column.model_id} has a "
+                f"{info.context_window:,}-token context window; shorten it or pick a larger model"
+            )
         return None
 
     async def _pump(self, column: Column, meter: StreamMeter, emit) -> str | None:
         provider, model = self.registry.resolve(column.model_id)
-        request = ChatRequest.of(model, column.messages, column.sampling, self.registry.rules(column.model_id), column.client)
+        request = ChatRequest.of(
+            model, column.messages, column.sampling, self.registry.rules(column.model_id), column.client
+        )
         request, notes = shape_request(request, request.rules, column.model_id)
         meter.notes += notes
         meter.sent = True
@@ -221,7 +226,9 @@ class Comparison:
 
         async for item in provider.stream(request):
             if isinstance(item, (str, Chunk)):
-                piece, thinking, at = (item, False, None) if isinstance(item, str) else (item.text, item.thinking, item.at)
+                piece, thinking, at = (
+                    (item, False, None) if isinstance(item, str) else (item.text, item.thinking, item.at)
+                )
                 pieces = [(piece, True)] if thinking else splitter.feed(piece)
                 first = False
                 for part, is_thinking in pieces:

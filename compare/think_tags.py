@@ -1,4 +1,5 @@
-"""Split `<think>…</think>` at the start of a reply (local GGUF reasoning models, servers without a reasoning parser)."""
+"""Split `<think>…</think>` at the start of a reply (local GGUF reasoning models, servers with no reasoning parser)."""
+
 from __future__ import annotations
 
 OPEN, CLOSE = "<think>", "</think>"
@@ -22,7 +23,7 @@ class ThinkTagSplitter:
         if self._state == "start":
             stripped = buf.lstrip()
             if stripped.startswith(OPEN):
-                self._state, buf = "thinking", stripped[len(OPEN):]
+                self._state, buf = "thinking", stripped[len(OPEN) :]
             elif OPEN.startswith(stripped):
                 self._held = buf  # could still become "<think>"
                 return []
@@ -32,10 +33,10 @@ class ThinkTagSplitter:
             end = buf.find(CLOSE)
             if end < 0:
                 keep = _partial_suffix(buf, CLOSE)
-                self._held, buf = buf[len(buf) - keep:] if keep else "", buf[:len(buf) - keep]
+                self._held, buf = buf[len(buf) - keep :] if keep else "", buf[: len(buf) - keep]
                 return [(buf, True)] if buf else []
             self._state = "answer"
-            thinking, rest = buf[:end], buf[end + len(CLOSE):].lstrip("\n")
+            thinking, rest = buf[:end], buf[end + len(CLOSE) :].lstrip("\n")
             return [p for p in ((thinking, True), (rest, False)) if p[0]]
         return [(buf, False)] if buf else []
 

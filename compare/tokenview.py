@@ -1,4 +1,5 @@
 """The "Tokens" tab: split text with a real tokenizer and show every token, its id and the counts."""
+
 from __future__ import annotations
 
 import html
@@ -13,11 +14,21 @@ EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "prompts" / "token_exam
 CHARS_PER_TOKEN = 4.0  # OpenAI's rule of thumb for English text
 WORDS_PER_TOKEN = 0.75
 COLOURS = ("#fde2e4", "#e2ece9", "#dfe7fd", "#fff1c1", "#e9d8fd")
-SUMMARY_HEADERS = ["tokenizer", "tokens", "characters", "words", "chars/token", "words/token",
-                   "rule of thumb ~tokens (chars/4)", "note"]
+SUMMARY_HEADERS = [
+    "tokenizer",
+    "tokens",
+    "characters",
+    "words",
+    "chars/token",
+    "words/token",
+    "rule of thumb ~tokens (chars/4)",
+    "note",
+]
 TABLE_HEADERS = ["#", "id", "token"]
-_STYLE = ("<style>.token-view{font-family:ui-monospace,monospace;line-height:1.8;overflow-wrap:anywhere}"
-          ".token-view span{border-radius:3px;padding:0 1px}</style>")
+_STYLE = (
+    "<style>.token-view{font-family:ui-monospace,monospace;line-height:1.8;overflow-wrap:anywhere}"
+    ".token-view span{border-radius:3px;padding:0 1px}</style>"
+)
 _VISIBLE = str.maketrans({" ": "·", "\t": "⇥", "\r": "␍"})
 
 
@@ -99,8 +110,18 @@ def tokenize(text: str, tokenizer_name: str, registry=None) -> TokenizedText:
     else:
         ids, token_bytes, note = _tiktoken_split(text, tokenizer_name)
     count, chars, words = len(ids), len(text), len(text.split())
-    return TokenizedText(tokenizer_name, list(ids), _aligned_pieces(token_bytes), token_bytes, count, chars, words,
-                         round(chars / count, 2) if count else 0.0, round(words / count, 2) if count else 0.0, note)
+    return TokenizedText(
+        tokenizer_name,
+        list(ids),
+        _aligned_pieces(token_bytes),
+        token_bytes,
+        count,
+        chars,
+        words,
+        round(chars / count, 2) if count else 0.0,
+        round(words / count, 2) if count else 0.0,
+        note,
+    )
 
 
 def _span(tokenized: TokenizedText, index: int) -> str:
@@ -127,8 +148,19 @@ def render_html(tokenized: TokenizedText, max_tokens: int = 2000) -> str:
 
 def summary_rows(tokenized: list[TokenizedText]) -> list[list]:
     """One row per tokenizer (see SUMMARY_HEADERS), with the chars/4 rule-of-thumb estimate to compare."""
-    return [[t.tokenizer, t.count, t.chars, t.words, t.chars_per_token, t.words_per_token,
-             round(t.chars / CHARS_PER_TOKEN), t.note] for t in tokenized]
+    return [
+        [
+            t.tokenizer,
+            t.count,
+            t.chars,
+            t.words,
+            t.chars_per_token,
+            t.words_per_token,
+            round(t.chars / CHARS_PER_TOKEN),
+            t.note,
+        ]
+        for t in tokenized
+    ]
 
 
 def token_table(tokenized: TokenizedText, limit: int = 500) -> list[list]:
@@ -149,8 +181,13 @@ def tokenize_api(text: str, encodings: list[str], registry=None) -> dict:
     out = {}
     for name in encodings:
         t = tokenize(text or "", name, registry)
-        out[name] = {"ids": t.ids, "tokens": t.pieces, "labels": [t.label(i) for i in range(t.count)],
-                     "count": t.count, "note": t.note}
+        out[name] = {
+            "ids": t.ids,
+            "tokens": t.pieces,
+            "labels": [t.label(i) for i in range(t.count)],
+            "count": t.count,
+            "note": t.note,
+        }
     return out
 
 

@@ -1,4 +1,5 @@
 """Checks on user input, each failing with one clear sentence (never a traceback)."""
+
 from __future__ import annotations
 
 from providers.base import REASONING_LEVELS
@@ -72,7 +73,7 @@ def as_model_ids(value) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)) or not all(isinstance(m, str) for m in value):
-        raise InputError(f"models must be a list of model ids such as [\"local:smollm2\"] (got {_short(value)}).")
+        raise InputError(f'models must be a list of model ids such as ["local:smollm2"] (got {_short(value)}).')
     return list(value)
 
 

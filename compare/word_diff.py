@@ -1,4 +1,5 @@
 """Word-level differences between two replies, for reading side by side."""
+
 from __future__ import annotations
 
 import difflib

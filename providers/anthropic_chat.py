@@ -1,8 +1,9 @@
 """Anthropic Messages API streaming (system prompt as the top-level field, extended thinking as its own blocks)."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from .base import BaseProvider, ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
@@ -13,10 +14,22 @@ from .settings import Settings
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 1024
 KNOWN_MODELS = ("claude-opus-5-5", "claude-fable-5-2", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-sonnet-4-5")
-FINISH = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop", "max_tokens": "length",
-          "model_context_window_exceeded": "length", "tool_use": "tool_calls", "refusal": "content_filter"}
-WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens",
-                 "thinking": "reasoning", "budget_tokens": "reasoning"}
+FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+WIRE_TO_FIELD = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_tokens": "max_tokens",
+    "thinking": "reasoning",
+    "budget_tokens": "reasoning",
+}
 
 
 class AnthropicProvider(BaseProvider):
@@ -54,15 +67,20 @@ class AnthropicProvider(BaseProvider):
     def _build_client(self):
         import anthropic
 
-        client = anthropic.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, max_retries=0,
-                                          timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0))
+        client = anthropic.AsyncAnthropic(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0),
+        )
         # The SDK imports its resource modules and builds its event models on first use: do it now, off the clock.
         _ = client.messages, client.models
         from anthropic.types import RawMessageStreamEvent
         from pydantic import TypeAdapter
 
         TypeAdapter(RawMessageStreamEvent).validate_python(
-            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": ""}})
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": ""}}
+        )
         return client
 
     def _error(self, exc: BaseException) -> ProviderError:
@@ -76,8 +94,12 @@ class AnthropicProvider(BaseProvider):
     def _params(request: ChatRequest) -> tuple[dict, list[str]]:
         rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
         max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
-        params = {"model": request.model, "max_tokens": max_tokens, "stream": True,
-                  "messages": [{"role": m.role, "content": m.content} for m in request.turns]}
+        params = {
+            "model": request.model,
+            "max_tokens": max_tokens,
+            "stream": True,
+            "messages": [{"role": m.role, "content": m.content} for m in request.turns],
+        }
         if request.system:
             params["system"] = request.system
         thinking = request.reasoning in ("low", "medium", "high") and rules.reasoning in ("budget", None)
@@ -90,7 +112,11 @@ class AnthropicProvider(BaseProvider):
         sampling = {k: getattr(request, k) for k in ("temperature", "top_p") if getattr(request, k) is not None}
         notes = []
         if thinking:
-            notes = [f"{k} {v:g} not sent: Claude takes only the default while thinking" for k, v in sampling.items() if v != 1]
+            notes = [
+                f"{k} {v:g} not sent: Claude takes only the default while thinking"
+                for k, v in sampling.items()
+                if v != 1
+            ]
             sampling = {}
         if sampling:
             params["extra_body"] = sampling
@@ -139,8 +165,13 @@ class AnthropicProvider(BaseProvider):
         finally:
             await stream.close()
         # Claude 4 models stream a summary of their thinking but bill (and count) the full thinking.
-        yield Usage(prompt[0], output_tokens, summarised_reasoning=thought, cache_read_tokens=prompt[1],
-                    cache_write_tokens=prompt[2])
+        yield Usage(
+            prompt[0],
+            output_tokens,
+            summarised_reasoning=thought,
+            cache_read_tokens=prompt[1],
+            cache_write_tokens=prompt[2],
+        )
 
 
 def _prompt_counts(usage, before: tuple) -> tuple[int | None, int | None, int | None]:

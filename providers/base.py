@@ -1,9 +1,10 @@
 """Core types shared by every provider: requests, stream events and errors."""
+
 from __future__ import annotations
 
 import enum
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Union
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,21 @@ class ChatRequest:
     client: str | None = None  # who asked (a visitor id); a shared local model takes turns between visitors
 
     @classmethod
-    def of(cls, model: str, messages: tuple[Message, ...], sampling: Sampling, rules=None,
-           client: str | None = None) -> "ChatRequest":
+    def of(
+        cls, model: str, messages: tuple[Message, ...], sampling: Sampling, rules=None, client: str | None = None
+    ) -> ChatRequest:
         """The request for one model with these messages and this sampling."""
-        return cls(model, messages, sampling.temperature, sampling.top_p, sampling.max_tokens, sampling.seed,
-                   sampling.reasoning, rules, client)
+        return cls(
+            model,
+            messages,
+            sampling.temperature,
+            sampling.top_p,
+            sampling.max_tokens,
+            sampling.seed,
+            sampling.reasoning,
+            rules,
+            client,
+        )
 
     @property
     def system(self) -> str | None:
@@ -107,7 +118,7 @@ class Notice:
     text: str
 
 
-class Phase(str, enum.Enum):
+class Phase(enum.StrEnum):
     """Where one model's stream is in its life."""
 
     QUEUED = "queued"
@@ -128,14 +139,21 @@ class Status:
     at: float | None = None  # when it happened (perf_counter), if the provider stamped it
 
 
-StreamItem = Union[str, Chunk, Usage, Status, Finish, Notice]
+StreamItem = str | Chunk | Usage | Status | Finish | Notice
 
 
 class ProviderError(Exception):
     """A failure a newcomer can act on: which provider, HTTP status if any, and whether a retry may help."""
 
-    def __init__(self, provider: str, message: str, *, status: int | None = None, retryable: bool = False,
-                 param: str | None = None):
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        param: str | None = None,
+    ):
         super().__init__(message)
         self.provider = provider
         self.message = message
@@ -199,4 +217,3 @@ class BaseProvider:
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Yield text deltas (str or Chunk), at most one Usage and one Finish, and optional Status and Notice items."""
         raise NotImplementedError(f"{type(self).__name__} must implement stream()")
-

@@ -3,10 +3,11 @@
 A new provider is one module with a BaseProvider subclass and one row here; its key variables are then redacted from
 every message, log line and saved run like the others'.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .anthropic_chat import AnthropicProvider
 from .base import BaseProvider
@@ -26,8 +27,10 @@ class ProviderKind:
 
 PROVIDER_KINDS = (
     ProviderKind(lambda s: [LocalProvider(s.local_models)]),
-    ProviderKind(lambda s: [OpenAICompatProvider(e, s) for e in s.endpoints],
-                 lambda s: [e.key_env for e in s.endpoints if e.key_env]),
+    ProviderKind(
+        lambda s: [OpenAICompatProvider(e, s) for e in s.endpoints],
+        lambda s: [e.key_env for e in s.endpoints if e.key_env],
+    ),
     ProviderKind(lambda s: [AnthropicProvider(s)], lambda s: [AnthropicProvider.key_env]),
     ProviderKind(lambda s: [OllamaProvider(s)]),
 )

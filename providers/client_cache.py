@@ -1,9 +1,10 @@
 """SDK clients built off the event loop, before any clock starts, and reused by the loop that first uses them."""
+
 from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 
 class ClientCache:

@@ -1,4 +1,5 @@
 """Turn SDK and network exceptions into ProviderErrors a newcomer can act on."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,11 @@ def _class_names(exc: BaseException) -> set[str]:
 
 def _status_hint(status: int, key_env: str | None) -> tuple[str, bool]:
     if status == 401:
-        return (f"the API key was rejected; check {key_env} in .env" if key_env else "the server rejected the request as unauthorised"), False
+        return (
+            f"the API key was rejected; check {key_env} in .env"
+            if key_env
+            else "the server rejected the request as unauthorised"
+        ), False
     if status == 403:
         return "this key is not allowed to use that model", False
     if status == 404:
@@ -40,7 +45,9 @@ def _server_message(exc: BaseException) -> str:
     return str(message)
 
 
-def from_exception(provider: str, exc: BaseException, *, base_url: str = "", key_env: str | None = None) -> ProviderError:
+def from_exception(
+    provider: str, exc: BaseException, *, base_url: str = "", key_env: str | None = None
+) -> ProviderError:
     """Map an OpenAI/Anthropic/Ollama SDK or network exception to a ProviderError."""
     if isinstance(exc, ProviderError):
         return exc
@@ -52,15 +59,21 @@ def from_exception(provider: str, exc: BaseException, *, base_url: str = "", key
         return ProviderError(provider, f"{hint}. Server said: {detail[:300]}", status=status, retryable=retryable)
     if names & {"APITimeoutError", "TimeoutException", "ReadTimeout", "ConnectTimeout", "TimeoutError"}:
         return ProviderError(provider, f"timed out waiting for {base_url or 'the server'}", retryable=True)
-    if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError"} or isinstance(exc, json.JSONDecodeError):
-        return ProviderError(provider, f"the server sent a malformed response chunk ({type(exc).__name__})", retryable=True)
+    if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError"} or isinstance(
+        exc, json.JSONDecodeError
+    ):
+        return ProviderError(
+            provider, f"the server sent a malformed response chunk ({type(exc).__name__})", retryable=True
+        )
     if names & {"RemoteProtocolError", "ReadError", "StreamError"}:
         return _cut(provider)
     if names & {"APIConnectionError", "ConnectError", "ConnectionError", "OSError"}:
         cause = exc.__cause__ or exc.__context__
         if cause is not None and _class_names(cause) & {"RemoteProtocolError", "ReadError"}:
             return _cut(provider)
-        return ProviderError(provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?", retryable=True)
+        return ProviderError(
+            provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?", retryable=True
+        )
     return ProviderError(provider, f"unexpected {type(exc).__name__}: {str(exc)[:300]}")
 
 

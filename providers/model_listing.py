@@ -1,10 +1,11 @@
 """Live model lists: ask a provider's own models endpoint, keep the chat models, cache them, merge with the catalog."""
+
 from __future__ import annotations
 
 import asyncio
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .base import ProviderError
 
@@ -12,13 +13,37 @@ LISTING_TTL_S = 600.0
 # Cloud rows whose models endpoint is asked whenever their key is set; any row with an overridden base URL is too.
 LIVE_PROVIDERS = ("openai", "anthropic", "gemini")
 # Ids that are not chat models on any server: embeddings, speech, images, video, moderation, legacy completions.
-NOT_CHAT = ("embed", "whisper", "tts", "dall-e", "davinci", "babbage", "moderation", "image", "imagen", "audio",
-            "realtime", "transcribe", "search", "computer-use", "codex", "aqa", "veo", "live", "sora", "lyria",
-            "rerank", "deep-research")
+NOT_CHAT = (
+    "embed",
+    "whisper",
+    "tts",
+    "dall-e",
+    "davinci",
+    "babbage",
+    "moderation",
+    "image",
+    "imagen",
+    "audio",
+    "realtime",
+    "transcribe",
+    "search",
+    "computer-use",
+    "codex",
+    "aqa",
+    "veo",
+    "live",
+    "sora",
+    "lyria",
+    "rerank",
+    "deep-research",
+)
 # On the providers' own endpoints only: what a chat model's id starts with, and chat-shaped ids that the Chat
 # Completions endpoint still refuses (OpenAI's -pro models and gpt-3.5-turbo-instruct answer on other APIs).
-CHAT_PREFIXES = {"openai": re.compile(r"^(gpt-|chatgpt-|o\d)"), "gemini": re.compile(r"^(gemini-|gemma-)"),
-                 "anthropic": re.compile(r"^claude-")}
+CHAT_PREFIXES = {
+    "openai": re.compile(r"^(gpt-|chatgpt-|o\d)"),
+    "gemini": re.compile(r"^(gemini-|gemma-)"),
+    "anthropic": re.compile(r"^claude-"),
+}
 REFUSED = {"openai": re.compile(r"-pro(-|$)|-instruct(-|$)")}
 SNAPSHOT = re.compile(r"^(.+)-(\d{4}-\d{2}-\d{2}|\d{4})$")  # gpt-4o-2024-08-06, gpt-4-0613
 
@@ -68,7 +93,7 @@ async def live_models(provider, cache: ListingCache, timeout: float, official: b
         return cached
     try:
         ids = await asyncio.wait_for(provider.server_models(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise ProviderError(provider.label, f"no answer within {timeout:g} s") from None
     found = chat_models(provider.name, ids, official)
     cache.put(provider.name, found)
@@ -78,4 +103,7 @@ async def live_models(provider, cache: ListingCache, timeout: float, official: b
 def failure_note(provider, exc: BaseException) -> str:
     """The note shown on a provider's rows when its models endpoint could not be listed."""
     detail = exc.message if isinstance(exc, ProviderError) else type(exc).__name__
-    return f"could not list {provider.label}'s models at {provider.base_url or '?'} ({detail}); showing the catalog's models"
+    return (
+        f"could not list {provider.label}'s models at {provider.base_url or '?'} ({detail}); "
+        "showing the catalog's models"
+    )

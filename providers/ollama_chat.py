@@ -1,9 +1,10 @@
 """Ollama's native chat API, with its server-side token counts, timings and thinking."""
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from .base import BaseProvider, ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
@@ -37,7 +38,9 @@ class OllamaProvider(BaseProvider):
         import httpx
         import ollama
 
-        return ollama.AsyncClient(host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
+        return ollama.AsyncClient(
+            host=self.base_url, timeout=httpx.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S)
+        )
 
     def _error(self, exc: BaseException) -> ProviderError:
         if type(exc).__name__ == "ResponseError":
@@ -46,8 +49,9 @@ class OllamaProvider(BaseProvider):
             if status == 404:
                 return ProviderError(self.label, f"{detail} (run `ollama pull <model>` first)", status=404)
             if status == 400 and "thinking" in detail:
-                return ProviderError(self.label, f"the server rejected the request. Server said: {detail}", status=400,
-                                     param="reasoning")
+                return ProviderError(
+                    self.label, f"the server rejected the request. Server said: {detail}", status=400, param="reasoning"
+                )
             if not status or status < 400:  # an error line inside the NDJSON stream
                 return ProviderError(self.label, f"the server reported an error mid-stream: {detail}", retryable=True)
             return from_exception(self.label, exc, base_url=self.base_url)
@@ -60,8 +64,10 @@ class OllamaProvider(BaseProvider):
         client = self.clients.get()
         try:
             listing = await asyncio.wait_for(client.list(), LIST_TIMEOUT_S)
-        except asyncio.TimeoutError:
-            raise ProviderError(self.label, f"Ollama did not answer at {self.base_url} within {LIST_TIMEOUT_S:.0f} s") from None
+        except TimeoutError:
+            raise ProviderError(
+                self.label, f"Ollama did not answer at {self.base_url} within {LIST_TIMEOUT_S:.0f} s"
+            ) from None
         except Exception as exc:
             raise self._error(exc) from None
         names = []
@@ -87,15 +93,21 @@ class OllamaProvider(BaseProvider):
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Stream NDJSON chat chunks (thinking, then content); the final chunk carries counts and durations."""
         options = {}
-        for ours, theirs in (("temperature", "temperature"), ("top_p", "top_p"), ("max_tokens", "num_predict"), ("seed", "seed")):
+        for ours, theirs in (
+            ("temperature", "temperature"),
+            ("top_p", "top_p"),
+            ("max_tokens", "num_predict"),
+            ("seed", "seed"),
+        ):
             if getattr(request, ours) is not None:
                 options[theirs] = getattr(request, ours)
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         # Most thinking models take only on/off; a level turns thinking on.
         think = None if request.reasoning is None else request.reasoning != "off"
         try:
-            stream = await self.clients.get().chat(model=request.model, messages=messages, stream=True,
-                                                   options=options or None, think=think)
+            stream = await self.clients.get().chat(
+                model=request.model, messages=messages, stream=True, options=options or None, think=think
+            )
         except Exception as exc:
             raise self._error(exc) from None
         async with contextlib.aclosing(stream):
@@ -107,8 +119,11 @@ class OllamaProvider(BaseProvider):
                     if message is not None and message.content:
                         yield message.content
                     if part.done:
-                        timings = {k: getattr(part, k) * NS for k in ("load_duration", "prompt_eval_duration", "eval_duration", "total_duration")
-                                   if getattr(part, k, None)}
+                        timings = {
+                            k: getattr(part, k) * NS
+                            for k in ("load_duration", "prompt_eval_duration", "eval_duration", "total_duration")
+                            if getattr(part, k, None)
+                        }
                         raw = part.done_reason or ""
                         yield Finish(FINISH.get(raw, "stop"), raw)
                         yield Usage(part.prompt_eval_count, part.eval_count, timings)

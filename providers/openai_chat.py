@@ -1,8 +1,9 @@
 """OpenAI chat completions, serving OpenAI and every OpenAI-compatible endpoint row."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from .base import BaseProvider, ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
 from .client_cache import ClientCache
@@ -14,10 +15,21 @@ CONNECT_TIMEOUT_S = 5.0
 # Servers name thinking differently: DeepSeek, llama.cpp and vLLM's parsers say reasoning_content; OpenRouter, Groq
 # and newer vLLM say reasoning.
 REASONING_FIELDS = ("reasoning_content", "reasoning")
-FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter", "tool_calls": "tool_calls",
-          "function_call": "tool_calls"}
-WIRE_TO_FIELD = {"temperature": "temperature", "top_p": "top_p", "seed": "seed", "max_tokens": "max_tokens",
-                 "max_completion_tokens": "max_tokens", "reasoning_effort": "reasoning"}
+FINISH = {
+    "stop": "stop",
+    "length": "length",
+    "content_filter": "content_filter",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+}
+WIRE_TO_FIELD = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "max_tokens": "max_tokens",
+    "max_completion_tokens": "max_tokens",
+    "reasoning_effort": "reasoning",
+}
 
 
 class OpenAICompatProvider(BaseProvider):
@@ -47,15 +59,26 @@ class OpenAICompatProvider(BaseProvider):
     def _build_client(self):
         import openai
 
-        client = openai.AsyncOpenAI(api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=0,
-                                    timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S))
+        client = openai.AsyncOpenAI(
+            api_key=self._api_key or "not-needed",
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S),
+        )
         # The SDK imports its resource modules and builds its response models on first use (~0.1 s): do it now.
         _ = client.chat.completions, client.models
         from openai.types.chat import ChatCompletionChunk
 
-        ChatCompletionChunk.model_validate({"id": "warm", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                                            "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": None}],
-                                            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
+        ChatCompletionChunk.model_validate(
+            {
+                "id": "warm",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": None}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            }
+        )
         return client
 
     def _error(self, exc: BaseException) -> ProviderError:
@@ -81,8 +104,12 @@ class OpenAICompatProvider(BaseProvider):
 
     def _params(self, request: ChatRequest) -> dict:
         rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
-        params = {"model": request.model, "stream": True, "stream_options": {"include_usage": True},
-                  "messages": [{"role": m.role, "content": m.content} for m in request.messages]}
+        params = {
+            "model": request.model,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        }
         for name in ("temperature", "top_p", "seed"):
             if getattr(request, name) is not None:
                 params[name] = getattr(request, name)
@@ -129,8 +156,12 @@ class OpenAICompatProvider(BaseProvider):
                     details = getattr(usage, "completion_tokens_details", None)
                     reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
                     cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
-                    yield Usage(usage.prompt_tokens, usage.completion_tokens, reasoning_tokens=reasoning,
-                                cache_read_tokens=cached)
+                    yield Usage(
+                        usage.prompt_tokens,
+                        usage.completion_tokens,
+                        reasoning_tokens=reasoning,
+                        cache_read_tokens=cached,
+                    )
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:

@@ -1,4 +1,5 @@
 """Per-model parameter rules, read from the catalog as data: sampling, reasoning control and the max-tokens name."""
+
 from __future__ import annotations
 
 import fnmatch

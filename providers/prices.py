@@ -1,9 +1,10 @@
 """Prices and context windows from the pinned genai-prices table, read offline (its auto-update is never started)."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -12,9 +13,17 @@ from genai_prices import data_snapshot
 from genai_prices.types import TieredPrices
 
 # Our provider names -> the table's provider ids; a provider not here (local servers) has no table prices.
-TABLE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "gemini": "google", "deepseek": "deepseek",
-                   "groq": "groq", "mistral": "mistral", "xai": "x-ai", "openrouter": "openrouter",
-                   "together": "together"}
+TABLE_PROVIDERS = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "deepseek": "deepseek",
+    "groq": "groq",
+    "mistral": "mistral",
+    "xai": "x-ai",
+    "openrouter": "openrouter",
+    "together": "together",
+}
 # The table records no build date; the newest day it says its prices were checked is the closest it states.
 _CHECKED = re.compile(r"(?:checked|verified|as of)\b[^.;]{0,80}?(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 
@@ -74,9 +83,15 @@ def lookup(model_id: str) -> TableModel | None:
         _, model = data_snapshot.get_snapshot().find_provider_model(name, None, provider_id, None)
     except LookupError:
         return None
-    price = model.get_prices(datetime.now(timezone.utc))
-    return TableModel(provider_id, name, model.name, model.context_window,
-                      _base(getattr(price, "input_mtok", None)), _base(getattr(price, "output_mtok", None)))
+    price = model.get_prices(datetime.now(UTC))
+    return TableModel(
+        provider_id,
+        name,
+        model.name,
+        model.context_window,
+        _base(getattr(price, "input_mtok", None)),
+        _base(getattr(price, "output_mtok", None)),
+    )
 
 
 def cost(model: TableModel, usage: PricedUsage, when: datetime | None = None) -> float:
@@ -86,8 +101,9 @@ def cost(model: TableModel, usage: PricedUsage, when: datetime | None = None) ->
         counts["cache_read_tokens"] = usage.cache_read_tokens
     if usage.cache_write_tokens:
         counts["cache_write_tokens"] = usage.cache_write_tokens
-    price = genai_prices.calc_price(genai_prices.Usage(**counts), model.model_ref, provider_id=model.provider_id,
-                                    genai_request_timestamp=when)
+    price = genai_prices.calc_price(
+        genai_prices.Usage(**counts), model.model_ref, provider_id=model.provider_id, genai_request_timestamp=when
+    )
     return float(price.total_price)
 
 

@@ -1,14 +1,15 @@
 """The shared registry: which models exist, which are usable now and why not, and who serves each id."""
+
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
+from . import prices as price_table
 from .base import BaseProvider, ProviderError
 from .model_listing import LIVE_PROVIDERS, ListingCache, failure_note, live_models, merge
-from . import prices as price_table
 from .param_rules import ParamRules, rules_for
 from .prices import TableModel
 from .settings import CATALOG_PRICES, Settings
@@ -31,7 +32,9 @@ class ModelInfo:
     price_note: str | None = None  # why the price is unknown, when it is
     note: str | None = None  # a remark on a usable row: its provider's live list failed, the server does not list it
     price_source: str | None = None  # where a known price comes from: the genai-prices table or compare.toml
-    table: TableModel | None = None  # set when the genai-prices table prices this id (input/output_per_m: its base rates)
+    table: TableModel | None = (
+        None  # set when the genai-prices table prices this id (input/output_per_m: its base rates)
+    )
     runs_locally: bool = False  # computed on this machine: the embedded engine, Ollama or a keyless local server
     embedded: bool = False  # computed by this app's own engine (no key, no server)
     own_tokenizer: bool = False  # the provider counts tokens with the model's own vocabulary (Registry.tokenizer)
@@ -45,7 +48,9 @@ def split_model_id(model_id: str) -> tuple[str, str]:
     """Split "provider:model" at the first colon, rejecting ids without one."""
     provider, sep, name = (model_id or "").strip().partition(":")
     if not sep or not provider or not name:
-        raise UnknownModelError(f"model id {model_id!r} should look like provider:model, e.g. local:smollm2 or openai:gpt-4o-mini")
+        raise UnknownModelError(
+            f"model id {model_id!r} should look like provider:model, e.g. local:smollm2 or openai:gpt-4o-mini"
+        )
     return provider, name
 
 
@@ -72,7 +77,10 @@ class Registry:
         provider_name, model = split_model_id(model_id)
         provider = self.providers.get(provider_name)
         if provider is None:
-            raise UnknownModelError(f"unknown provider {provider_name!r} in {model_id!r}; known providers: {', '.join(sorted(self.providers))}")
+            raise UnknownModelError(
+                f"unknown provider {provider_name!r} in {model_id!r}; "
+                f"known providers: {', '.join(sorted(self.providers))}"
+            )
         known = provider.known_models()
         if known is not None and model not in known:
             listed = ", ".join(f"{provider_name}:{n}" for n in known) or "none"
@@ -135,7 +143,9 @@ class Registry:
         provider = self.providers.get(provider_name)
         return provider.base_url_env if provider is not None and provider.custom_base_url else None
 
-    def info(self, model_id: str, available: bool = True, reason: str | None = None, note: str | None = None) -> ModelInfo:
+    def info(
+        self, model_id: str, available: bool = True, reason: str | None = None, note: str | None = None
+    ) -> ModelInfo:
         """Catalog facts for an id: display name, context window and prices (None when unknown, with why)."""
         provider, model = split_model_id(model_id)
         catalog = self.settings.catalog
@@ -149,20 +159,42 @@ class Registry:
             (input_per_m, output_per_m), table, price_note = self._prices(provider, model_id, row, defaults, declared)
             source = None if input_per_m is None else price_table.label() if table else "catalog (no charge)"
         listed = table or price_table.lookup(model_id)
-        window = row.get("context_window") or (listed.context_window if listed else None) or defaults.get("context_window")
+        window = (
+            row.get("context_window") or (listed.context_window if listed else None) or defaults.get("context_window")
+        )
         built = self.providers.get(provider)
         own = built.context_window(model) if built is not None else None
-        return ModelInfo(model_id, provider, row.get("display", model_id), available, reason, own or window,
-                         input_per_m, output_per_m, price_note, note, source, table,
-                         runs_locally=bool(built and built.runs_locally), embedded=bool(built and built.embedded),
-                         own_tokenizer=bool(built and built.tokenizer(model) is not None))
+        return ModelInfo(
+            model_id,
+            provider,
+            row.get("display", model_id),
+            available,
+            reason,
+            own or window,
+            input_per_m,
+            output_per_m,
+            price_note,
+            note,
+            source,
+            table,
+            runs_locally=bool(built and built.runs_locally),
+            embedded=bool(built and built.embedded),
+            own_tokenizer=bool(built and built.tokenizer(model) is not None),
+        )
 
     def _prices(self, provider: str, model_id: str, row: dict, defaults: dict, declared) -> tuple:
         """((input_per_m, output_per_m), table entry, why unknown) for an id with no prices in compare.toml."""
         custom = self.custom_endpoint(provider)
         if custom and declared != CATALOG_PRICES:
-            return (None, None), None, f"custom endpoint ({custom}): no table prices; declare them under [prices] in compare.toml"
-        free = (row.get("input_per_m", defaults.get("input_per_m")), row.get("output_per_m", defaults.get("output_per_m")))
+            return (
+                (None, None),
+                None,
+                f"custom endpoint ({custom}): no table prices; declare them under [prices] in compare.toml",
+            )
+        free = (
+            row.get("input_per_m", defaults.get("input_per_m")),
+            row.get("output_per_m", defaults.get("output_per_m")),
+        )
         if None not in free:
             return free, None, None  # the catalog's own rows: local compute, charged nothing
         table = price_table.lookup(model_id)
@@ -175,7 +207,9 @@ class Registry:
         names = list(self.providers)
         # SDK imports take up to a second: done on worker threads first, the timeout measures only the servers.
         loop = asyncio.get_running_loop()
-        asking = {id(c): c for n in names if self._asks_server(n) and (c := getattr(self.providers[n], "clients", None))}
+        asking = {
+            id(c): c for n in names if self._asks_server(n) and (c := getattr(self.providers[n], "clients", None))
+        }
         await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in asking.values()), return_exceptions=True)
         results = await asyncio.gather(*(self._discover_one(n, timeout) for n in names), return_exceptions=True)
         found: list[ModelInfo] = []
@@ -194,11 +228,25 @@ class Registry:
             return [self.info(f"{name}:{m}", False, reason) for m in models] or [self.info(f"{name}:*", False, reason)]
         try:
             models = await asyncio.wait_for(provider.list_models(), timeout)
-        except asyncio.TimeoutError:
-            return [self.info(f"{name}:*", False, f"{provider.label} did not answer at {provider.base_url or '?'} within {timeout:g} s")]
+        except TimeoutError:
+            return [
+                self.info(
+                    f"{name}:*",
+                    False,
+                    f"{provider.label} did not answer at {provider.base_url or '?'} within {timeout:g} s",
+                )
+            ]
         except ProviderError as exc:
             where = provider.base_url
-            return [self.info(f"{name}:*", False, f"{provider.label} is not running at {where}" if "connect" in exc.message or "not running" in exc.message else exc.message)]
+            return [
+                self.info(
+                    f"{name}:*",
+                    False,
+                    f"{provider.label} is not running at {where}"
+                    if "connect" in exc.message or "not running" in exc.message
+                    else exc.message,
+                )
+            ]
         rows = await self._merge_live(name, provider, models, timeout)
         out = []
         for m, note in rows.items():
@@ -231,7 +279,11 @@ class Registry:
             return dict.fromkeys(models, note)
         self.listing_notes.pop(name, None)
         # An overridden base URL may be a proxy that serves the catalog's names without listing them.
-        missing = f"not in the models list of the server at {provider.base_url} (a proxy may still serve it)" if custom else None
+        missing = (
+            f"not in the models list of the server at {provider.base_url} (a proxy may still serve it)"
+            if custom
+            else None
+        )
         return {m: None if m in served else missing for m in merge(models, served)}
 
 

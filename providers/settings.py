@@ -1,4 +1,5 @@
 """Configuration: environment, .env file, endpoint rows, the optional user config file and the catalog."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,9 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from .base import ConfigError
 
@@ -56,8 +57,12 @@ class Settings:
     prices: dict[str, tuple[float, float] | str] = field(default_factory=dict)  # [prices] of the user config
 
     @classmethod
-    def load(cls, env: Mapping[str, str] | None = None, dotenv_path: str | os.PathLike | None = ".env",
-             config_path: str | os.PathLike | None = None) -> "Settings":
+    def load(
+        cls,
+        env: Mapping[str, str] | None = None,
+        dotenv_path: str | os.PathLike | None = ".env",
+        config_path: str | os.PathLike | None = None,
+    ) -> Settings:
         """Read the process environment over a .env file, then the endpoint rows and user config."""
         merged: dict[str, str] = {}
         override = os.environ.get("COMPARE_DOTENV")
@@ -131,8 +136,10 @@ class Settings:
 
 
 # Providers quote the key they rejected with its middle masked: "sk-tes********efao", "AIzaSy...XYZ1", "sk-ant-...Q2lB".
-_MASKED_KEY = re.compile(r"[A-Za-z0-9_\-]{2,}\*{3,}[A-Za-z0-9_\-]{2,}"
-                         r"|\b(?:sk|AIza|gsk|xai|key)[A-Za-z0-9_\-]*(?:\.{3}|…)[A-Za-z0-9_\-]{2,}")
+_MASKED_KEY = re.compile(
+    r"[A-Za-z0-9_\-]{2,}\*{3,}[A-Za-z0-9_\-]{2,}"
+    r"|\b(?:sk|AIza|gsk|xai|key)[A-Za-z0-9_\-]*(?:\.{3}|…)[A-Za-z0-9_\-]{2,}"
+)
 
 
 def redact_key_fragments(text: str) -> str:
@@ -158,38 +165,53 @@ def _user_endpoints(user: dict, path: Path) -> list[Endpoint]:
     out = []
     for i, row in enumerate(user.get("endpoints", [])):
         where = f"{path}: [[endpoints]] entry {i + 1}"
-        if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not isinstance(row.get("base_url"), str):
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("name"), str)
+            or not isinstance(row.get("base_url"), str)
+        ):
             raise ConfigError(f"{where} needs string fields 'name' and 'base_url'.")
         if ":" in row["name"] or not row["name"]:
             raise ConfigError(f"{where}: name {row['name']!r} must be non-empty and contain no ':'.")
         models = row.get("models", [])
         if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
             raise ConfigError(f"{where}: 'models' must be a list of strings.")
-        out.append(Endpoint(row["name"], row.get("label", row["name"]), row["base_url"],
-                            row.get("key_env"), None, tuple(models)))
+        out.append(
+            Endpoint(
+                row["name"], row.get("label", row["name"]), row["base_url"], row.get("key_env"), None, tuple(models)
+            )
+        )
     return out
 
 
 def _user_prices(user: dict, path: Path, providers: set[str]) -> dict[str, tuple[float, float] | str]:
     table = user.get("prices", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [prices] must be a table of \"provider:model\" = {{ input_per_m = ..., output_per_m = ... }}.")
+        raise ConfigError(
+            f'{path}: [prices] must be a table of "provider:model" = {{ input_per_m = ..., output_per_m = ... }}.'
+        )
     out: dict[str, tuple[float, float] | str] = {}
     for key, value in table.items():
-        where = f"{path}: [prices] \"{key}\""
+        where = f'{path}: [prices] "{key}"'
         provider, sep, name = key.partition(":")
         if not sep or not name:
-            raise ConfigError(f"{where}: the key must be a full model id such as \"openai:my-model\" (or \"openai:*\").")
+            raise ConfigError(f'{where}: the key must be a full model id such as "openai:my-model" (or "openai:*").')
         if provider not in providers:
             raise ConfigError(f"{where}: unknown provider {provider!r}; known: {', '.join(sorted(providers))}.")
         if value == CATALOG_PRICES:
             out[key] = CATALOG_PRICES
             continue
         if not isinstance(value, dict) or set(value) != {"input_per_m", "output_per_m"}:
-            raise ConfigError(f"{where} must be {{ input_per_m = <USD>, output_per_m = <USD> }} (per million tokens) or \"catalog\".")
+            raise ConfigError(
+                f'{where} must be {{ input_per_m = <USD>, output_per_m = <USD> }} (per million tokens) or "catalog".'
+            )
         numbers = [value["input_per_m"], value["output_per_m"]]
-        if not all(isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) and n >= 0 for n in numbers):
-            raise ConfigError(f"{where}: input_per_m and output_per_m must be non-negative numbers (USD per million tokens).")
+        if not all(
+            isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) and n >= 0 for n in numbers
+        ):
+            raise ConfigError(
+                f"{where}: input_per_m and output_per_m must be non-negative numbers (USD per million tokens)."
+            )
         out[key] = (float(numbers[0]), float(numbers[1]))
     return out
 

@@ -7,17 +7,28 @@ tables). Nothing here imports Gradio.
     store.get_run(run_id); store.list_runs(owner, "query"); store.delete_run(run_id, owner)
     store.engine                            # for other tables (with store.begin() for a write transaction)
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .migrations import MIGRATIONS, Migration, latest_version
-from .runs import (ID_BYTES, KINDS, RUNS, RunSummary, Store, StoredRun, models_of, new_id, new_owner_token,
-                   valid_owner_token)
+from .runs import (
+    ID_BYTES,
+    KINDS,
+    RUNS,
+    RunSummary,
+    Store,
+    StoredRun,
+    models_of,
+    new_id,
+    new_owner_token,
+    valid_owner_token,
+)
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = APP_DIR / "data" / "compare.db"
@@ -29,7 +40,7 @@ def database_url(env: Mapping[str, str]) -> str:
     if url:
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
+                return "postgresql+psycopg://" + url[len(prefix) :]
         return url
     path = Path(env.get("COMPARE_DB") or DEFAULT_DB).expanduser()
     return f"sqlite:///{path.resolve()}"
@@ -72,6 +83,23 @@ def open_store(config) -> Store:
     return Store(make_engine(database_url(env)), redact=redact, secret_values=secret_values)
 
 
-__all__ = ["APP_DIR", "DEFAULT_DB", "ID_BYTES", "KINDS", "MIGRATIONS", "Migration", "RUNS", "RunSummary", "Store",
-           "StoredRun", "database_url", "latest_version", "make_engine", "models_of", "new_id", "new_owner_token",
-           "open_store", "valid_owner_token"]
+__all__ = [
+    "APP_DIR",
+    "DEFAULT_DB",
+    "ID_BYTES",
+    "KINDS",
+    "MIGRATIONS",
+    "Migration",
+    "RUNS",
+    "RunSummary",
+    "Store",
+    "StoredRun",
+    "database_url",
+    "latest_version",
+    "make_engine",
+    "models_of",
+    "new_id",
+    "new_owner_token",
+    "open_store",
+    "valid_owner_token",
+]

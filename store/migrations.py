@@ -16,12 +16,13 @@ keep to SQLAlchemy Core so the same function runs on SQLite and PostgreSQL. All 
 transaction under a lock (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE), so two processes starting at once
 apply each migration exactly once, and a failing migration leaves the schema as it was.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -33,7 +34,8 @@ PG_LOCK_KEY = 0x6C6C6D63
 
 _md = sa.MetaData()
 SCHEMA_VERSION = sa.Table(
-    "schema_version", _md,
+    "schema_version",
+    _md,
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
@@ -52,7 +54,8 @@ class Migration:
 def _runs(conn: Connection) -> None:
     md = sa.MetaData()
     sa.Table(
-        "runs", md,
+        "runs",
+        md,
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("owner", sa.String(128), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
@@ -71,7 +74,8 @@ def _battles_and_votes(conn: Connection) -> None:
     """The arena (arena/repository.py): finished blind battles, and at most one vote each (the primary key)."""
     md = sa.MetaData()
     sa.Table(
-        "battles", md,
+        "battles",
+        md,
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("prompt", sa.Text, nullable=False),
@@ -83,7 +87,8 @@ def _battles_and_votes(conn: Connection) -> None:
         sa.Index("ix_battles_created_at", "created_at"),
     )
     sa.Table(
-        "votes", md,
+        "votes",
+        md,
         sa.Column("battle_id", sa.String(64), sa.ForeignKey("battles.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("choice", sa.String(16), nullable=False),
         sa.Column("counted", sa.Boolean, nullable=False),
@@ -131,7 +136,10 @@ def migrate(engine: Engine) -> int:
             for migration in MIGRATIONS:
                 if migration.version > current:
                     migration.apply(conn)
-                    conn.execute(SCHEMA_VERSION.insert().values(version=migration.version, name=migration.name,
-                                                                applied_at=datetime.now(timezone.utc)))
+                    conn.execute(
+                        SCHEMA_VERSION.insert().values(
+                            version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
+                        )
+                    )
                     log.info("store schema migrated to version %s (%s)", migration.version, migration.name)
             return max(current, latest_version())

@@ -1,14 +1,15 @@
 """The Store: save, read, list, search and delete runs (comparisons, pipelines, battles) through SQLAlchemy Core."""
+
 from __future__ import annotations
 
 import json
 import re
 import secrets
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -26,7 +27,8 @@ _CREDENTIAL_FIELD = re.compile(r"^(.*[_-])?(api[_-]?key|apikey|secret|password|a
 
 _md = sa.MetaData()
 RUNS = sa.Table(
-    "runs", _md,
+    "runs",
+    _md,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("owner", sa.String(MAX_OWNER_CHARS), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -114,9 +116,16 @@ class Store:
             raise ValueError(f"owner must be 1 to {MAX_OWNER_CHARS} characters")
         clean = self.scrub(record)
         run_id = new_id()
-        row = {"id": run_id, "owner": owner, "kind": kind, "created_at": datetime.now(timezone.utc),
-               "prompt": str(clean.get("prompt") or ""), "system_prompt": str(clean.get("system_prompt") or ""),
-               "models": "\n".join(models_of(clean)), "record": json.dumps(clean, ensure_ascii=False)}
+        row = {
+            "id": run_id,
+            "owner": owner,
+            "kind": kind,
+            "created_at": datetime.now(UTC),
+            "prompt": str(clean.get("prompt") or ""),
+            "system_prompt": str(clean.get("system_prompt") or ""),
+            "models": "\n".join(models_of(clean)),
+            "record": json.dumps(clean, ensure_ascii=False),
+        }
         self._ensure()
         with self.engine.begin() as conn:
             conn.execute(RUNS.insert().values(**row))
@@ -131,8 +140,10 @@ class Store:
             return None
         return StoredRun(row["id"], row["kind"], row["owner"], _utc(row["created_at"]), json.loads(row["record"]))
 
-    def list_runs(self, owner: str | None = None, query: str = "", limit: int = 50, kind: str | None = None) -> list[RunSummary]:
-        """Runs newest first: only `owner`'s when given; each word of `query` must appear in the prompt or a model id."""
+    def list_runs(
+        self, owner: str | None = None, query: str = "", limit: int = 50, kind: str | None = None
+    ) -> list[RunSummary]:
+        """Runs newest first: only `owner`'s if given; each word of `query` must appear in the prompt or a model id."""
         cols = [RUNS.c.id, RUNS.c.kind, RUNS.c.created_at, RUNS.c.prompt, RUNS.c.models]
         stmt = sa.select(*cols).order_by(RUNS.c.created_at.desc(), RUNS.c.id).limit(max(1, min(int(limit), 500)))
         if owner is not None:
@@ -141,11 +152,15 @@ class Store:
             stmt = stmt.where(RUNS.c.kind == kind)
         for word in query.split():
             pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
-            stmt = stmt.where(sa.or_(RUNS.c.prompt.ilike(pattern, escape="\\"), RUNS.c.models.ilike(pattern, escape="\\")))
+            stmt = stmt.where(
+                sa.or_(RUNS.c.prompt.ilike(pattern, escape="\\"), RUNS.c.models.ilike(pattern, escape="\\"))
+            )
         self._ensure()
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        return [RunSummary(r.id, r.kind, _utc(r.created_at), r.prompt, [m for m in r.models.split("\n") if m]) for r in rows]
+        return [
+            RunSummary(r.id, r.kind, _utc(r.created_at), r.prompt, [m for m in r.models.split("\n") if m]) for r in rows
+        ]
 
     def delete_run(self, run_id: str, owner: str) -> bool:
         """Delete a run if `owner` made it; True when something was deleted."""
@@ -156,6 +171,7 @@ class Store:
 
     def scrub(self, record: dict) -> dict:
         """A copy of `record` without credential fields, configured keys, or key fragments in provider text."""
+
         def clean(value, field: str = ""):
             if isinstance(value, dict):
                 return {k: clean(v, k) for k, v in value.items() if not _CREDENTIAL_FIELD.match(str(k))}
@@ -189,4 +205,4 @@ def models_of(record: dict) -> list[str]:
 
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes (stored as UTC), PostgreSQL the server's time zone
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

@@ -18,6 +18,7 @@ arguments, visible to `ps`: meant for fake keys only.
 Both start the page with ``ui.web.launch.start_server``, as ``python app.py`` does: same Blocks, concurrency, page CSS,
 Content-Security-Policy middleware and ``/snapshot/<id>`` routes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Mapping
 
 from tests.fakes.process import free_port, serve_until_terminated
 
@@ -48,9 +49,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # point them at a closed port so discovery cannot pick up whatever else runs on this machine, and name a
 # user config file that does not exist so a developer's compare.toml is not read either.
 _CLOSED = "http://127.0.0.1:9"
-ISOLATION_ENV = {"LMSTUDIO_BASE_URL": _CLOSED + "/v1", "VLLM_BASE_URL": _CLOSED + "/v1",
-                 "LLAMACPP_BASE_URL": _CLOSED + "/v1", "OLLAMA_HOST": _CLOSED,
-                 "COMPARE_CONFIG": str(REPO / "test-artifacts" / "no-such-compare.toml")}
+ISOLATION_ENV = {
+    "LMSTUDIO_BASE_URL": _CLOSED + "/v1",
+    "VLLM_BASE_URL": _CLOSED + "/v1",
+    "LLAMACPP_BASE_URL": _CLOSED + "/v1",
+    "OLLAMA_HOST": _CLOSED,
+    "COMPARE_CONFIG": str(REPO / "test-artifacts" / "no-such-compare.toml"),
+}
 # Saved runs go to a throwaway SQLite file per process, never into the repo's data/ folder.
 _DB_DIR = tempfile.mkdtemp(prefix="llm-compare-test-db-")
 atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
@@ -78,7 +83,7 @@ class AppServer:
         self.demo = None
         self.url = ""
 
-    def start(self) -> "AppServer":
+    def start(self) -> AppServer:
         from ui.web.launch import start_server
 
         self.demo = build_demo_for(self.env, self.options)
@@ -97,7 +102,7 @@ class AppServer:
             self.demo.close()
             self.demo = None
 
-    def __enter__(self) -> "AppServer":
+    def __enter__(self) -> AppServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -116,15 +121,17 @@ def api_client(url: str, **options):
         client.close()
 
 
-def spawn(args: list[str], what: str, timeout: float = 120.0,
-          env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def spawn(
+    args: list[str], what: str, timeout: float = 120.0, env: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start `python <args>` from the repo root and wait for the URL it prints as its first stdout line.
 
     stderr goes to a temporary file (shown if the child fails to start); later stdout is drained so it never blocks."""
     child_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
     errors = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, *args], cwd=REPO, stdout=subprocess.PIPE, stderr=errors, text=True,
-                            env=child_env)
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=REPO, stdout=subprocess.PIPE, stderr=errors, text=True, env=child_env
+    )
     box: dict = {}
     reader = threading.Thread(target=lambda: box.setdefault("line", proc.stdout.readline()), daemon=True)
     reader.start()
@@ -133,7 +140,9 @@ def spawn(args: list[str], what: str, timeout: float = 120.0,
     if not line.startswith("http"):
         stop_process(proc)
         errors.seek(0)
-        raise RuntimeError(f"{what} did not start within {timeout:.0f} s (stdout: {line!r}); stderr:\n{errors.read()[-3000:]}")
+        raise RuntimeError(
+            f"{what} did not start within {timeout:.0f} s (stdout: {line!r}); stderr:\n{errors.read()[-3000:]}"
+        )
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     proc.stderr_file = errors  # type: ignore[attr-defined]
     return proc, line
@@ -161,7 +170,7 @@ class AppProcess:
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self) -> "AppProcess":
+    def start(self) -> AppProcess:
         args = ["-m", "tests.appserver"]
         for key, value in self.env.items():
             args += ["--env", f"{key}={value}"]
@@ -180,7 +189,7 @@ class AppProcess:
     def close(self) -> None:
         stop_process(self.proc)
 
-    def __enter__(self) -> "AppProcess":
+    def __enter__(self) -> AppProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -215,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     options = PageOptions(**dict(_parse_option(o) for o in args.option))
     app = AppServer(env, options, port=args.port or None).start()
     serve_until_terminated(app.url, app.close)
+
 
 if __name__ == "__main__":
     main()

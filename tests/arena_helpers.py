@@ -1,4 +1,5 @@
 """Shared by the arena tests: a fake whose "gated" model holds its answer until the test opens the gate."""
+
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,7 @@ GATED = "gated"  # model name (openai:gated) whose request waits for `gate`
 
 
 class GatedOpenAIServer(OpenAIServer):
-    """The OpenAI fake, plus model "gated": its reply starts only once `gate` is set (a side that is still answering)."""
+    """The OpenAI fake, plus model "gated": its reply starts only once `gate` is set (a side still answering)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

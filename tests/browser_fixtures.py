@@ -1,9 +1,10 @@
 """Playwright + system Chromium for the browser tests and the browser benchmark: launch, fixtures, page helpers.
 
-Import the fixtures into a test module (``from tests.browser_fixtures import browser, new_page  # noqa: F401``).
+The fixtures (`browser`, `new_page`) are registered for every test module by tests/conftest.py's `pytest_plugins`.
 Chromium is Debian's /usr/bin/chromium (``playwright install`` needs the internet): without it the tests skip,
 unless the CI environment variable is set, in which case they fail.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
 # Two cores shared by Chromium, the app and the fakes: waits are generous; no test asserts a duration.
@@ -71,7 +78,9 @@ def new_page(browser):
     keywords go to the browser context (e.g. one of VIEWPORTS: ``new_page(url, **VIEWPORTS["phone"])``)."""
     contexts = []
 
-    def make(url: str, viewport: dict | None = None, init_script: str | None = None, before_goto=None, **context_options):
+    def make(
+        url: str, viewport: dict | None = None, init_script: str | None = None, before_goto=None, **context_options
+    ):
         context = browser.new_context(**{"viewport": viewport or VIEWPORT, **context_options})
         contexts.append(context)
         page = context.new_page()
@@ -104,11 +113,17 @@ def screenshot(page, name: str, full_page: bool = True) -> Path:
 VIEWPORTS = {
     "laptop": {"viewport": {"width": 1366, "height": 768}},
     "projector": {"viewport": {"width": 853, "height": 480}, "device_scale_factor": 1.5},
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+    },
 }
 
 
 # --- page helpers (element ids from ui/tabs/compare.py) ---------------------------------------------------------
+
 
 def set_dropdown(page, elem_id: str, value: str) -> None:
     """Type a value into a dropdown and pick it: click its option when it is one of the choices (Enter alone can
@@ -144,9 +159,11 @@ def set_column_setting(page, kind: str, slot: int, value: str) -> None:
     #column-settings field) hold the new value."""
     was_open = open_column_settings(page, slot)
     set_dropdown(page, f"{kind}-{slot}", value)
-    page.wait_for_function("([key, slot, v]) => { try { return JSON.parse(document.querySelector("
-                           "'#column-settings textarea').value)[key][slot] === v; } catch (e) { return false; } }",
-                           arg=[COLUMN_SETTING_KEYS[kind], slot, value])
+    page.wait_for_function(
+        "([key, slot, v]) => { try { return JSON.parse(document.querySelector("
+        "'#column-settings textarea').value)[key][slot] === v; } catch (e) { return false; } }",
+        arg=[COLUMN_SETTING_KEYS[kind], slot, value],
+    )
     if not was_open:
         open_column_settings(page, slot, open=False)
 
@@ -176,8 +193,10 @@ def one_column(page, model: str, prompt: str = "Say something.") -> None:
 
 def wait_meta(page, slot: int, needle: str) -> None:
     """Wait until column `slot`'s status line contains `needle`."""
-    page.wait_for_function("([id, needle]) => document.querySelector('#' + id + ' span.md').innerText.includes(needle)",
-                           arg=[f"meta-{slot}", needle])
+    page.wait_for_function(
+        "([id, needle]) => document.querySelector('#' + id + ' span.md').innerText.includes(needle)",
+        arg=[f"meta-{slot}", needle],
+    )
 
 
 def open_setup(page) -> None:

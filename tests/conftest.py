@@ -1,4 +1,5 @@
 """Test-wide guards: no internet, offline tokenizers, and settings pointed at local fakes."""
+
 from __future__ import annotations
 
 import atexit
@@ -10,6 +11,10 @@ import tempfile
 
 import pytest
 
+# Fixtures that many modules use, registered here once instead of imported into each module (where a test's
+# parameter would shadow the import): the browser tests' `browser` and `new_page`; PostgreSQL's `pg_server`, `pg_url`.
+pytest_plugins = ["tests.browser_fixtures", "tests.pg_server"]
+
 os.environ["COMPARE_OFFLINE_TOKENIZERS"] = "1"
 os.environ["COMPARE_DOTENV"] = "none"  # a developer's own .env (with real keys) must not leak into tests
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -19,7 +24,14 @@ _DB_DIR = tempfile.mkdtemp(prefix="llm-compare-test-db-")
 atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
 os.environ["COMPARE_DB"] = os.path.join(_DB_DIR, "compare.db")
 os.environ.pop("DATABASE_URL", None)
-for _key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST"):
+for _key in (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "OLLAMA_HOST",
+):
     os.environ.pop(_key, None)
 
 _real_connect = socket.socket.connect

@@ -1,4 +1,5 @@
 """Shared helpers for engine tests: fake servers per protocol and one-call comparisons."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,9 @@ def registry_for(env: dict, catalog_prices: bool = False, **extra) -> Registry:
     return Registry(make_settings(env))
 
 
-def columns(model_ids: list[str], prompt: str = "Say hello", system: str | None = "Be brief.", **params) -> list[Column]:
+def columns(
+    model_ids: list[str], prompt: str = "Say hello", system: str | None = "Be brief.", **params
+) -> list[Column]:
     """One column per model id, all with the same conversation."""
     messages = make_messages(prompt, system)
     client = params.pop("client", None)

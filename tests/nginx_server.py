@@ -5,6 +5,7 @@ request naming the replica that answered) and stderr (the error log) are files i
     with NginxProcess(["127.0.0.1:7001", "127.0.0.1:7002"]) as lb:
         Client(lb.url) ...; lb.upstreams("/queue/join")
 """
+
 from __future__ import annotations
 
 import os
@@ -54,15 +55,19 @@ class NginxProcess:
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self) -> "NginxProcess":
+    def start(self) -> NginxProcess:
         # as root nginx's workers run as nobody: they must be able to enter the prefix for the temp folders
         self.home.chmod(0o755)
         port = free_port()
         conf = self.home / "nginx.conf"
         conf.write_text(render(TEMPLATE.read_text(), f"127.0.0.1:{port}", self.servers))
         with open(self.home / "access.log", "w") as out, open(self.home / "error.log", "w") as err:
-            self.proc = subprocess.Popen([nginx_binary(), "-p", str(self.home), "-c", str(conf), "-e", "stderr",
-                                          "-g", "daemon off;"], stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                [nginx_binary(), "-p", str(self.home), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+            )
         self.url = f"http://127.0.0.1:{port}/"
         self._wait_until_listening()
         return self
@@ -79,7 +84,9 @@ class NginxProcess:
                 return  # nginx answered (a replica's error is still an answer)
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not answer within {self.timeout:.0f} s:\n{self.error_log()}") from None
+                    raise RuntimeError(
+                        f"nginx did not answer within {self.timeout:.0f} s:\n{self.error_log()}"
+                    ) from None
                 time.sleep(0.1)
 
     def upstreams(self, path_part: str) -> list[str]:
@@ -95,7 +102,7 @@ class NginxProcess:
         stop_process(self.proc)
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def __enter__(self) -> "NginxProcess":
+    def __enter__(self) -> NginxProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,10 +1,11 @@
 """A throwaway PostgreSQL server for tests: a cluster (initdb + pg_ctl, as the `postgres` user when run as root) in a
 temp dir on a free 127.0.0.1 port, and a fresh database per test.
 
-    from tests.pg_server import pg_server, pg_url  # noqa: F401  (pytest fixtures)
+The fixtures (`pg_server`, `pg_url`) are registered for every test module by tests/conftest.py's `pytest_plugins`.
 
 Skipped when no PostgreSQL binaries are installed, unless CI is set (then it fails): tests/run.sh installs Debian's
 `postgresql` package on a CI machine."""
+
 from __future__ import annotations
 
 import glob
@@ -28,7 +29,9 @@ def postgres_bin() -> Path | None:
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True
+    )
     return Path(candidates[0]).parent if candidates else None
 
 
@@ -68,8 +71,12 @@ def pg_server():
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_postgres([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], home), cwd=home,
-                           capture_output=True, timeout=120)
+            subprocess.run(
+                _as_postgres([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], home),
+                cwd=home,
+                capture_output=True,
+                timeout=120,
+            )
         shutil.rmtree(home, ignore_errors=True)
 
 

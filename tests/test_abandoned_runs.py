@@ -2,6 +2,7 @@
 
 The slow model would stream for a minute; each test measures how long after the client left the fake server saw
 its stream closed (the issue asks for 2 s; the bound here leaves room for a loaded machine)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import browser, new_page, one_column, require_chromium, wait_meta  # noqa: F401
+from tests.browser_fixtures import one_column, require_chromium, wait_meta
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.web.safety import PageOptions

@@ -1,6 +1,7 @@
 """An axe-core scan of every tab in Chromium: no serious or critical accessibility violations, on the Compare tab
 before and after a run (light and dark), and on each other tab. axe.min.js is vendored in tests/vendor/ (MPL-2.0).
 Each scan's full result goes to test-artifacts/axe-<name>.json."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (ARTIFACTS, browser, new_page, require_chromium, set_model,  # noqa: F401
-                                    wait_meta)
+from tests.browser_fixtures import (
+    ARTIFACTS,
+    require_chromium,
+    set_model,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -19,7 +24,8 @@ BLOCKING = ("serious", "critical")
 SCAN_JS = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+                                       nodes: v.nodes.map(n => ({target: n.target.join(' '),
+                                                                 summary: n.failureSummary}))}));
 }"""
 
 
@@ -42,8 +48,9 @@ def scan(page, name: str) -> list[dict]:
 
 
 def describe(violations: list[dict]) -> str:
-    return "\n".join(f"{v['impact']} {v['id']} ({v['help']}): " + "; ".join(n["target"] for n in v["nodes"][:6])
-                     for v in violations)
+    return "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}): " + "; ".join(n["target"] for n in v["nodes"][:6]) for v in violations
+    )
 
 
 def test_compare_tab_before_and_after_a_run_in_light_and_dark(new_page, app):
@@ -74,8 +81,11 @@ def test_every_other_tab(new_page, app):
     failures = {}
     for name in names:
         page.get_by_role("tab", name=name, exact=True).click()
-        page.wait_for_function("n => [...document.querySelectorAll('#tabs [role=tab]')].find(t => t.innerText === n)"
-                               ".getAttribute('aria-selected') === 'true'", arg=name)
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('#tabs [role=tab]')].find(t => t.innerText === n)"
+            ".getAttribute('aria-selected') === 'true'",
+            arg=name,
+        )
         page.wait_for_timeout(1500)  # tabs that fill when opened (Tokens, Context windows) have drawn by then
         found = scan(page, "tab-" + name.lower().replace(" ", "-"))
         if found:

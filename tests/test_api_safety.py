@@ -1,5 +1,6 @@
 """What the running app never gives away, whatever a caller asks: provider keys (in replies, errors, the config,
 the API's own pages and the saved run) and files (.env, source, anything outside Gradio's cache)."""
+
 from __future__ import annotations
 
 import json
@@ -11,13 +12,20 @@ import httpx
 import pytest
 
 from tests.appserver import REPO
-from tests.test_e2e_client import (OPENAI_KEY, SECRETS, anthropic_fake, app, assert_clean_message, compare,  # noqa: F401
-                                   openai_fake)
-
+from tests.test_e2e_client import (  # noqa: F401  (its fixtures: this module tests the same running app)
+    OPENAI_KEY,
+    SECRETS,
+    anthropic_fake,
+    app,
+    assert_clean_message,
+    compare,
+    openai_fake,
+)
 
 # --- (e) keys never leak -------------------------------------------------------------------------------------
 
-def test_keys_never_leak(client, app, openai_fake):
+
+def test_keys_never_leak(client, app, openai_fake):  # noqa: F811  (fixtures imported from test_e2e_client)
     openai_fake.reset()
     results = compare(client, ["openai:echo-401", "openai:fast"])
     # The fake really did receive the key and quote it back in its 401 body...
@@ -28,8 +36,10 @@ def test_keys_never_leak(client, app, openai_fake):
     assert "Incorrect API key provided: [redacted]" in error, error
     assert_clean_message(error)
 
-    pages = {path: httpx.get(app.url + path, timeout=30) for path in
-             ("config", "gradio_api/info", "gradio_api/openapi.json", "")}
+    pages = {
+        path: httpx.get(app.url + path, timeout=30)
+        for path in ("config", "gradio_api/info", "gradio_api/openapi.json", "")
+    }
     for path, response in pages.items():
         for secret in SECRETS:
             assert secret not in response.text, f"/{path} contains a key"
@@ -40,6 +50,7 @@ def test_keys_never_leak(client, app, openai_fake):
 
 
 # --- (f) the app's own files are not served ------------------------------------------------------------------
+
 
 @pytest.fixture
 def dotenv_probe():
@@ -56,11 +67,21 @@ def dotenv_probe():
         path.unlink(missing_ok=True)
 
 
-def test_source_and_dotenv_files_are_not_served(app, dotenv_probe):
+def test_source_and_dotenv_files_are_not_served(app, dotenv_probe):  # noqa: F811  (app: imported fixture)
     dotenv, marker = dotenv_probe
     app_py = (REPO / "app.py").read_text()
-    probes = [".env", str(dotenv), "app.py", str(REPO / "app.py"), "./app.py", "ui/web/safety.py",
-              "providers/settings.py", "tests/conftest.py", "../" + REPO.name + "/app.py", "/etc/passwd"]
+    probes = [
+        ".env",
+        str(dotenv),
+        "app.py",
+        str(REPO / "app.py"),
+        "./app.py",
+        "ui/web/safety.py",
+        "providers/settings.py",
+        "tests/conftest.py",
+        "../" + REPO.name + "/app.py",
+        "/etc/passwd",
+    ]
     for probe in probes:
         response = httpx.get(app.url + "gradio_api/file=" + probe, timeout=30)
         assert response.status_code in (403, 404), (probe, response.status_code)

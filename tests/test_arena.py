@@ -1,9 +1,10 @@
 """The arena end to end through gradio_client: /battle, /vote and /leaderboard of a running app over the wire fakes."""
+
 from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,10 +18,19 @@ from tests.fakes.server import Behaviour
 from ui.web.safety import PageOptions
 
 OPENAI_KEY, ANTHROPIC_KEY = "sk-test-SECRET-1234567890", "sk-ant-test-SECRET-0987654321"
-REPLIES = {"gpt-4o-mini": "Paris is the capital of France.", "gpt-4o": "The capital is Paris.",
-           "gpt-4.1": "Paris.", "gpt-4.1-mini": "It is Paris, I believe."}
+REPLIES = {
+    "gpt-4o-mini": "Paris is the capital of France.",
+    "gpt-4o": "The capital is Paris.",
+    "gpt-4.1": "Paris.",
+    "gpt-4.1-mini": "It is Paris, I believe.",
+}
 SELF_NAMING = "As Claude, made by Anthropic, I would say Paris."
-MINI, FOUR_O, CLAUDE, BROKEN = "openai:gpt-4o-mini", "openai:gpt-4o", "anthropic:claude-3-5-haiku-latest", "openai:fault-500"
+MINI, FOUR_O, CLAUDE, BROKEN = (
+    "openai:gpt-4o-mini",
+    "openai:gpt-4o",
+    "anthropic:claude-3-5-haiku-latest",
+    "openai:fault-500",
+)
 NAMES = ("gpt", "openai", "claude", "anthropic", "fault", "mini", "model")
 
 
@@ -34,8 +44,14 @@ def fakes():
 
 def env_for(fakes, db) -> dict:
     oa, an = fakes
-    return {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": oa.url + "/v1", "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
-            "ANTHROPIC_BASE_URL": an.url, "COMPARE_CONFIG": str(CATALOG_PRICES), "COMPARE_DB": str(db)}
+    return {
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "OPENAI_BASE_URL": oa.url + "/v1",
+        "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+        "ANTHROPIC_BASE_URL": an.url,
+        "COMPARE_CONFIG": str(CATALOG_PRICES),
+        "COMPARE_DB": str(db),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +153,9 @@ def test_bad_input_is_refused_clearly_and_stores_nothing(client, db):
     before = count(db, "battles"), count(db, "votes")
     out = battle(client, [MINI, FOUR_O])
     assert "No battle with id 'nope'" in refused(lambda: vote(client, "nope", "a"))
-    assert "must be one of a, b, tie, both_bad (got 'maybe')" in refused(lambda: vote(client, out["battle_id"], "maybe"))
+    assert "must be one of a, b, tie, both_bad (got 'maybe')" in refused(
+        lambda: vote(client, out["battle_id"], "maybe")
+    )
     assert "The prompt is empty" in refused(lambda: battle(client, [MINI, FOUR_O], prompt="  "))
     assert "at least two different available models" in refused(lambda: battle(client, [MINI]))
     assert "at least two different available models" in refused(lambda: battle(client, [MINI, MINI]))
@@ -158,13 +176,14 @@ def test_leaderboard_reflects_counted_votes_and_filters_by_date(client, app):
     assert (best["battles"], best["win_rate"], worst["battles"], worst["win_rate"]) == (3, 1.0, 3, 0.0)
     assert best["rating"] > 1000 > worst["rating"] and best["rank"] < worst["rank"]
     assert best["ci_low"] <= best["rating"] <= best["ci_high"]
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert client.predict(str(today + timedelta(days=1)), "", api_name="/leaderboard")["rows"] == []
     assert pool[0] in [r["model"] for r in client.predict(str(today), str(today), api_name="/leaderboard")["rows"]]
     assert "must be a date" in refused(lambda: client.predict("last week", "", api_name="/leaderboard"))
     lines = [json.loads(line) for line in app.ctx.arena.export().splitlines()]
-    assert lines and all({"model_a", "model_b", "winner", "tstamp", "conversation_a", "conversation_b"} <= set(x)
-                         for x in lines)
+    assert lines and all(
+        {"model_a", "model_b", "winner", "tstamp", "conversation_a", "conversation_b"} <= set(x) for x in lines
+    )
     assert CLAUDE not in {m for x in lines for m in (x["model_a"], x["model_b"])}  # uncounted votes stay out
 
 

@@ -1,13 +1,18 @@
-"""The arena's database-facing tests again on a real PostgreSQL server (started by tests/test_store_postgres.py's
-fixtures; skipped without PostgreSQL binaries unless CI is set)."""
+"""The arena's database-facing tests again on a real PostgreSQL server (started by tests/pg_server.py's fixtures;
+skipped without PostgreSQL binaries unless CI is set)."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.test_arena_service import (fake, make_arena, test_cli_leaderboard_reads_the_same_store,  # noqa: F401
-                                      test_date_filter_and_fastchat_shaped_export,
-                                      test_one_vote_per_battle_is_enforced_by_the_database, test_vote_cap_per_visitor_per_hour)
-from tests.test_store_postgres import pg_server, pg_url  # noqa: F401
+from tests.test_arena_service import (  # noqa: F401  (its fixtures, and its tests collected again on PostgreSQL)
+    fake,
+    make_arena,
+    test_cli_leaderboard_reads_the_same_store,
+    test_date_filter_and_fastchat_shaped_export,
+    test_one_vote_per_battle_is_enforced_by_the_database,
+    test_vote_cap_per_visitor_per_hour,
+)
 
 
 @pytest.fixture
@@ -16,6 +21,6 @@ def db_env(pg_url) -> dict:
     return {"DATABASE_URL": pg_url}
 
 
-def test_the_arena_really_is_on_postgresql(make_arena):
+def test_the_arena_really_is_on_postgresql(make_arena):  # noqa: F811  (make_arena: the fixture imported above)
     arena = make_arena()
     assert arena.repository.store.engine.dialect.name == "postgresql"

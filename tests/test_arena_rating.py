@@ -1,4 +1,5 @@
-"""The leaderboard's maths: Bradley–Terry fits against hand-computed cases, ties, the prior, bootstrap bounds and ranks."""
+"""Leaderboard maths: Bradley–Terry fits against hand-computed cases, ties, the prior, bootstrap bounds and ranks."""
+
 from __future__ import annotations
 
 import math
@@ -24,9 +25,14 @@ def mle(played) -> dict[str, float]:
 def test_three_models_against_a_hand_solved_case():
     # Strengths 4 : 2 : 1 predict A beats B 2/3, B beats C 2/3, A beats C 4/5. These counts match exactly, so those
     # strengths solve the likelihood equations: R = 1000 + 400·log10(strength / geometric mean) = 1000 ± 400·log10 2.
-    played = games(("A", "B", "model_a", 2), ("B", "A", "model_a", 1),  # B wins one sitting on the left
-                   ("B", "C", "model_a", 2), ("B", "C", "model_b", 1),
-                   ("A", "C", "model_a", 4), ("C", "A", "model_a", 1))
+    played = games(
+        ("A", "B", "model_a", 2),
+        ("B", "A", "model_a", 1),  # B wins one sitting on the left
+        ("B", "C", "model_a", 2),
+        ("B", "C", "model_b", 1),
+        ("A", "C", "model_a", 4),
+        ("C", "A", "model_a", 1),
+    )
     r = mle(played)
     step = 400 * math.log10(2)  # 120.41
     assert r["A"] == pytest.approx(1000 + step, abs=1e-6)
@@ -47,8 +53,16 @@ def test_two_models_closed_form_and_ties_count_half():
 
 
 def test_a_cycle_leaves_everyone_level_and_sides_do_not_matter():
-    cycle = mle(games(("A", "B", "model_a", 2), ("A", "B", "model_b", 1), ("B", "C", "model_a", 2),
-                      ("B", "C", "model_b", 1), ("C", "A", "model_a", 2), ("C", "A", "model_b", 1)))
+    cycle = mle(
+        games(
+            ("A", "B", "model_a", 2),
+            ("A", "B", "model_b", 1),
+            ("B", "C", "model_a", 2),
+            ("B", "C", "model_b", 1),
+            ("C", "A", "model_a", 2),
+            ("C", "A", "model_b", 1),
+        )
+    )
     assert list(cycle.values()) == pytest.approx([1000, 1000, 1000], abs=1e-6)
     left = mle(games(("A", "B", "model_a", 3), ("A", "B", "model_b", 1)))
     right = mle(games(("B", "A", "model_b", 3), ("B", "A", "model_a", 1)))
@@ -67,9 +81,15 @@ def test_the_prior_keeps_an_unbeaten_model_finite_and_shrinks_towards_1000():
 
 
 def big_sample(scale: int) -> list[tuple[str, str, str]]:
-    return games(("A", "B", "model_a", 6 * scale), ("A", "B", "model_b", 4 * scale), ("B", "C", "model_a", 6 * scale),
-                 ("B", "C", "model_b", 3 * scale), ("A", "C", "model_a", 7 * scale), ("A", "C", "tie", 2 * scale),
-                 ("A", "C", "model_b", 1 * scale))
+    return games(
+        ("A", "B", "model_a", 6 * scale),
+        ("A", "B", "model_b", 4 * scale),
+        ("B", "C", "model_a", 6 * scale),
+        ("B", "C", "model_b", 3 * scale),
+        ("A", "C", "model_a", 7 * scale),
+        ("A", "C", "tie", 2 * scale),
+        ("A", "C", "model_b", 1 * scale),
+    )
 
 
 def test_bootstrap_is_seeded_and_needs_at_least_100_resamples():

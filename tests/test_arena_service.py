@@ -2,6 +2,7 @@
 
 Real fake servers on 127.0.0.1, the real store on a temporary SQLite file (tests/test_arena_postgres.py runs the
 database-facing tests again on PostgreSQL by overriding `db_env`)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -169,8 +170,17 @@ def test_date_filter_and_fastchat_shaped_export(make_arena):
     lines = [json.loads(line) for line in arena.export().splitlines()]
     assert [line["winner"] for line in lines] == ["model_a", "model_b", "tie", "tie (bothbad)"]
     for line in lines:
-        assert {"question_id", "model_a", "model_b", "winner", "tstamp", "conversation_a", "conversation_b", "turn",
-                "anony"} <= set(line)
+        assert {
+            "question_id",
+            "model_a",
+            "model_b",
+            "winner",
+            "tstamp",
+            "conversation_a",
+            "conversation_b",
+            "turn",
+            "anony",
+        } <= set(line)
         assert line["anony"] is True and line["turn"] == 1 and isinstance(line["tstamp"], float)
         assert [m["role"] for m in line["conversation_a"]] == ["user", "assistant"]
         assert line["conversation_a"][0]["content"] == "Capital of France?"
@@ -180,8 +190,14 @@ def test_date_filter_and_fastchat_shaped_export(make_arena):
 
 def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
-    return subprocess.run([sys.executable, "-m", "compare", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "compare", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_leaderboard_reads_the_same_store(make_arena, db_env, fake):
@@ -195,13 +211,17 @@ def test_cli_leaderboard_reads_the_same_store(make_arena, db_env, fake):
     rows = json.loads(done.stdout)["rows"]
     assert rows == [r.to_json() for r in arena.leaderboard()]
     assert [(r["model"], r["battles"], r["win_rate"], r["rank"]) for r in rows] == [
-        ("openai:gpt-4o", 3, 1.0, 1), ("openai:gpt-4o-mini", 3, 0.0, 2)]
+        ("openai:gpt-4o", 3, 1.0, 1),
+        ("openai:gpt-4o-mini", 3, 0.0, 2),
+    ]
     text = cli("leaderboard", env=db_env)
     assert text.returncode == 0 and text.stdout.splitlines()[0].split()[:3] == ["rank", "model", "rating"]
     assert "openai:gpt-4o " in text.stdout
     bad = cli("leaderboard", "--since", "soon", env=db_env)
     assert bad.returncode == 2 and "'since' must be a date" in bad.stderr and "Traceback" not in bad.stderr
     # "leaderboard" after a flag is still a prompt
-    prompt = cli("-m", "openai:gpt-4o-mini", "leaderboard", env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": fake.url + "/v1"})
+    prompt = cli(
+        "-m", "openai:gpt-4o-mini", "leaderboard", env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": fake.url + "/v1"}
+    )
     assert prompt.returncode == 0 and "Paris is the capital of France." in prompt.stdout
     assert fake.requests[-1].body["messages"][-1] == {"role": "user", "content": "leaderboard"}

@@ -2,6 +2,7 @@
 
 Three page loads in all; the app runs in this process against a fake OpenAI server. Screenshots go to test-artifacts/.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,20 @@ import time
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, history, md_text, new_page, require_chromium, screenshot,  # noqa: F401
-                                    set_column_setting, set_columns, set_model, set_prompt, start_history,
-                                    start_sampler, stop_sampler, wait_meta)
+from tests.browser_fixtures import (
+    history,
+    md_text,
+    require_chromium,
+    screenshot,
+    set_column_setting,
+    set_columns,
+    set_model,
+    set_prompt,
+    start_history,
+    start_sampler,
+    stop_sampler,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -24,8 +36,12 @@ SLOW = " ".join(f"slow{i}" for i in range(600))  # 30 s at 20/s: always stopped 
 @pytest.fixture(scope="module")
 def fake():
     require_chromium()  # no servers to start when the browser tests are skipped
-    per_model = {"alpha": Behaviour(reply=ALPHA, tokens_per_s=30), "beta": Behaviour(reply=BETA, tokens_per_s=30),
-                 "slow": Behaviour(reply=SLOW, tokens_per_s=20), "slow2": Behaviour(reply=SLOW, tokens_per_s=20)}
+    per_model = {
+        "alpha": Behaviour(reply=ALPHA, tokens_per_s=30),
+        "beta": Behaviour(reply=BETA, tokens_per_s=30),
+        "slow": Behaviour(reply=SLOW, tokens_per_s=20),
+        "slow2": Behaviour(reply=SLOW, tokens_per_s=20),
+    }
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
@@ -41,6 +57,7 @@ def normalise(text: str) -> str:
 
 
 # --- (a) streaming into every column, stats, summary and downloads -------------------------------------------
+
 
 def test_run_streams_into_every_column(new_page, app, fake):
     page = new_page(app.url)
@@ -77,8 +94,9 @@ def test_run_streams_into_every_column(new_page, app, fake):
         meta = md_text(page, f"meta-{slot}")
         assert "first token" in meta and "tok/s" in meta and "done" in meta, meta
 
-    page.wait_for_function("() => ['openai:alpha', 'openai:beta'].every(m => "
-                           "document.querySelector('#summary').innerText.includes(m))")
+    page.wait_for_function(
+        "() => ['openai:alpha', 'openai:beta'].every(m => document.querySelector('#summary').innerText.includes(m))"
+    )
     summary = normalise(page.locator("#summary").inner_text())
     # labels name the model and what differs between the columns (persona and temperature here)
     assert "openai:alpha · shared · t=0.3 done" in summary, summary
@@ -103,6 +121,7 @@ def test_run_streams_into_every_column(new_page, app, fake):
 
 # --- (b) Stop mid-stream -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def stopped_run(browser, app, fake):
     """Run two slow columns, press Stop mid-stream, let the page settle; returns what was observed."""
@@ -117,8 +136,9 @@ def stopped_run(browser, app, fake):
     fake.reset()
     start_history(page, ["meta-0", "meta-1", "banner"])
     page.click("#run")
-    page.wait_for_function("() => ['reply-0', 'reply-1'].every(id => "
-                           "document.querySelector('#' + id + ' span.md').innerText.length > 60)")
+    page.wait_for_function(
+        "() => ['reply-0', 'reply-1'].every(id => document.querySelector('#' + id + ' span.md').innerText.length > 60)"
+    )
     page.click("#stop")
     deadline = time.monotonic() + 20
     while fake.disconnects < 2 and time.monotonic() < deadline:
@@ -132,10 +152,14 @@ def stopped_run(browser, app, fake):
         time.sleep(0.1)
     time.sleep(1.5)
     observed = {
-        "settled": last, "after": (md_text(page, "reply-0"), md_text(page, "reply-1")),
-        "history": history(page), "metas": [md_text(page, "meta-0"), md_text(page, "meta-1")],
-        "banner": md_text(page, "banner"), "summary": page.locator("#summary").inner_text(),
-        "disconnects": fake.disconnects, "finished": fake.finished_streams,
+        "settled": last,
+        "after": (md_text(page, "reply-0"), md_text(page, "reply-1")),
+        "history": history(page),
+        "metas": [md_text(page, "meta-0"), md_text(page, "meta-1")],
+        "banner": md_text(page, "banner"),
+        "summary": page.locator("#summary").inner_text(),
+        "disconnects": fake.disconnects,
+        "finished": fake.finished_streams,
     }
     screenshot(page, "browser_stop")
     yield observed
@@ -173,6 +197,7 @@ def test_estimated_counts_are_not_struck_through(stopped_run):
 
 
 # --- (d) layout ----------------------------------------------------------------------------------------------
+
 
 def test_four_columns_sit_side_by_side_at_1280px(new_page, app):
     page = new_page(app.url, viewport={"width": 1280, "height": 900})

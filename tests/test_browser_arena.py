@@ -1,4 +1,8 @@
-"""One full blind battle in Chromium: pick the pool, battle, both answers appear together, vote, the reveal names both."""
+"""One full blind battle in Chromium.
+
+Pick the pool, battle, both answers appear together, vote, the reveal names both.
+"""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +11,7 @@ import pytest
 
 from tests.appserver import AppServer
 from tests.arena_helpers import GATED, GatedOpenAIServer, wait_for
-from tests.browser_fixtures import browser, history, md_text, new_page, screenshot, start_history  # noqa: F401
+from tests.browser_fixtures import history, md_text, screenshot, start_history
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.server import Behaviour
 
@@ -17,16 +21,23 @@ FAST, SLOW = "openai:gpt-4o-mini", f"openai:{GATED}"
 
 @pytest.fixture(scope="module")
 def fake():
-    with GatedOpenAIServer(Behaviour(reply=SLOW_REPLY, tokens_per_s=20), models=["gpt-4o-mini", GATED],
-                           per_model={"gpt-4o-mini": Behaviour(reply=FAST_REPLY)}) as srv:
+    with GatedOpenAIServer(
+        Behaviour(reply=SLOW_REPLY, tokens_per_s=20),
+        models=["gpt-4o-mini", GATED],
+        per_model={"gpt-4o-mini": Behaviour(reply=FAST_REPLY)},
+    ) as srv:
         yield srv
         srv.gate.set()
 
 
 @pytest.fixture(scope="module")
 def app(fake, tmp_path_factory):
-    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": fake.url + "/v1", "COMPARE_CONFIG": str(CATALOG_PRICES),
-           "COMPARE_DB": str(tmp_path_factory.mktemp("arena") / "arena.db")}
+    env = {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": fake.url + "/v1",
+        "COMPARE_CONFIG": str(CATALOG_PRICES),
+        "COMPARE_DB": str(tmp_path_factory.mktemp("arena") / "arena.db"),
+    }
     with AppServer(env) as running:
         yield running
 
@@ -71,8 +82,10 @@ def test_a_full_blind_battle(new_page, app, fake):
     fake.gate.set()
     page.wait_for_function("() => document.querySelector('#arena-status span.md').innerText.includes('Both answered')")
     texts = {"a": md_text(page, "arena-a"), "b": md_text(page, "arena-b")}
-    expected = {"a": FAST_REPLY if battle.model_a == FAST else SLOW_REPLY,
-                "b": FAST_REPLY if battle.model_b == FAST else SLOW_REPLY}
+    expected = {
+        "a": FAST_REPLY if battle.model_a == FAST else SLOW_REPLY,
+        "b": FAST_REPLY if battle.model_b == FAST else SLOW_REPLY,
+    }
     assert texts == expected
     seen = history(page)
     for side in ("a", "b"):  # each pane went from empty straight to its whole answer: nothing partial, nothing early
@@ -98,9 +111,14 @@ def test_a_full_blind_battle(new_page, app, fake):
     # The next battle is blind again: the heads lose the names, the reveal empties, voting reopens.
     page.locator("#arena-battle").click()
     page.wait_for_function("() => !document.querySelector('#arena-vote-a').disabled")
-    assert (md_text(page, "arena-head-a"), md_text(page, "arena-head-b"), md_text(page, "arena-reveal")) == ("A", "B", "")
+    assert (md_text(page, "arena-head-a"), md_text(page, "arena-head-b"), md_text(page, "arena-reveal")) == (
+        "A",
+        "B",
+        "",
+    )
     assert "Both answered" in md_text(page, "arena-status") and len(started) == 2
 
     page.locator("#arena-refresh").click()
-    page.wait_for_function("ids => ids.every(id => document.querySelector('#arena-leaderboard').innerText.includes(id))",
-                           arg=[FAST, SLOW])
+    page.wait_for_function(
+        "ids => ids.every(id => document.querySelector('#arena-leaderboard').innerText.includes(id))", arg=[FAST, SLOW]
+    )

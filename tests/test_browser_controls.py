@@ -1,5 +1,6 @@
 """The Compare tab's controls in Chromium: Stop only active while a run streams, a blank seed staying blank after
 Parameters is opened, columns scrolling together, presentation mode (one key runs) and the light/dark toggle."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,13 @@ import time
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, new_page, one_column, require_chromium, screenshot,  # noqa: F401
-                                    set_model, wait_meta)
+from tests.browser_fixtures import (
+    one_column,
+    require_chromium,
+    screenshot,
+    set_model,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -19,9 +25,11 @@ SLOW = " ".join(f"slow{i}" for i in range(400))  # 20 s at 20/s: stopped long be
 @pytest.fixture(scope="module")
 def fake():
     require_chromium()
-    per_model = {"long1": Behaviour(reply=LONG, tokens_per_s=2000, chunk_words=20),
-                 "long2": Behaviour(reply=LONG + LONG, tokens_per_s=2000, chunk_words=20),
-                 "slow": Behaviour(reply=SLOW, tokens_per_s=20)}
+    per_model = {
+        "long1": Behaviour(reply=LONG, tokens_per_s=2000, chunk_words=20),
+        "long2": Behaviour(reply=LONG + LONG, tokens_per_s=2000, chunk_words=20),
+        "slow": Behaviour(reply=SLOW, tokens_per_s=20),
+    }
     with OpenAIServer(Behaviour(tokens_per_s=400), per_model=per_model) as srv:
         yield srv
 
@@ -97,11 +105,17 @@ def test_columns_scroll_together_unless_unticked(new_page, app):
     page.click("#run")
     for slot in (0, 1):
         wait_meta(page, slot, "done")
-    ratio = "id => { const el = document.querySelector('#' + id); return el.scrollTop / (el.scrollHeight - el.clientHeight); }"
-    scroll = ("([id, r]) => { const el = document.querySelector('#' + id); "
-              "el.scrollTop = r * (el.scrollHeight - el.clientHeight); }")
-    assert page.evaluate("() => { const el = document.querySelector('#reply-1'); return el.scrollHeight > 2 * el.clientHeight; }"), \
-        "long replies scroll inside their column"
+    ratio = (
+        "id => { const el = document.querySelector('#' + id); "
+        "return el.scrollTop / (el.scrollHeight - el.clientHeight); }"
+    )
+    scroll = (
+        "([id, r]) => { const el = document.querySelector('#' + id); "
+        "el.scrollTop = r * (el.scrollHeight - el.clientHeight); }"
+    )
+    assert page.evaluate(
+        "() => { const el = document.querySelector('#reply-1'); return el.scrollHeight > 2 * el.clientHeight; }"
+    ), "long replies scroll inside their column"
     page.evaluate(scroll, ["reply-0", 0.5])
     page.wait_for_function(f"() => Math.abs(({ratio})('reply-1') - 0.5) < 0.03")
     page.evaluate(scroll, ["reply-1", 0.9])  # either column leads

@@ -1,5 +1,6 @@
 """History in a real browser: a comparison is saved with a snapshot link, listed only for the browser that made it
 (share/demo mode), opened read-only, re-run into the Compare tab and deleted; a store that is down keeps the replies."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,15 @@ import httpx
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot, set_column_setting,  # noqa: F401
-                                    set_model, set_prompt, wait_meta)
+from tests.browser_fixtures import (
+    md_text,
+    require_chromium,
+    screenshot,
+    set_column_setting,
+    set_model,
+    set_prompt,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.web.safety import PageOptions
@@ -23,15 +31,21 @@ LISTED_JS = "p => [...document.querySelectorAll('#history-table div[role=row]')]
 @pytest.fixture(scope="module")
 def fake():
     require_chromium()
-    per_model = {"alpha": Behaviour(reply="Nile, Amazon, Danube."), "beta": Behaviour(reply="Rhine <script>x()</script> Loire")}
+    per_model = {
+        "alpha": Behaviour(reply="Nile, Amazon, Danube."),
+        "beta": Behaviour(reply="Rhine <script>x()</script> Loire"),
+    }
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
 def app(fake, tmp_path_factory):
-    env = {"OPENAI_API_KEY": "sk-test-SECRET-1234567890", "OPENAI_BASE_URL": fake.url + "/v1",
-           "COMPARE_DB": str(tmp_path_factory.mktemp("db") / "compare.db")}
+    env = {
+        "OPENAI_API_KEY": "sk-test-SECRET-1234567890",
+        "OPENAI_BASE_URL": fake.url + "/v1",
+        "COMPARE_DB": str(tmp_path_factory.mktemp("db") / "compare.db"),
+    }
     with AppServer(env, PageOptions(demo_caps=True, runs_per_minute=30)) as running:
         yield running
 
@@ -94,7 +108,9 @@ def test_a_run_is_saved_listed_opened_rerun_and_deleted(new_page, app):
     # Another browser (its own localStorage, so its own owner token) sees none of this visitor's runs.
     other = new_page(app.url)
     open_history(other)
-    other.wait_for_function("() => document.querySelector('#history-note')?.innerText.includes('No runs from this browser')")
+    other.wait_for_function(
+        "() => document.querySelector('#history-note')?.innerText.includes('No runs from this browser')"
+    )
     assert other.locator(ROWS).count() == 0
 
     # The owner token survives a reload: the run is still listed as this browser's, and it can delete it.
@@ -111,8 +127,11 @@ def test_a_run_is_saved_listed_opened_rerun_and_deleted(new_page, app):
 
 
 def test_a_store_that_is_down_keeps_the_replies_and_says_so_once(new_page, fake):
-    env = {"OPENAI_API_KEY": "sk-test-SECRET-1234567890", "OPENAI_BASE_URL": fake.url + "/v1",
-           "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}  # nothing listens on port 9
+    env = {
+        "OPENAI_API_KEY": "sk-test-SECRET-1234567890",
+        "OPENAI_BASE_URL": fake.url + "/v1",
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+    }  # nothing listens on port 9
     with AppServer(env) as down:
         page = new_page(down.url)
         run_comparison(page)

@@ -1,6 +1,7 @@
 """Hostile model output in a real browser: a reply that tries script execution and remote fetches (images, CSS,
 frames) must neither run script nor reach the leak server. Screenshot and a per-probe report go to test-artifacts/.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (ARTIFACTS, browser, new_page, require_chromium, screenshot,  # noqa: F401
-                                    set_columns, set_model, set_prompt, wait_meta)
+from tests.browser_fixtures import (
+    ARTIFACTS,
+    require_chromium,
+    screenshot,
+    set_columns,
+    set_model,
+    set_prompt,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -45,11 +53,21 @@ class LeakServer:
 
 def hostile_reply(leak: str) -> tuple[str, dict[str, str]]:
     """A reply trying script execution and remote fetches; returns it and {probe name: URL path}."""
-    paths = {"markdown image": "/leak.png?secret=1", "markdown image with title": "/leak-title.png",
-             "reference-style image": "/leak-ref.png", "html img": "/leak-img.png", "IMG upper case": "/leak-upper.png",
-             "img with newline": "/leak-newline.png", "img/src": "/leak-slash.png", "css background": "/leak-css.png",
-             "input type=image": "/leak-input.png", "table background": "/leak-table.png", "svg image": "/leak-svg.png",
-             "iframe": "/leak-iframe.html", "stylesheet link": "/leak.css"}
+    paths = {
+        "markdown image": "/leak.png?secret=1",
+        "markdown image with title": "/leak-title.png",
+        "reference-style image": "/leak-ref.png",
+        "html img": "/leak-img.png",
+        "IMG upper case": "/leak-upper.png",
+        "img with newline": "/leak-newline.png",
+        "img/src": "/leak-slash.png",
+        "css background": "/leak-css.png",
+        "input type=image": "/leak-input.png",
+        "table background": "/leak-table.png",
+        "svg image": "/leak-svg.png",
+        "iframe": "/leak-iframe.html",
+        "stylesheet link": "/leak.css",
+    }
     u = {name: leak + path for name, path in paths.items()}
     reply = (
         'Here you go. <img src=x onerror="window.__pwned=1"> and <script>window.__pwned=2</script> '
@@ -61,7 +79,7 @@ def hostile_reply(leak: str) -> tuple[str, dict[str, str]]:
         f'<table background="{u["table background"]}"><tr><td>cell</td></tr></table> '
         f'<svg><image href="{u["svg image"]}"/></svg> <iframe src="{u["iframe"]}"></iframe> '
         f'<link rel="stylesheet" href="{u["stylesheet link"]}"> <a href="javascript:window.__pwned=3">click</a> end.'
-        f'\n\n[ref]: {u["reference-style image"]}\n'
+        f"\n\n[ref]: {u['reference-style image']}\n"
     )
     return reply, paths
 
@@ -119,11 +137,26 @@ def test_model_output_cannot_run_script_or_fetch_remote_media(new_page, app, lea
     for name, path in paths.items():
         url = leak.url + path
         in_dom = url in html or url.replace("&", "&amp;") in html
-        layers[name] = ("stripped before rendering (app sanitiser, Markdown, DOMPurify)" if not in_dom
-                        else "blocked by the CSP" if url in blocked else "left in the page, not blocked")
-    (ARTIFACTS / "browser_hostile_output.json").write_text(json.dumps(
-        {"layers": layers, "csp_violations": violations, "page_requests": requests, "failed_requests": failed,
-         "leak_server_hits": leak.hits, "reply_html": html}, indent=2))
+        layers[name] = (
+            "stripped before rendering (app sanitiser, Markdown, DOMPurify)"
+            if not in_dom
+            else "blocked by the CSP"
+            if url in blocked
+            else "left in the page, not blocked"
+        )
+    (ARTIFACTS / "browser_hostile_output.json").write_text(
+        json.dumps(
+            {
+                "layers": layers,
+                "csp_violations": violations,
+                "page_requests": requests,
+                "failed_requests": failed,
+                "leak_server_hits": leak.hits,
+                "reply_html": html,
+            },
+            indent=2,
+        )
+    )
 
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
     assert leak.hits == [], f"the leak server was reached: {leak.hits}"

@@ -1,6 +1,7 @@
 """The Compare tab's layout in Chromium at a laptop, a projector (1280x720 at 150%) and a phone: replies on the first
 screen, results only after a run, every tab one tap away, and the page faults found in use (Clear, the copy button,
 the models table, dropdown arrows, emoji status marks). Screenshots at each size go to test-artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,16 @@ import re
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (VIEWPORTS, browser, md_text, new_page, require_chromium, screenshot,  # noqa: F401
-                                    open_column_settings, set_model, set_prompt, wait_meta)
+from tests.browser_fixtures import (
+    VIEWPORTS,
+    md_text,
+    open_column_settings,
+    require_chromium,
+    screenshot,
+    set_model,
+    set_prompt,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -104,7 +113,9 @@ def test_first_line_of_every_reply_is_on_the_first_screen_after_run(new_page, ap
     page = new_page(app.url, **VIEWPORTS[screen])
     two_columns(page)
     screenshot(page, f"layout-{screen}-before-run", full_page=False)
-    assert not page.locator("#results").is_visible() and not page.locator("#summary").is_visible(), "results before a run"
+    assert not page.locator("#results").is_visible() and not page.locator("#summary").is_visible(), (
+        "results before a run"
+    )
     run_and_wait(page)
     page.locator("#summary").wait_for()
     height = page.evaluate("innerHeight")
@@ -128,8 +139,11 @@ def test_phone_shows_every_tab_one_tap_away_and_tables_scroll_sideways(new_page,
         box = tabs.nth(i).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
         tabs.nth(i).tap()
-        page.wait_for_function("n => [...document.querySelectorAll('#tabs [role=tab]')].find(t => t.innerText === n)"
-                               ".getAttribute('aria-selected') === 'true'", arg=name)
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('#tabs [role=tab]')].find(t => t.innerText === n)"
+            ".getAttribute('aria-selected') === 'true'",
+            arg=name,
+        )
     tabs.nth(names.index("Compare")).tap()
     page.locator("#run").wait_for()
 

@@ -2,6 +2,7 @@
 the setup, Copy link copies it, and hostile or over-long links stay inert or are clipped with a note.
 
 The app runs in this process against a fake OpenAI server; what the server received is checked."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -9,8 +10,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, open_setup, require_chromium,  # noqa: F401
-                                    set_column_setting, set_prompt, wait_meta)
+from tests.browser_fixtures import (
+    md_text,
+    open_setup,
+    require_chromium,
+    set_column_setting,
+    set_prompt,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -49,8 +56,17 @@ def wait_query(page, key: str, value: str) -> None:
 
 
 def test_a_link_opens_the_setup_and_run_sends_exactly_that(new_page, app, fake):
-    page = new_page(link(app, models="openai:alpha,nope:ghost,openai:beta", system="Answer in one line.",
-                         prompt="Count to three.", temperature="0.3", max_tokens="40", personas=",,Sarcastic persona"))
+    page = new_page(
+        link(
+            app,
+            models="openai:alpha,nope:ghost,openai:beta",
+            system="Answer in one line.",
+            prompt="Count to three.",
+            temperature="0.3",
+            max_tokens="40",
+            personas=",,Sarcastic persona",
+        )
+    )
     wait_meta(page, 1, "not available here: nope:ghost (unknown provider 'nope'")
     assert page.locator("#prompt textarea").input_value() == "Count to three."
     assert [page.locator(f"#col-{i}").is_visible() for i in range(4)] == [True, True, True, False]
@@ -66,8 +82,10 @@ def test_a_link_opens_the_setup_and_run_sends_exactly_that(new_page, app, fake):
     sent = {r.body["model"]: r.body for r in fake.requests if r.path.endswith("/chat/completions")}
     assert set(sent) == {"alpha", "beta"}
     alpha, beta = sent["alpha"], sent["beta"]
-    assert alpha["messages"] == [{"role": "system", "content": "Answer in one line."},
-                                 {"role": "user", "content": "Count to three."}]
+    assert alpha["messages"] == [
+        {"role": "system", "content": "Answer in one line."},
+        {"role": "user", "content": "Count to three."},
+    ]
     assert "sarcastic" in beta["messages"][0]["content"].lower() and beta["messages"][1]["content"] == "Count to three."
     for body in (alpha, beta):
         assert body["temperature"] == 0.3 and body.get("max_tokens", body.get("max_completion_tokens")) == 40
@@ -97,8 +115,7 @@ def test_hostile_and_over_long_links_are_inert_or_clipped_with_a_note(new_page, 
     evil = '<img src=x onerror="window.__pwned=1">'
     models = ",".join([evil] + ["openai:alpha"] * 9)
     prompt = "<script>window.__pwned=2</script>" + "x" * 5000
-    page = new_page(link(app, models=models, prompt=prompt, system=evil,
-                         temperature="9", preset="<b>Nope</b>"))
+    page = new_page(link(app, models=models, prompt=prompt, system=evil, temperature="9", preset="<b>Nope</b>"))
     page.wait_for_function("() => document.querySelector('#link-notes span.md')?.innerText.includes('left out')")
     notes = md_text(page, "link-notes")
     assert "10 models; this page runs at most 8" in notes
@@ -116,13 +133,16 @@ def test_hostile_and_over_long_links_are_inert_or_clipped_with_a_note(new_page, 
 def test_each_lesson_link_opens_its_lesson(new_page, app):
     page = new_page(app.url)
     page.click("#tab-lessons-button") if page.locator("#tab-lessons-button").count() else page.get_by_role(
-        "tab", name="Lessons").click()
+        "tab", name="Lessons"
+    ).click()
     lesson_link = page.locator("#lesson-02-temperature a[href='?lesson=02-temperature']")
     lesson_link.wait_for()
     opened = new_page(app.url + lesson_link.get_attribute("href"))
     opened.locator("#lesson-banner-compare").wait_for(state="visible")
     assert "Temperature" in md_text(opened, "lesson-banner-text-compare")
-    opened.wait_for_function("() => JSON.parse(document.querySelector('#column-settings textarea').value)"
-                             ".temperatures.slice(0, 4).join() === '0,0,1.2,1.2'")
+    opened.wait_for_function(
+        "() => JSON.parse(document.querySelector('#column-settings textarea').value)"
+        ".temperatures.slice(0, 4).join() === '0,0,1.2,1.2'"
+    )
     assert [opened.locator(f"#col-{i}").is_visible() for i in range(5)] == [True] * 4 + [False]
     assert query(opened)["lesson"] == "02-temperature"

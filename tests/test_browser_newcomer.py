@@ -1,10 +1,11 @@
 """The newcomer's path in a real browser: no keys, the default page, one click on Run, two local replies."""
+
 from __future__ import annotations
 
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import browser, md_text, new_page, require_chromium, screenshot  # noqa: F401
+from tests.browser_fixtures import md_text, require_chromium, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -16,11 +17,16 @@ def app():
 
 def test_default_page_compares_two_local_columns_with_metrics_and_charts(new_page, app):
     page = new_page(app.url)
-    assert page.locator("#model-0 input").input_value() == page.locator("#model-1 input").input_value() == "local:smollm2"
+    assert (
+        page.locator("#model-0 input").input_value() == page.locator("#model-1 input").input_value() == "local:smollm2"
+    )
     assert page.locator("#persona-0 input").input_value() != page.locator("#persona-1 input").input_value()
     page.click("#run")
-    page.wait_for_function("() => [0, 1].every(i => document.querySelector('#meta-' + i + ' span.md')"
-                           ".innerText.match(/done|cut \\(max tokens\\)/))", timeout=180_000)
+    page.wait_for_function(
+        "() => [0, 1].every(i => document.querySelector('#meta-' + i + ' span.md')"
+        ".innerText.match(/done|cut \\(max tokens\\)/))",
+        timeout=180_000,
+    )
     for slot in (0, 1):
         meta = md_text(page, f"meta-{slot}")
         assert "first token" in meta and "tok/s" in meta and "$0" in meta, meta  # local runs cost nothing

@@ -1,13 +1,19 @@
 """Stop in a real browser for a run still waiting in Gradio's queue: it must never reach a provider.
 
 One app with room for a single run at a time; session A streams a slow model while session B's run waits."""
+
 from __future__ import annotations
 
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, one_column, require_chromium,  # noqa: F401
-                                    screenshot, wait_meta)
+from tests.browser_fixtures import (
+    md_text,
+    one_column,
+    require_chromium,
+    screenshot,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.web.safety import PageOptions

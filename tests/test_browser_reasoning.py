@@ -1,11 +1,19 @@
 """A reasoning model on the page: thinking folded above the answer, kept open while it streams, warnings shown."""
+
 from __future__ import annotations
 
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot,  # noqa: F401
-                                    set_column_setting, set_model, set_prompt, wait_meta)
+from tests.browser_fixtures import (
+    md_text,
+    require_chromium,
+    screenshot,
+    set_column_setting,
+    set_model,
+    set_prompt,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -16,8 +24,10 @@ ANSWER = " ".join(f"answer{i}" for i in range(30))
 @pytest.fixture(scope="module")
 def app():
     require_chromium()
-    per_model = {"thinker": Behaviour(reply=ANSWER, reasoning=THOUGHT, reasoning_field="reasoning", tokens_per_s=30),
-                 "unfinished": Behaviour(reply="half an answer", finish_signal=False)}
+    per_model = {
+        "thinker": Behaviour(reply=ANSWER, reasoning=THOUGHT, reasoning_field="reasoning", tokens_per_s=30),
+        "unfinished": Behaviour(reply="half an answer", finish_signal=False),
+    }
     with OpenAIServer(per_model=per_model) as fake:
         env = {"OPENAI_API_KEY": "sk-test-SECRET-1234567890", "OPENAI_BASE_URL": fake.url + "/v1"}
         with AppServer(env) as running:
@@ -42,12 +52,15 @@ def test_thinking_streams_folded_above_the_answer_and_stays_open_once_opened(new
     summary = page.locator("#reply-0 details.thinking summary").inner_text()
     assert summary.startswith("Thinking · ") and " tokens · " in summary and summary.endswith(" s"), summary
     answer = page.locator("#reply-0 span.md").evaluate(
-        "el => { const c = el.cloneNode(true); c.querySelectorAll('details').forEach(d => d.remove()); return c.innerText; }")
+        "el => { const c = el.cloneNode(true); c.querySelectorAll('details').forEach(d => d.remove()); "
+        "return c.innerText; }"
+    )
     assert answer.split() == ANSWER.split(), "the answer is shown apart from the thinking"
     meta = md_text(page, "meta-0")
     assert "answer" in meta and "thinking" in meta, meta
     assert app.fake.requests[-1].body.get("reasoning_effort") or any(
-        r.body.get("reasoning_effort") == "high" for r in app.fake.requests if r.body)
+        r.body.get("reasoning_effort") == "high" for r in app.fake.requests if r.body
+    )
     wait_meta(page, 1, "no finish signal")
     assert "done" not in md_text(page, "meta-1").split("\n")[0], "an unfinished stream is not a clean done"
     screenshot(page, "browser_reasoning")

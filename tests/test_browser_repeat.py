@@ -1,12 +1,22 @@
-"""Runs per column in Chromium (4, the fewest whose verdicts can tell two models apart): the banner's spread and verdicts, a dot per run, the summary's "median (p10–p90)",
-and the run switcher showing each run's own reply in the columns."""
+"""Runs per column in Chromium (4, the fewest whose verdicts can tell two models apart).
+
+The banner's spread and verdicts, a dot per run, the summary's "median (p10–p90)", and the run switcher showing each
+run's own reply in the columns.
+"""
+
 from __future__ import annotations
 
 import pytest
 
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, new_page, open_setup, require_chromium, screenshot,  # noqa: F401
-                                    set_columns, set_model, wait_meta)
+from tests.browser_fixtures import (
+    open_setup,
+    require_chromium,
+    screenshot,
+    set_columns,
+    set_model,
+    wait_meta,
+)
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -14,10 +24,18 @@ from tests.fakes.server import Behaviour
 @pytest.fixture(scope="module")
 def fake():
     require_chromium()
-    per_model = {"quick": Behaviour(reply="a quick answer of a few words", first_token_delay_s=0.01, jitter=0.3,
-                                    number_replies=True),
-                 "slow": Behaviour(reply="a slower answer of a few words", first_token_delay_s=0.3, tokens_per_s=50,
-                                   jitter=0.3, number_replies=True)}
+    per_model = {
+        "quick": Behaviour(
+            reply="a quick answer of a few words", first_token_delay_s=0.01, jitter=0.3, number_replies=True
+        ),
+        "slow": Behaviour(
+            reply="a slower answer of a few words",
+            first_token_delay_s=0.3,
+            tokens_per_s=50,
+            jitter=0.3,
+            number_replies=True,
+        ),
+    }
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
@@ -63,5 +81,7 @@ def test_four_runs_per_column_show_spread_dots_verdicts_and_a_switcher(new_page,
     screenshot(page, "repeat-runs")
 
     page.click("#clear")
-    page.wait_for_function("() => !document.querySelector('#run-switch') || document.querySelector('#run-switch').offsetParent === null")
+    page.wait_for_function(
+        "() => !document.querySelector('#run-switch') || document.querySelector('#run-switch').offsetParent === null"
+    )
     assert "Traceback" not in capfd.readouterr().err, "the page's events (its load included) ran without a server error"

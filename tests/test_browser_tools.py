@@ -1,5 +1,6 @@
 """Comparing, not just reading: labels that say what differs, dated costs, a word diff, re-running one column with
 another model, continuing one column alone, and the page faults around them (preset, lesson banner, unsent cost)."""
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,17 @@ import pytest
 
 from providers import prices
 from tests.appserver import AppServer
-from tests.browser_fixtures import (browser, md_text, new_page, require_chromium, screenshot,  # noqa: F401
-                                    set_column_setting, set_dropdown, set_model, set_prompt, set_system,
-                                    wait_meta)
+from tests.browser_fixtures import (
+    md_text,
+    require_chromium,
+    screenshot,
+    set_column_setting,
+    set_dropdown,
+    set_model,
+    set_prompt,
+    set_system,
+    wait_meta,
+)
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
@@ -23,11 +32,17 @@ GPT4O = "Sunlight scatters off air molecules, and blue scatters the most."
 @pytest.fixture(scope="module")
 def app():
     require_chromium()
-    per_model = {"gpt-4o-mini": Behaviour(reply=MINI, tokens_per_s=40), "gpt-4.1-nano": Behaviour(reply=NANO, tokens_per_s=40),
-                 "gpt-4o": Behaviour(reply=GPT4O, tokens_per_s=40)}
+    per_model = {
+        "gpt-4o-mini": Behaviour(reply=MINI, tokens_per_s=40),
+        "gpt-4.1-nano": Behaviour(reply=NANO, tokens_per_s=40),
+        "gpt-4o": Behaviour(reply=GPT4O, tokens_per_s=40),
+    }
     with OpenAIServer(per_model=per_model) as fake:
-        env = {"OPENAI_API_KEY": "sk-test-SECRET-1234567890", "OPENAI_BASE_URL": fake.url + "/v1",
-               "COMPARE_CONFIG": str(CATALOG_PRICES)}
+        env = {
+            "OPENAI_API_KEY": "sk-test-SECRET-1234567890",
+            "OPENAI_BASE_URL": fake.url + "/v1",
+            "COMPARE_CONFIG": str(CATALOG_PRICES),
+        }
         with AppServer(env) as running:
             running.fake = fake
             yield running
@@ -74,8 +89,10 @@ def test_diff_rerun_with_another_model_and_continue_alone(new_page, app):
     sent = chats(app.fake)[before:]
     assert [b["model"] for b in sent] == ["gpt-4o"], "only the chosen column runs again"
     assert md_text(page, "reply-0").strip() == MINI, "the other column is left as it was"
-    page.wait_for_function("() => document.querySelector('#summary').innerText.includes('openai:gpt-4o ')"
-                           " || document.querySelector('#summary').innerText.includes('openai:gpt-4o\\t')")
+    page.wait_for_function(
+        "() => document.querySelector('#summary').innerText.includes('openai:gpt-4o ')"
+        " || document.querySelector('#summary').innerText.includes('openai:gpt-4o\\t')"
+    )
 
     page.click("#tool-continue")
     page.locator("#col-1").wait_for(state="hidden")
@@ -84,7 +101,11 @@ def test_diff_rerun_with_another_model_and_continue_alone(new_page, app):
     page.click("#run")
     wait_meta(page, 0, "done")
     follow_up = chats(app.fake)[-1]
-    assert follow_up["model"] == "gpt-4o" and [m["role"] for m in follow_up["messages"]][-3:] == ["user", "assistant", "user"]
+    assert follow_up["model"] == "gpt-4o" and [m["role"] for m in follow_up["messages"]][-3:] == [
+        "user",
+        "assistant",
+        "user",
+    ]
     assert follow_up["messages"][-2]["content"] == GPT4O
     screenshot(page, "browser_column_tools")
 

@@ -1,4 +1,5 @@
 """The classroom tabs in Chromium: lessons, tokens, context windows and pipelines, plus the two classroom APIs."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,14 @@ from tests.fakes.server import DEFAULT_REPLY, Behaviour
 from ui.web.safety import PageOptions
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WAIT_MS = 90_000  # two cores shared by Chromium, the app and the local model
 FAKE_START = DEFAULT_REPLY.split()[0] + " " + DEFAULT_REPLY.split()[1]
@@ -65,8 +72,10 @@ def open_tab(page, name: str) -> None:
 def test_every_tab_with_fake_cloud_and_local_model(browser):
     from playwright.sync_api import expect
 
-    with OpenAIServer(Behaviour(tokens_per_s=200)) as srv, \
-            AppServer({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}) as app:
+    with (
+        OpenAIServer(Behaviour(tokens_per_s=200)) as srv,
+        AppServer({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}) as app,
+    ):
         [cloud] = app.ctx.resolve_models(["cloud"])
         assert cloud.startswith("openai:")
         page = open_page(browser, app.url)
@@ -164,10 +173,12 @@ def test_pipeline_lesson_with_no_keys_runs_local_to_local(browser):
         page = open_page(browser, app.url)
         open_tab(page, "Lessons")
         expect(page.locator("#lesson-06-two-step-pipeline")).to_contain_text(
-            "local:smollm2 → local:smollm2 · local:smollm2 → local:smollm2")
+            "local:smollm2 → local:smollm2 · local:smollm2 → local:smollm2"
+        )
         page.locator("#lesson-run-6").click()
-        expect(page.locator("#pl-prompt textarea")).to_have_value(app.ctx.presets[
-            "Summarize, then translate to Spanish (two steps)"].example)
+        expect(page.locator("#pl-prompt textarea")).to_have_value(
+            app.ctx.presets["Summarize, then translate to Spanish (two steps)"].example
+        )
         for slot in (0, 1):
             expect(md(page, f"pl-totals-{slot}")).to_contain_text("Pipeline total (done)", timeout=180_000)
             for step in (0, 1):
@@ -180,15 +191,19 @@ def test_pipeline_lesson_with_no_keys_runs_local_to_local(browser):
 def test_classroom_apis_over_http():
     from gradio_client import Client
 
-    with OpenAIServer(per_model={"translator": Behaviour(reply="Hola mundo.")}) as srv, \
-            AppServer({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}) as app:
+    with (
+        OpenAIServer(per_model={"translator": Behaviour(reply="Hola mundo.")}) as srv,
+        AppServer({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}) as app,
+    ):
         client = Client(app.url, verbose=False)
         out = client.predict("handcrafted", ["cl100k_base", "local:smollm2"], api_name="/tokenize")
         assert out["cl100k_base"]["ids"] == [10888, 80894] and out["cl100k_base"]["tokens"] == ["hand", "crafted"]
         assert out["local:smollm2"]["count"] == len(out["local:smollm2"]["ids"])
         with pytest.raises(Exception, match="unknown tokenizer 'nope'"):
             client.predict("x", ["nope"], api_name="/tokenize")
-        result = client.predict("Summarize: tokens.", ["openai:gpt-4o-mini"], ["openai:translator"], api_name="/pipeline")
+        result = client.predict(
+            "Summarize: tokens.", ["openai:gpt-4o-mini"], ["openai:translator"], api_name="/pipeline"
+        )
         [pipeline] = result["pipelines"]
         assert pipeline["complete"] and pipeline["text"] == "Hola mundo."
         assert srv.requests[-1].body["messages"][-1]["content"] == pipeline["steps"][0]["text"]

@@ -1,4 +1,5 @@
 """The AMX guard: its decision from given CPU flags and library features, and that a load really takes it."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,13 +15,16 @@ SAPPHIRE_RAPIDS = {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "am
 EPYC = {"avx2", "fma", "bmi2", "vaes"}
 
 
-@pytest.mark.parametrize("library, cpu, off", [
-    ({"AVX2", "AVX512", "AMX_INT8"}, SAPPHIRE_RAPIDS, True),  # a native build on an AMX Xeon: the crash case
-    ({"AVX2", "AVX512"}, SAPPHIRE_RAPIDS, False),             # a portable build without AMX kernels
-    ({"AVX2", "AMX_INT8"}, EPYC, False),                      # AMX kernels the CPU cannot run are never chosen
-    ({"AVX2"}, EPYC, False),
-    ({"AVX2", "AMX_INT8"}, {"amx_tile"}, True),               # a kernel that reports only the tile flag
-])
+@pytest.mark.parametrize(
+    "library, cpu, off",
+    [
+        ({"AVX2", "AVX512", "AMX_INT8"}, SAPPHIRE_RAPIDS, True),  # a native build on an AMX Xeon: the crash case
+        ({"AVX2", "AVX512"}, SAPPHIRE_RAPIDS, False),  # a portable build without AMX kernels
+        ({"AVX2", "AMX_INT8"}, EPYC, False),  # AMX kernels the CPU cannot run are never chosen
+        ({"AVX2"}, EPYC, False),
+        ({"AVX2", "AMX_INT8"}, {"amx_tile"}, True),  # a kernel that reports only the tile flag
+    ],
+)
 def test_extra_buffer_types_go_off_only_where_the_library_and_the_cpu_both_have_amx(library, cpu, off):
     decision = decide(library, cpu)
     assert decision.extra_bufts_off is off
@@ -37,7 +41,9 @@ def test_the_environment_overrides_the_decision_either_way_and_a_bad_value_says_
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nmodel name\t: Intel Xeon\nflags\t\t: fpu avx2 amx_tile amx_int8\n\nprocessor\t: 1\n")
+    info.write_text(
+        "processor\t: 0\nmodel name\t: Intel Xeon\nflags\t\t: fpu avx2 amx_tile amx_int8\n\nprocessor\t: 1\n"
+    )
     assert cpu_guard.cpu_flags(info) == {"fpu", "avx2", "amx_tile", "amx_int8"}
     assert cpu_guard.cpu_flags(tmp_path / "absent") == set()
 
@@ -62,8 +68,9 @@ def test_a_guarded_load_passes_use_extra_bufts_false_to_llama_cpp(monkeypatch):
 
 
 def test_the_engine_process_loads_through_the_guard_and_answers_the_same_either_way(monkeypatch):
-    spec = columns(["local:smollm2"], prompt="Name three colours and say why people like them.", max_tokens=12,
-                   temperature=0)
+    spec = columns(
+        ["local:smollm2"], prompt="Name three colours and say why people like them.", max_tokens=12, temperature=0
+    )
     replies, flags = [], []
     for override in ("off", "on"):
         monkeypatch.setenv(cpu_guard.OVERRIDE_VAR, override)
@@ -84,7 +91,7 @@ def test_a_bad_override_fails_the_local_column_with_the_allowed_values(monkeypat
 def test_list_shows_the_local_engine_versions_features_and_guard():
     done = cli("--list")
     assert done.returncode == 0, done.stderr
-    line = next(l for l in done.stdout.splitlines() if l.startswith("local models run on:"))
+    line = next(row for row in done.stdout.splitlines() if row.startswith("local models run on:"))
     decision = cpu_guard.current_decision()
     assert "llama-cpp-python 0.3.36" in line and "llama.cpp " in line and "AVX" in line
     assert f"amx guard {'on' if decision.extra_bufts_off else 'off'} ({decision.reason})" in line

@@ -1,4 +1,5 @@
 """Discovery and configuration: keys from the environment and .env, dead hosts, user endpoints, bad config."""
+
 from __future__ import annotations
 
 import asyncio
@@ -78,17 +79,26 @@ def test_user_endpoint_from_config_is_discovered_and_used(tmp_path):
     assert result.text == "from my server" and result.cost_usd is None
 
 
-@pytest.mark.parametrize("config, message", [
-    ("[[endpoints]\nname = 1", "is not valid TOML"),
-    ('[[endpoints]]\nname = "x"', "needs string fields 'name' and 'base_url'"),
-    ('[[endpoints]]\nname = "openai"\nbase_url = "http://127.0.0.1:1/v1"', "defined twice"),
-    ('[[local]]\nname = "big"', "needs a string field 'path'"),
-    ('[prices]\n"openai:x" = { input_per_m = -1, output_per_m = 1 }', '[prices] "openai:x": input_per_m and output_per_m must be non-negative'),
-    ('[prices]\n"openai:x" = { input_per_m = "cheap", output_per_m = 1 }', '[prices] "openai:x": input_per_m and output_per_m must be non-negative'),
-    ('[prices]\n"openai:x" = { input_per_m = 1 }', '[prices] "openai:x" must be { input_per_m'),
-    ('[prices]\n"gpt-4o" = { input_per_m = 1, output_per_m = 2 }', "must be a full model id"),
-    ('[prices]\n"nosuch:m" = { input_per_m = 1, output_per_m = 2 }', "unknown provider 'nosuch'"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("[[endpoints]\nname = 1", "is not valid TOML"),
+        ('[[endpoints]]\nname = "x"', "needs string fields 'name' and 'base_url'"),
+        ('[[endpoints]]\nname = "openai"\nbase_url = "http://127.0.0.1:1/v1"', "defined twice"),
+        ('[[local]]\nname = "big"', "needs a string field 'path'"),
+        (
+            '[prices]\n"openai:x" = { input_per_m = -1, output_per_m = 1 }',
+            '[prices] "openai:x": input_per_m and output_per_m must be non-negative',
+        ),
+        (
+            '[prices]\n"openai:x" = { input_per_m = "cheap", output_per_m = 1 }',
+            '[prices] "openai:x": input_per_m and output_per_m must be non-negative',
+        ),
+        ('[prices]\n"openai:x" = { input_per_m = 1 }', '[prices] "openai:x" must be { input_per_m'),
+        ('[prices]\n"gpt-4o" = { input_per_m = 1, output_per_m = 2 }', "must be a full model id"),
+        ('[prices]\n"nosuch:m" = { input_per_m = 1, output_per_m = 2 }', "unknown provider 'nosuch'"),
+    ],
+)
 def test_malformed_config_names_the_file_and_the_problem(tmp_path, config, message):
     with pytest.raises(ConfigError) as caught:
         make_settings({}, tmp_path, config)
@@ -108,12 +118,19 @@ def listings(srv) -> list:
 
 
 def test_overridden_base_url_lists_the_servers_models_and_charges_no_catalog_price(settings_factory):
-    with OpenAIServer(Behaviour(reply="hi", input_tokens=1_000_000, output_tokens=2_000_000), models=VLLM_MODELS) as srv:
+    with OpenAIServer(
+        Behaviour(reply="hi", input_tokens=1_000_000, output_tokens=2_000_000), models=VLLM_MODELS
+    ) as srv:
         registry = Registry(settings_factory(openai_env(srv)))
         found = {m.id: m for m in asyncio.run(registry.discover())}
-        [served, refused, unsent] = run(registry, columns(["openai:my-vllm-model", "openai:gpt-4o-mini", "gemini:gemini-2.0-flash"]))
+        [served, refused, unsent] = run(
+            registry, columns(["openai:my-vllm-model", "openai:gpt-4o-mini", "gemini:gemini-2.0-flash"])
+        )
     assert found["openai:my-vllm-model"].available and "openai:text-embedding-3-small" not in found
-    assert found["openai:gpt-4o-mini"].available and "not in the models list of the server" in found["openai:gpt-4o-mini"].note
+    assert (
+        found["openai:gpt-4o-mini"].available
+        and "not in the models list of the server" in found["openai:gpt-4o-mini"].note
+    )
     assert found["openai:gpt-4o-mini"].context_window == 128000, "the catalog still supplies windows"
     assert found["openai:my-vllm-model"].input_per_m is None and found["openai:my-vllm-model"].price_note == CUSTOM_NOTE
     assert served.text == "hi" and served.cost_usd is None and served.cost_note == CUSTOM_NOTE
@@ -124,44 +141,99 @@ def test_overridden_base_url_lists_the_servers_models_and_charges_no_catalog_pri
 def test_prices_declared_in_compare_toml_are_charged_on_a_custom_endpoint(settings_factory):
     config = '[prices]\n"openai:my-vllm-model" = { input_per_m = 0.5, output_per_m = 1.5 }\n"gemini:*" = "catalog"\n'
     with OpenAIServer(Behaviour(input_tokens=1_000_000, output_tokens=2_000_000), models=VLLM_MODELS) as srv:
-        settings = settings_factory({**openai_env(srv), "GEMINI_API_KEY": "g", "GEMINI_BASE_URL": srv.url + "/v1"}, config=config)
+        settings = settings_factory(
+            {**openai_env(srv), "GEMINI_API_KEY": "g", "GEMINI_BASE_URL": srv.url + "/v1"}, config=config
+        )
         [result] = run(Registry(settings), columns(["openai:my-vllm-model"]))
     assert result.cost_usd == pytest.approx(0.5 + 2 * 1.5) and result.cost_note == ""
     registry = Registry(settings)
     flash = registry.info("gemini:gemini-2.5-flash")
-    assert flash.input_per_m == prices.lookup("gemini:gemini-2.5-flash").input_per_m == 0.30, '"catalog" keeps table prices behind a proxy'
+    assert flash.input_per_m == prices.lookup("gemini:gemini-2.5-flash").input_per_m == 0.30, (
+        '"catalog" keeps table prices behind a proxy'
+    )
     assert flash.price_source == prices.label() and flash.table is not None
     assert registry.info("gemini:unknown-model").input_per_m is None
     assert f"not in the {prices.label()}" in registry.info("gemini:unknown-model").price_note
 
 
 def test_cloud_lists_merge_after_the_catalog_keeping_only_chat_models():
-    openai_ids = ["gpt-4o-mini", "gpt-5-brand-new", "text-embedding-3-small", "whisper-1", "dall-e-3", "tts-1",
-                  "omni-moderation-latest", "gpt-4o-realtime-preview", "gpt-4o-mini-2024-07-18"]
-    gemini_ids = ["models/gemini-2.5-flash", "models/gemini-9-pro", "models/text-embedding-004", "models/aqa",
-                  "models/imagen-3.0-generate-002", "models/veo-2.0-generate-001", "models/gemini-2.5-flash-preview-tts"]
-    with OpenAIServer(models=openai_ids) as oa, OpenAIServer(models=gemini_ids) as gm, \
-            AnthropicServer(models=["claude-3-5-haiku-latest", "claude-future-5"]) as an:
-        env = {**openai_env(oa), "GEMINI_API_KEY": "g", "GEMINI_BASE_URL": gm.url + "/v1",
-               "ANTHROPIC_API_KEY": "a", "ANTHROPIC_BASE_URL": an.url}
+    openai_ids = [
+        "gpt-4o-mini",
+        "gpt-5-brand-new",
+        "text-embedding-3-small",
+        "whisper-1",
+        "dall-e-3",
+        "tts-1",
+        "omni-moderation-latest",
+        "gpt-4o-realtime-preview",
+        "gpt-4o-mini-2024-07-18",
+    ]
+    gemini_ids = [
+        "models/gemini-2.5-flash",
+        "models/gemini-9-pro",
+        "models/text-embedding-004",
+        "models/aqa",
+        "models/imagen-3.0-generate-002",
+        "models/veo-2.0-generate-001",
+        "models/gemini-2.5-flash-preview-tts",
+    ]
+    with (
+        OpenAIServer(models=openai_ids) as oa,
+        OpenAIServer(models=gemini_ids) as gm,
+        AnthropicServer(models=["claude-3-5-haiku-latest", "claude-future-5"]) as an,
+    ):
+        env = {
+            **openai_env(oa),
+            "GEMINI_API_KEY": "g",
+            "GEMINI_BASE_URL": gm.url + "/v1",
+            "ANTHROPIC_API_KEY": "a",
+            "ANTHROPIC_BASE_URL": an.url,
+        }
         found = asyncio.run(Registry(make_settings(env)).discover())
     ids = {p: [m.id for m in found if m.provider == p and m.available] for p in ("openai", "gemini", "anthropic")}
-    assert ids["openai"][:7] == ["openai:gpt-6-astra", "openai:gpt-6.1-sol", "openai:gpt-6.1-terra", "openai:gpt-6-luna",
-                                 "openai:gpt-5.5", "openai:gpt-5.4-mini", "openai:gpt-4o-mini"], "catalog rows first, in catalog order"
+    assert ids["openai"][:7] == [
+        "openai:gpt-6-astra",
+        "openai:gpt-6.1-sol",
+        "openai:gpt-6.1-terra",
+        "openai:gpt-6-luna",
+        "openai:gpt-5.5",
+        "openai:gpt-5.4-mini",
+        "openai:gpt-4o-mini",
+    ], "catalog rows first, in catalog order"
     assert ids["openai"][7:] == ["openai:gpt-5-brand-new"], "non-chat models and a listed alias's snapshot dropped"
-    assert ids["gemini"] == ["gemini:gemini-4-argon", "gemini:gemini-3.8-flash", "gemini:gemini-3.5-flash-lite",
-                             "gemini:gemini-2.5-flash", "gemini:gemini-9-pro"]
+    assert ids["gemini"] == [
+        "gemini:gemini-4-argon",
+        "gemini:gemini-3.8-flash",
+        "gemini:gemini-3.5-flash-lite",
+        "gemini:gemini-2.5-flash",
+        "gemini:gemini-9-pro",
+    ]
     assert ids["anthropic"][-2:] == ["anthropic:claude-3-5-haiku-latest", "anthropic:claude-future-5"]
     assert len(ids["anthropic"]) == 7
 
 
 def test_official_endpoints_keep_only_their_chat_model_families():
-    listed = ["gpt-4.1", "o3", "o3-pro", "chatgpt-4o-latest", "gpt-3.5-turbo-instruct", "babbage-002", "codex-mini-latest",
-              "gpt-image-1", "computer-use-preview", "gpt-4o-search-preview", "ft:custom", "Qwen/Qwen2.5-7B-Instruct"]
+    listed = [
+        "gpt-4.1",
+        "o3",
+        "o3-pro",
+        "chatgpt-4o-latest",
+        "gpt-3.5-turbo-instruct",
+        "babbage-002",
+        "codex-mini-latest",
+        "gpt-image-1",
+        "computer-use-preview",
+        "gpt-4o-search-preview",
+        "ft:custom",
+        "Qwen/Qwen2.5-7B-Instruct",
+    ]
     assert chat_models("openai", listed, official=True) == ["chatgpt-4o-latest", "gpt-4.1", "o3"]
-    assert "Qwen/Qwen2.5-7B-Instruct" in chat_models("openai", listed, official=False), "a stand-in server serves anything"
-    assert chat_models("gemini", ["models/gemini-2.0-flash-live-001", "models/gemma-3-27b-it", "models/learnlm-2.0"], True) \
-        == ["gemma-3-27b-it"]
+    assert "Qwen/Qwen2.5-7B-Instruct" in chat_models("openai", listed, official=False), (
+        "a stand-in server serves anything"
+    )
+    assert chat_models(
+        "gemini", ["models/gemini-2.0-flash-live-001", "models/gemma-3-27b-it", "models/learnlm-2.0"], True
+    ) == ["gemma-3-27b-it"]
 
 
 def test_a_listing_is_cached_for_ten_minutes_and_a_failure_is_not():
@@ -186,11 +258,18 @@ def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
     from ui.tabs.compare import _models_rows, _unavailable_summary
 
     with AnthropicServer(list_status=500) as srv:
-        registry = Registry(make_settings({"ANTHROPIC_API_KEY": "a", "ANTHROPIC_BASE_URL": srv.url, "OLLAMA_HOST": "127.0.0.1:9"}))
+        registry = Registry(
+            make_settings({"ANTHROPIC_API_KEY": "a", "ANTHROPIC_BASE_URL": srv.url, "OLLAMA_HOST": "127.0.0.1:9"})
+        )
         found = asyncio.run(registry.discover())
     rows = [m for m in found if m.provider == "anthropic"]
-    assert [m.id for m in rows] == ["anthropic:claude-opus-5-5", "anthropic:claude-fable-5-2", "anthropic:claude-sonnet-5-5",
-                                    "anthropic:claude-haiku-5-5", "anthropic:claude-sonnet-4-5"]
+    assert [m.id for m in rows] == [
+        "anthropic:claude-opus-5-5",
+        "anthropic:claude-fable-5-2",
+        "anthropic:claude-sonnet-5-5",
+        "anthropic:claude-haiku-5-5",
+        "anthropic:claude-sonnet-4-5",
+    ]
     assert all(m.available and m.note.startswith("could not list Anthropic's models") for m in rows)
     assert "internal error" in registry.listing_notes["anthropic"]
     ctx = SimpleNamespace(models=found, registry=registry)
@@ -200,7 +279,9 @@ def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
     assert "Model lists — anthropic: could not list" in _unavailable_summary(ctx)
 
 
-@pytest.mark.parametrize("knobs, window", [({"context_length": 32768}, 32768), ({"context_length": 32768, "num_ctx": 8192}, 8192)])
+@pytest.mark.parametrize(
+    "knobs, window", [({"context_length": 32768}, 32768), ({"context_length": 32768, "num_ctx": 8192}, 8192)]
+)
 def test_ollama_windows_come_from_api_show(knobs, window):
     with OllamaServer(Behaviour(reply="ok", **knobs), models=["llama3.2:latest", "qwen3:0.6b"]) as srv:
         registry = Registry(make_settings({"OLLAMA_HOST": srv.url}))

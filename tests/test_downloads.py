@@ -1,4 +1,5 @@
 """Run downloads: one private folder per app, unique names per run, old files pruned as new ones are written."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,14 @@ import time
 
 from ui.web.export import KEEP_DOWNLOADS_S, write_downloads
 
-RECORD = {"started_at": "2026-11-29T18:00:00.000+00:00", "prompt": "Hi", "system_prompt": "", "parameters": {},
-          "columns": [], "results": []}
+RECORD = {
+    "started_at": "2026-11-29T18:00:00.000+00:00",
+    "prompt": "Hi",
+    "system_prompt": "",
+    "parameters": {},
+    "columns": [],
+    "results": [],
+}
 
 
 def test_two_runs_in_one_second_get_their_own_files_and_old_files_go(tmp_path):
@@ -43,12 +50,19 @@ def test_the_app_folder_is_removed_at_exit(tmp_path):
     import sys
     from pathlib import Path
 
-    code = ("from providers import Settings; from ui.context import PageContext; from ui.web.safety import PageOptions\n"
-            "from compare.tokens import TokenCounter; from providers import Registry\n"
-            "ctx = PageContext(Registry(Settings.load(env={}, dotenv_path=None)), PageOptions(), {}, None, None)\n"
-            "(ctx.downloads_dir / 'comparison-x.json').write_text('{}'); print(ctx.downloads_dir)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "from providers import Settings; from ui.context import PageContext; from ui.web.safety import PageOptions\n"
+        "from compare.tokens import TokenCounter; from providers import Registry\n"
+        "ctx = PageContext(Registry(Settings.load(env={}, dotenv_path=None)), PageOptions(), {}, None, None)\n"
+        "(ctx.downloads_dir / 'comparison-x.json').write_text('{}'); print(ctx.downloads_dir)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.returncode == 0, done.stderr
     folder = Path(done.stdout.strip())
     assert folder.name.startswith("llm-compare-") and not folder.exists()

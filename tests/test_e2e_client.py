@@ -1,4 +1,5 @@
-"""End to end through gradio_client: the running app's /compare endpoint against fake servers and the real local model."""
+"""End to end via gradio_client: the running app's /compare endpoint against fake servers and the real local model."""
+
 from __future__ import annotations
 
 import time
@@ -64,8 +65,13 @@ def anthropic_fake():
 
 @pytest.fixture(scope="module")
 def app(openai_fake, anthropic_fake):
-    env = {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": openai_fake.url + "/v1",
-           "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": anthropic_fake.url, "COMPARE_CONFIG": str(CATALOG_PRICES)}
+    env = {
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "OPENAI_BASE_URL": openai_fake.url + "/v1",
+        "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+        "ANTHROPIC_BASE_URL": anthropic_fake.url,
+        "COMPARE_CONFIG": str(CATALOG_PRICES),
+    }
     with AppServer(env) as running:
         yield running
 
@@ -88,6 +94,7 @@ def assert_clean_message(message: str) -> None:
 
 # --- (a) replies and metrics ---------------------------------------------------------------------------------
 
+
 def test_fake_reply_exact_usage_and_catalog_cost_and_local_model(client, openai_fake):
     openai_fake.reset()
     results = compare(client, ["openai:gpt-4o-mini", "local:smollm2"])
@@ -107,8 +114,10 @@ def test_fake_reply_exact_usage_and_catalog_cost_and_local_model(client, openai_
     assert 0 < fake["ttft_s"] <= fake["total_s"]
     sent = [r for r in openai_fake.requests if r.path == "/v1/chat/completions"][-1]
     assert sent.body["model"] == "gpt-4o-mini" and sent.body["max_tokens"] == 32
-    assert sent.body["messages"] == [{"role": "system", "content": "Be brief."},
-                                     {"role": "user", "content": "Say hello in five words."}]
+    assert sent.body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Say hello in five words."},
+    ]
     assert sent.headers["authorization"] == f"Bearer {OPENAI_KEY}"
 
     local = results["local:smollm2"]
@@ -131,7 +140,12 @@ def test_two_providers_in_one_call(client, anthropic_fake):
 def test_reasoning_level_and_thinking_through_the_api(client, openai_fake):
     out = client.predict("What is 2+2?", "", ["openai:thinker"], 0.7, 32, "medium", api_name="/compare")
     [r] = out["results"]
-    assert (r["text"], r["reasoning"], r["finish_reason"], r["status"]) == ("Four.", "Two and two make four.", "stop", "done")
+    assert (r["text"], r["reasoning"], r["finish_reason"], r["status"]) == (
+        "Four.",
+        "Two and two make four.",
+        "stop",
+        "done",
+    )
     assert r["reasoning_tokens"] > 0 and r["tokens_source"] == "reported" and r["answer_ttft_s"] >= r["ttft_s"]
     assert {"itl_p50_ms", "itl_p95_ms", "warnings"} <= set(r)
     sent = [q for q in openai_fake.requests if q.body and q.body.get("model") == "thinker"][-1].body
@@ -142,6 +156,7 @@ def test_reasoning_level_and_thinking_through_the_api(client, openai_fake):
 
 
 # --- (b) concurrency -----------------------------------------------------------------------------------------
+
 
 def test_columns_stream_concurrently(client, openai_fake):
     openai_fake.reset()
@@ -162,11 +177,15 @@ def test_columns_stream_concurrently(client, openai_fake):
 
 # --- (c) one failing model among working ones ----------------------------------------------------------------
 
-@pytest.mark.parametrize("model, expected", [
-    ("openai:fault-500", "OpenAI (HTTP 500): the server had an internal error; try again"),
-    ("openai:fault-401", "OpenAI (HTTP 401): the API key was rejected; check OPENAI_API_KEY"),
-    ("openai:fault-cut", "connection was cut mid-stream"),
-])
+
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        ("openai:fault-500", "OpenAI (HTTP 500): the server had an internal error; try again"),
+        ("openai:fault-401", "OpenAI (HTTP 401): the API key was rejected; check OPENAI_API_KEY"),
+        ("openai:fault-cut", "connection was cut mid-stream"),
+    ],
+)
 def test_one_failing_model_does_not_spoil_the_others(client, model, expected):
     results = compare(client, ["openai:fast", model, "anthropic:claude-fake"])
     failed = results[model]
@@ -179,18 +198,32 @@ def test_one_failing_model_does_not_spoil_the_others(client, model, expected):
 
 # --- (d) bad input -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, expected", [
-    (("", "", ["openai:fast"], 0.7, 32), "The prompt is empty"),
-    (("   \n", "", ["openai:fast"], 0.7, 32), "The prompt is empty"),
-    (("hi", "", ["nosuch:model"], 0.7, 32), "Unknown model: unknown provider 'nosuch'"),
-    (("hi", "", ["gpt-4o"], 0.7, 32), "should look like provider:model"),
-    (("hi", "", ["local:nope"], 0.7, 32), "unknown local model 'local:nope'"),
-    (("hi", "", [], 0.7, 32), "No models chosen"),
-    (("hi", "", ["openai:fast"], 5, 32), "Temperature must be between 0 and 2 (got 5)"),
-    (("hi", "", ["openai:fast"], 0.7, 0), "Max tokens must be a whole number"),
-    (("hi", "", ["openai:fast"], 0.7, 32, None, None, 11), "repeat must be a whole number from 1 to 10"),
-], ids=["empty", "blank", "unknown-provider", "no-provider", "unknown-local", "no-models", "temperature-5", "max-tokens-0",
-        "repeat-11"])
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("", "", ["openai:fast"], 0.7, 32), "The prompt is empty"),
+        (("   \n", "", ["openai:fast"], 0.7, 32), "The prompt is empty"),
+        (("hi", "", ["nosuch:model"], 0.7, 32), "Unknown model: unknown provider 'nosuch'"),
+        (("hi", "", ["gpt-4o"], 0.7, 32), "should look like provider:model"),
+        (("hi", "", ["local:nope"], 0.7, 32), "unknown local model 'local:nope'"),
+        (("hi", "", [], 0.7, 32), "No models chosen"),
+        (("hi", "", ["openai:fast"], 5, 32), "Temperature must be between 0 and 2 (got 5)"),
+        (("hi", "", ["openai:fast"], 0.7, 0), "Max tokens must be a whole number"),
+        (("hi", "", ["openai:fast"], 0.7, 32, None, None, 11), "repeat must be a whole number from 1 to 10"),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "unknown-provider",
+        "no-provider",
+        "unknown-local",
+        "no-models",
+        "temperature-5",
+        "max-tokens-0",
+        "repeat-11",
+    ],
+)
 def test_bad_input_gives_a_clear_error(client, openai_fake, args, expected):
     openai_fake.reset()
     with pytest.raises(AppError) as caught:
@@ -204,7 +237,9 @@ def test_repeat_returns_every_run_summaries_and_comparisons_with_failures_exclud
     out = client.predict("hi", "", ["openai:fast", "openai:fault-500"], 0.7, 32, None, None, 3, api_name="/compare")
     assert [r["model"] for r in out["results"]] == ["openai:fast", "openai:fault-500"]
     assert [[(r["model"], r["run"]) for r in column] for column in out["runs"]] == [
-        [("openai:fast", k) for k in (1, 2, 3)], [("openai:fault-500", k) for k in (1, 2, 3)]]
+        [("openai:fast", k) for k in (1, 2, 3)],
+        [("openai:fault-500", k) for k in (1, 2, 3)],
+    ]
     fast, failing = out["summaries"]
     assert (fast["runs"], fast["failed_runs"], failing["failed_runs"]) == (3, 0, 3)
     assert fast["ttft_s"]["min"] <= fast["ttft_s"]["median"] <= fast["ttft_s"]["max"] and failing["ttft_s"] is None
@@ -214,6 +249,7 @@ def test_repeat_returns_every_run_summaries_and_comparisons_with_failures_exclud
 
 
 # --- cancelling a running /compare job closes the upstream stream --------------------------------------------
+
 
 def test_cancelling_a_job_closes_the_upstream_stream(client, openai_fake):
     openai_fake.reset()
@@ -231,12 +267,15 @@ def test_cancelling_a_job_closes_the_upstream_stream(client, openai_fake):
     assert compare(client, ["openai:fast"])["openai:fast"]["text"] == "quick answer"
 
 
-@pytest.mark.parametrize("args, field", [
-    ((5, "", ["openai:fast"], 0.7, 32), "The prompt must be text"),
-    (("hi", "", [{"id": "openai:fast"}], 0.7, 32), "models must be a list of model ids"),
-    (("hi", "", ["openai:fast"], "hot", 32), "Temperature must be a number (got 'hot')"),
-    (("hi", ["system"], ["openai:fast"], 0.7, 32), "system_prompt must be text"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ((5, "", ["openai:fast"], 0.7, 32), "The prompt must be text"),
+        (("hi", "", [{"id": "openai:fast"}], 0.7, 32), "models must be a list of model ids"),
+        (("hi", "", ["openai:fast"], "hot", 32), "Temperature must be a number (got 'hot')"),
+        (("hi", ["system"], ["openai:fast"], 0.7, 32), "system_prompt must be text"),
+    ],
+)
 def test_wrong_types_on_the_api_get_one_line_naming_the_field(client, openai_fake, args, field):
     openai_fake.reset()
     with pytest.raises(AppError) as bad:

@@ -1,4 +1,5 @@
 """The fan-out engine: true concurrency, isolation of failures, cancellation and one place for metrics."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,10 @@ def openai_registry(srv):
 
 
 def test_fast_model_finishes_while_slow_one_is_still_streaming():
-    per_model = {"fast": Behaviour(reply="quick answer here", tokens_per_s=200),
-                 "slow": Behaviour(reply=LONG, tokens_per_s=100)}
+    per_model = {
+        "fast": Behaviour(reply="quick answer here", tokens_per_s=200),
+        "slow": Behaviour(reply=LONG, tokens_per_s=100),
+    }
     with OpenAIServer(per_model=per_model) as srv:
         order = []
 
@@ -52,6 +55,7 @@ def test_one_failing_model_does_not_break_the_others():
 
 def test_cancel_closes_the_upstream_connection_and_keeps_partial_text():
     with OpenAIServer(Behaviour(reply=LONG, tokens_per_s=20)) as srv:
+
         async def go():
             comparison = Comparison(openai_registry(srv), columns(["openai:m"]))
             seen = 0
@@ -71,6 +75,7 @@ def test_cancel_closes_the_upstream_connection_and_keeps_partial_text():
 
 def test_states_and_time_to_first_token_are_measured_from_the_first_text():
     with OpenAIServer(Behaviour(reply="a b c", first_token_delay_s=0.3, tokens_per_s=50)) as srv:
+
         async def go():
             comparison = Comparison(openai_registry(srv), columns(["openai:m"]))
             return [e for _, e in [x async for x in comparison.events()]], comparison.results["0"]
@@ -102,6 +107,7 @@ def test_unavailable_and_unknown_models_error_in_their_own_column():
 
 def test_batches_coalesce_deltas_but_send_first_token_at_once():
     with OpenAIServer(Behaviour(reply=LONG, tokens_per_s=1000)) as srv:
+
         async def go():
             comparison = Comparison(openai_registry(srv), columns(["openai:m"]))
             return [batch async for batch in comparison.batches(interval=0.1)]
@@ -132,9 +138,15 @@ def test_meter_computes_every_figure_in_one_place():
     assert result.ttft_s == pytest.approx(0.5)  # first thinking token at 1.2, minus 0.7 spent queued and loading
     assert result.answer_ttft_s == pytest.approx(1.3)
     assert result.total_s == pytest.approx(2.0)  # the request's own time: the 0.5 s queued is not in it
-    assert result.tokens_per_s == pytest.approx(11 / (2.3 - 1.2))  # reasoning included, from the first token of any kind
+    assert result.tokens_per_s == pytest.approx(
+        11 / (2.3 - 1.2)
+    )  # reasoning included, from the first token of any kind
     assert (result.itl_p50_ms, result.itl_p95_ms) == (pytest.approx(150), pytest.approx(195))
-    assert result.reasoning == "Let me think more" and result.reasoning_tokens == 4 and result.reasoning_s == pytest.approx(0.8)
+    assert (
+        result.reasoning == "Let me think more"
+        and result.reasoning_tokens == 4
+        and result.reasoning_s == pytest.approx(0.8)
+    )
     assert result.cost_usd == pytest.approx((100 * 1.0 + 11 * 2.0) / 1e6)
     assert result.tokens_exact and result.text == "Hello big world"
     assert result.status == "done" and result.finish_reason == "stop" and result.warnings == []

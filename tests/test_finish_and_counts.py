@@ -1,4 +1,5 @@
 """Finish signals, where counts come from, plausible server timings and key fragments, per protocol."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """`python app.py` flags: a public link needs a login, and bad flags or config fail with one clear line."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,10 +15,13 @@ def app(*args: str, tmp_path=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--share"], "--share makes a public link"),
-    (["--auth", "no-colon"], "auth entries must look like user:password"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--share"], "--share makes a public link"),
+        (["--auth", "no-colon"], "auth entries must look like user:password"),
+    ],
+)
 def test_unsafe_or_malformed_flags_refuse_to_start(args, message):
     done = app(*args)
     assert done.returncode == 2
@@ -41,8 +45,14 @@ def test_console_never_suggests_share_true():
     from tests.fakes.process import free_port
 
     env = {**os.environ, **ISOLATION_ENV, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(free_port())], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(free_port())],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     lines: list[str] = []
     started = threading.Event()
 

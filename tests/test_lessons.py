@@ -1,4 +1,5 @@
 """Lesson files: the shipped ones load, malformed ones fail naming the file, roles resolve to available models."""
+
 from __future__ import annotations
 
 import json
@@ -36,21 +37,37 @@ def test_bad_json_names_the_file(tmp_path):
         load_lessons(tmp_path)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.pop("title"), "missing text field 'title'"),
-    (lambda d: d.pop("explanation"), "missing text field 'explanation'"),
-    (lambda d: d.update(action="dance"), "'action' must be one of"),
-    (lambda d: d.pop("setup"), "missing object field 'setup'"),
-    (lambda d: d["setup"].pop("text"), "setup: missing text field 'text'"),
-    (lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": []}), "'columns' must be a list of 1 to 8"),
-    (lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": [{"model": "local", "temperature": 3}]}),
-     "column 1: 'temperature' must be a number from 0 to 2"),
-    (lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": [{"model": "gpt"}]}), "model 'gpt' should be one of"),
-    (lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": [{"system": "Pirate"}]}), "'Pirate' is not a preset"),
-    (lambda d: d.update(action="pipeline", setup={"pipelines": [["local"]]}), "pipeline 1 must be a"),
-    (lambda d: d.update(action="context", setup={"text": "x", "models": []}), "'models' must be a non-empty list"),
-    (lambda d: d["setup"].update(max_tokens="lots"), "'max_tokens' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.pop("title"), "missing text field 'title'"),
+        (lambda d: d.pop("explanation"), "missing text field 'explanation'"),
+        (lambda d: d.update(action="dance"), "'action' must be one of"),
+        (lambda d: d.pop("setup"), "missing object field 'setup'"),
+        (lambda d: d["setup"].pop("text"), "setup: missing text field 'text'"),
+        (
+            lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": []}),
+            "'columns' must be a list of 1 to 8",
+        ),
+        (
+            lambda d: d.update(
+                action="compare", setup={"prompt": "hi", "columns": [{"model": "local", "temperature": 3}]}
+            ),
+            "column 1: 'temperature' must be a number from 0 to 2",
+        ),
+        (
+            lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": [{"model": "gpt"}]}),
+            "model 'gpt' should be one of",
+        ),
+        (
+            lambda d: d.update(action="compare", setup={"prompt": "hi", "columns": [{"system": "Pirate"}]}),
+            "'Pirate' is not a preset",
+        ),
+        (lambda d: d.update(action="pipeline", setup={"pipelines": [["local"]]}), "pipeline 1 must be a"),
+        (lambda d: d.update(action="context", setup={"text": "x", "models": []}), "'models' must be a non-empty list"),
+        (lambda d: d["setup"].update(max_tokens="lots"), "'max_tokens' must be a whole number"),
+    ],
+)
 def test_malformed_lesson_names_file_and_problem(tmp_path, change, message):
     data = json.loads(json.dumps(GOOD))
     change(data)
@@ -84,7 +101,9 @@ def test_roles_resolve_to_available_models():
     both = ["local:smollm2", "ollama:llama3.2", "openai:gpt-4o-mini"]
     assert resolve_models(["cloud", "open"], both, here) == ["openai:gpt-4o-mini", "local:smollm2"]
     assert resolve_models(["local", "open"], both, here) == ["local:smollm2", "ollama:llama3.2"]
-    assert resolve_models(["cloud", "cloud", "cloud"], ["local:smollm2", "ollama:llama3.2"], here) == ["local:smollm2"] * 3
+    assert (
+        resolve_models(["cloud", "cloud", "cloud"], ["local:smollm2", "ollama:llama3.2"], here) == ["local:smollm2"] * 3
+    )
     # a remote vLLM endpoint with a key is billed like any cloud model: the registry, not the provider name, decides
     assert resolve_models(["cloud"], ["local:smollm2", "vllm:qwen3"], {"local:smollm2"}) == ["vllm:qwen3"]
     assert resolve_models(["openai:gpt-4o"], no_keys, here) == ["local:smollm2"]

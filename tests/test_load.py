@@ -1,4 +1,5 @@
 """Many visitors at once: each gets its own complete reply; runs nobody listens to and coalescing stay cheap."""
+
 from __future__ import annotations
 
 import asyncio
@@ -45,6 +46,7 @@ def test_thirty_api_visitors_at_once_each_get_their_own_complete_reply():
 
 def test_run_keeps_partial_replies_when_cancelled_midway():
     with OpenAIServer(Behaviour(reply=" ".join(f"x{i}" for i in range(400)), tokens_per_s=50)) as srv:
+
         async def go():
             comparison = Comparison(registry_for(PROTOCOLS["openai"][2](srv.url)), columns(["openai:m"]))
             task = asyncio.create_task(comparison.run())

@@ -1,4 +1,5 @@
 """The embedded llama.cpp provider against the real SmolLM2 model."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,8 @@ def fresh_registry(tmp_path=None, config=None) -> Registry:
 
 def test_first_run_reports_load_time_apart_from_first_token_and_exact_tokens():
     registry = fresh_registry()
-    first, = run(registry, columns(["local:smollm2"], prompt="Name a colour.", max_tokens=16, seed=1))
-    second, = run(registry, columns(["local:smollm2"], prompt="Name a colour.", max_tokens=16, seed=1))
+    (first,) = run(registry, columns(["local:smollm2"], prompt="Name a colour.", max_tokens=16, seed=1))
+    (second,) = run(registry, columns(["local:smollm2"], prompt="Name a colour.", max_tokens=16, seed=1))
     assert first.error is None and first.text.strip()
     assert first.load_s is not None and first.load_s > 0, "loading the weights is reported separately"
     assert second.load_s is None, "the model is loaded once and kept"
@@ -47,7 +48,9 @@ def test_stop_ends_local_decoding_promptly():
     runtime = registry.providers["local"].runtimes["smollm2"]
 
     async def go():
-        comparison = Comparison(registry, columns(["local:smollm2"], prompt="Write a long story about a dragon.", max_tokens=2000))
+        comparison = Comparison(
+            registry, columns(["local:smollm2"], prompt="Write a long story about a dragon.", max_tokens=2000)
+        )
         async with contextlib.aclosing(comparison.events()) as events:
             deltas = 0
             async for _, event in events:

@@ -1,4 +1,5 @@
 """The embedded engine's own process: killed mid-run, its columns end with the reason and the next run works."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +23,7 @@ LONG = dict(prompt="Write a long story about a dragon.", max_tokens=120, tempera
 
 def run_killing(registry, cols, victim: LocalRuntime, sig: int, after_deltas: int = 5):
     """Run a comparison; once the victim's column has streamed a few deltas, send its engine process `sig`."""
+
     async def go():
         comparison = Comparison(registry, cols)
         deltas, killed = 0, False
@@ -37,7 +39,9 @@ def run_killing(registry, cols, victim: LocalRuntime, sig: int, after_deltas: in
 
 
 @pytest.mark.parametrize("sig, words", [(signal.SIGSEGV, "signal 11, SIGSEGV"), (signal.SIGKILL, "signal 9, SIGKILL")])
-def test_a_killed_engine_ends_its_column_with_the_reason_keeping_its_text_and_spares_the_other_model(tmp_path, sig, words):
+def test_a_killed_engine_ends_its_column_with_the_reason_keeping_its_text_and_spares_the_other_model(
+    tmp_path, sig, words
+):
     registry = fresh_registry(tmp_path, TWO_MODELS)
     runtimes = registry.providers["local"].runtimes
     first = runtimes["a"]
@@ -57,7 +61,7 @@ def test_three_crashes_within_a_minute_make_the_model_unavailable_until_the_minu
         runtime.warm()
         pid = runtime.pid
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: runtime.last_exit is not None and runtime.pid != pid, f"crash {crash + 1} noticed")
+        wait_for(lambda pid=pid: runtime.last_exit is not None and runtime.pid != pid, f"crash {crash + 1} noticed")
         now[0] += 1
     reason = runtime.unavailable_reason()
     assert reason and "stopped 3 times within a minute" in reason and "signal 9, SIGKILL" in reason
@@ -76,7 +80,7 @@ def test_the_crash_loop_reason_reaches_the_column_and_the_model_list(tmp_path):
         runtime.warm()
         pid = runtime.pid
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: runtime.pid != pid, "the death noticed")
+        wait_for(lambda pid=pid: runtime.pid != pid, "the death noticed")
     [result, other] = run(registry, columns(["local:a", "local:b"], prompt="Name a colour.", max_tokens=4))
     assert "unavailable for a minute" in result.error
     assert other.error is None
@@ -94,9 +98,15 @@ def test_the_server_process_never_loads_llama_cpp():
         "[r] = run(registry, columns(['local:smollm2'], max_tokens=4))\n"
         "assert r.error is None and r.text, r.error\n"
         "assert tokenize('hello world', 'local:smollm2', registry).count > 0\n"
-        "print('llama_cpp' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        "print('llama_cpp' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
 
@@ -148,4 +158,4 @@ def test_a_runtime_that_is_dropped_ends_its_engine_process_and_the_next_engine_i
         pid = runtime.pid
         del runtime
         gc.collect()
-        wait_for(lambda: gone(pid), f"round {round_}: the dropped runtime's engine process exits")
+        wait_for(lambda pid=pid: gone(pid), f"round {round_}: the dropped runtime's engine process exits")

@@ -1,4 +1,5 @@
 """The Compare tab's run handler takes raw browser values: bad ones give one clear banner, nothing is sent."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,9 @@ import pytest
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from ui.context import PageContext
+from ui.render import WARNING_MARK
 from ui.tabs.column_settings import pack_columns, unpack_columns
 from ui.tabs.compare_run import empty_history, run_stream
-from ui.render import WARNING_MARK
 
 LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
 
@@ -21,8 +22,17 @@ def ctx():
 
 
 def frames(ctx, packed, **changes) -> list:
-    page = dict(prompt="Hi", system="", temperature=0.7, max_tokens=16, top_p=1.0, seed=None, reasoning="default",
-                n_columns=1, history=empty_history())
+    page = dict(
+        prompt="Hi",
+        system="",
+        temperature=0.7,
+        max_tokens=16,
+        top_p=1.0,
+        seed=None,
+        reasoning="default",
+        n_columns=1,
+        history=empty_history(),
+    )
     page.update(changes)
 
     async def collect():
@@ -31,23 +41,26 @@ def frames(ctx, packed, **changes) -> list:
     return asyncio.run(collect())
 
 
-@pytest.mark.parametrize("packed, changes, expected", [
-    (pack_columns(["local:smollm2"], [""], ["hot"]), {}, "Column 1: temperature 'hot' is not a number."),
-    ('{"models": "local:smollm2"}', {}, "Column 1 has no model"),  # malformed packed settings
-    ({"models": ["local:smollm2"]}, {}, "Column 1 has no model"),  # not the field's text form
-    (None, {}, "Column 1 has no model"),
-    ('{"models": [{"evil": 1}]}', {}, "Column 1 has no model"),
-    ("not json", {}, "Column 1 has no model"),
-    (LOCAL, {"temperature": "warm"}, "Temperature must be a number (got 'warm')."),
-    (LOCAL, {"max_tokens": "lots"}, "Max tokens must be a number (got 'lots')."),
-    (LOCAL, {"max_tokens": -5}, "Max tokens must be a whole number from 1"),
-    (LOCAL, {"seed": 1.5}, "Seed must be a whole number"),
-    (LOCAL, {"n_columns": 2.5}, "Choose between 1 and 8 columns."),
-    (LOCAL, {"n_columns": None}, "Choose between 1 and 8 columns."),
-    (LOCAL, {"prompt": None}, "The prompt is empty"),
-    (LOCAL, {"reasoning": "extreme"}, "Reasoning must be one of default, off, low, medium, high (got 'extreme')."),
-    (pack_columns(["local:smollm2"], [""], ["shared"], ["max"]), {}, "Column 1: reasoning must be one of"),
-])
+@pytest.mark.parametrize(
+    "packed, changes, expected",
+    [
+        (pack_columns(["local:smollm2"], [""], ["hot"]), {}, "Column 1: temperature 'hot' is not a number."),
+        ('{"models": "local:smollm2"}', {}, "Column 1 has no model"),  # malformed packed settings
+        ({"models": ["local:smollm2"]}, {}, "Column 1 has no model"),  # not the field's text form
+        (None, {}, "Column 1 has no model"),
+        ('{"models": [{"evil": 1}]}', {}, "Column 1 has no model"),
+        ("not json", {}, "Column 1 has no model"),
+        (LOCAL, {"temperature": "warm"}, "Temperature must be a number (got 'warm')."),
+        (LOCAL, {"max_tokens": "lots"}, "Max tokens must be a number (got 'lots')."),
+        (LOCAL, {"max_tokens": -5}, "Max tokens must be a whole number from 1"),
+        (LOCAL, {"seed": 1.5}, "Seed must be a whole number"),
+        (LOCAL, {"n_columns": 2.5}, "Choose between 1 and 8 columns."),
+        (LOCAL, {"n_columns": None}, "Choose between 1 and 8 columns."),
+        (LOCAL, {"prompt": None}, "The prompt is empty"),
+        (LOCAL, {"reasoning": "extreme"}, "Reasoning must be one of default, off, low, medium, high (got 'extreme')."),
+        (pack_columns(["local:smollm2"], [""], ["shared"], ["max"]), {}, "Column 1: reasoning must be one of"),
+    ],
+)
 def test_bad_input_is_one_clear_banner_and_sends_nothing(ctx, packed, changes, expected):
     out = frames(ctx, packed, **changes)
     assert len(out) == 1, "bad input must not start a run"

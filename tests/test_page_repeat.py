@@ -1,4 +1,5 @@
 """The Compare tab's runs per column: K rounds, each column's runs one after another, every run kept in the record."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,10 +10,10 @@ from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
-from ui.tabs.column_settings import pack_columns, unpack_columns
 from ui.context import PageContext
-from ui.tabs.compare_run import empty_history, run_stream, stop_run
 from ui.render import WARNING_MARK
+from ui.tabs.column_settings import pack_columns, unpack_columns
+from ui.tabs.compare_run import empty_history, run_stream, stop_run
 from ui.tabs.repeat_page import run_choices, run_views
 
 TWO = pack_columns(["openai:a", "openai:broken"], ["(shared)", "(shared)"], ["shared", "shared"])
@@ -20,8 +21,17 @@ TWO = pack_columns(["openai:a", "openai:broken"], ["(shared)", "(shared)"], ["sh
 
 def frames(ctx, repeat, packed=TWO, on_frame=None, n_columns=2) -> list:
     """Every frame of one page run; `on_frame(frame)` (async) is awaited after each."""
-    page = dict(prompt="Hi", system="", temperature=0.7, max_tokens=16, top_p=1.0, seed=None, reasoning="default",
-                n_columns=n_columns, history=empty_history())
+    page = dict(
+        prompt="Hi",
+        system="",
+        temperature=0.7,
+        max_tokens=16,
+        top_p=1.0,
+        seed=None,
+        reasoning="default",
+        n_columns=n_columns,
+        history=empty_history(),
+    )
 
     async def collect():
         out = []
@@ -40,9 +50,12 @@ def chats(fake) -> int:
 
 @pytest.fixture(scope="module")
 def fake():
-    per_model = {"a": Behaviour(reply="alpha beta gamma delta", first_token_delay_s=0.01, jitter=0.5), "broken": Behaviour(fault="500"),
-                 "numbered": Behaviour(reply="a reply", first_token_delay_s=0.01, jitter=0.5, number_replies=True),
-                 "slow": Behaviour(reply=" ".join(f"w{i}" for i in range(400)), tokens_per_s=40, number_replies=True)}
+    per_model = {
+        "a": Behaviour(reply="alpha beta gamma delta", first_token_delay_s=0.01, jitter=0.5),
+        "broken": Behaviour(fault="500"),
+        "numbered": Behaviour(reply="a reply", first_token_delay_s=0.01, jitter=0.5, number_replies=True),
+        "slow": Behaviour(reply=" ".join(f"w{i}" for i in range(400)), tokens_per_s=40, number_replies=True),
+    }
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
@@ -109,8 +122,8 @@ def test_stop_ends_the_rounds_left_and_keeps_the_runs_made(ctx, fake):
 
 
 def test_history_snapshots_and_exports_show_every_runs_spread_and_the_verdicts(ctx, fake):
-    from ui.web.export import markdown_report
     from ui.tabs.history_view import run_markdown
+    from ui.web.export import markdown_report
     from ui.web.snapshot_page import snapshot_document
 
     record = frames(ctx, 3, pack_columns(["openai:a", "openai:numbered"], ["(shared)"] * 2, ["shared"] * 2))[-1].record
@@ -118,7 +131,11 @@ def test_history_snapshots_and_exports_show_every_runs_spread_and_the_verdicts(c
     assert stored.record["repeats"] == record["repeats"], "the saved run keeps every run"
     snapshot = snapshot_document(stored)
     assert snapshot.count('class="run-dot"') == 3 * 2 * 3, "a dot per run, per column, in each of three charts"
-    assert "<th>first token (s)</th>" in snapshot and "median (p10–p90)" in snapshot and "ttft_s: openai:a vs openai:numbered" in snapshot
+    assert (
+        "<th>first token (s)</th>" in snapshot
+        and "median (p10–p90)" in snapshot
+        and "ttft_s: openai:a vs openai:numbered" in snapshot
+    )
     for text in (run_markdown(stored), markdown_report(record)):
         assert "3 runs per column" in text and "median (p10–p90)" in text
         assert "ttft_s: openai:a vs openai:numbered" in text.replace("\\", "")

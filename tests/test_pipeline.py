@@ -1,4 +1,5 @@
 """Two-step pipelines over the real engine and SDK, against the fake OpenAI server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,8 @@ import pytest
 
 from compare import Delta, Finished
 from compare.pipeline import PipelineDone, PipelineRun, PipelineSpec, StepSpec, render_template
-from providers.registry import Registry
 from providers import Settings
+from providers.registry import Registry
 from tests.conftest import make_settings
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
@@ -19,8 +20,13 @@ SPANISH = "Esto es una traducción con {llaves} y $1 \\1."
 
 
 def registry_for(srv) -> Registry:
-    return Registry(Settings.load(env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, dotenv_path=None,
-                                  config_path=CATALOG_PRICES))
+    return Registry(
+        Settings.load(
+            env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"},
+            dotenv_path=None,
+            config_path=CATALOG_PRICES,
+        )
+    )
 
 
 def requests_for(srv, model: str) -> list:
@@ -29,15 +35,22 @@ def requests_for(srv, model: str) -> list:
 
 def test_step_two_receives_exactly_step_one_output_and_totals_are_sums():
     with OpenAIServer(per_model={"translator": Behaviour(reply=SPANISH)}) as srv:
-        run = PipelineRun(registry_for(srv), [PipelineSpec("a", ("openai:gpt-4o-mini", "openai:translator"))], STEPS,
-                          "Summarize: tokens are pieces of words.", max_tokens=100)
+        run = PipelineRun(
+            registry_for(srv),
+            [PipelineSpec("a", ("openai:gpt-4o-mini", "openai:translator"))],
+            STEPS,
+            "Summarize: tokens are pieces of words.",
+            max_tokens=100,
+        )
         [result] = asyncio.run(run.run())
         step1, step2 = result.steps
         assert step1.text == DEFAULT_REPLY and step2.text == SPANISH and result.text == SPANISH
         assert result.complete and result.error is None
         assert srv.requests[-1].body["model"] == "translator"
-        assert srv.requests[-1].body["messages"] == [{"role": "system", "content": "Translate to Spanish."},
-                                                     {"role": "user", "content": step1.text}]
+        assert srv.requests[-1].body["messages"] == [
+            {"role": "system", "content": "Translate to Spanish."},
+            {"role": "user", "content": step1.text},
+        ]
         first = requests_for(srv, "gpt-4o-mini")[0].body["messages"]
         assert first[-1] == {"role": "user", "content": "Summarize: tokens are pieces of words."}
     totals = result.totals()
@@ -59,8 +72,10 @@ def test_known_costs_add_up():
 def test_step_one_failure_ends_only_that_pipeline():
     per_model = {"broken": Behaviour(fault="500"), "translator": Behaviour(reply=SPANISH)}
     with OpenAIServer(per_model=per_model) as srv:
-        pipelines = [PipelineSpec("bad", ("openai:broken", "openai:translator")),
-                     PipelineSpec("good", ("openai:drafter", "openai:translator"))]
+        pipelines = [
+            PipelineSpec("bad", ("openai:broken", "openai:translator")),
+            PipelineSpec("good", ("openai:drafter", "openai:translator")),
+        ]
         run = PipelineRun(registry_for(srv), pipelines, STEPS, "Summarize this.")
 
         async def collect():
@@ -75,7 +90,9 @@ def test_step_one_failure_ends_only_that_pipeline():
     assert len(translator_calls) == 1 and translator_calls[0].body["messages"][-1]["content"] == DEFAULT_REPLY
     assert not any(key == "bad" and step == 1 for key, step, _ in events)
     done = [e for _, step, e in events if isinstance(e, PipelineDone)]
-    assert {d.result.key for d in done} == {"bad", "good"} and all(step is None for _, step, e in events if isinstance(e, PipelineDone))
+    assert {d.result.key for d in done} == {"bad", "good"} and all(
+        step is None for _, step, e in events if isinstance(e, PipelineDone)
+    )
 
 
 def test_events_are_tagged_by_pipeline_and_step_in_order():
@@ -105,7 +122,7 @@ def test_cancel_stops_both_steps(stop_at_step):
         run = PipelineRun(registry_for(srv), [PipelineSpec("p", models)], STEPS, "Summarize this.")
 
         async def stop_after_first_tokens():
-            async for key, step, event in run.events():
+            async for _, step, event in run.events():
                 if isinstance(event, Delta) and step == stop_at_step:
                     await run.cancel()
                     break
@@ -164,17 +181,21 @@ def test_page_validation_caps_and_totals_line():
     local = ("local:smollm2", "local:smollm2")
     steps, specs, params = parse_pipeline_inputs(ctx, "Hi", "s1", "s2", "", 0.7, None, [local])
     assert params["max_tokens"] == 64 and steps[1].template == "{previous}" and specs[0].models == local
-    for args, message in [(("", 0.7, 10, [local]), "prompt is empty"), (("Hi", 0.7, 100, [local]), "Max tokens"),
-                          (("Hi", 0.7, 10, [local] * 3), "between 1 and 2 pipelines"),
-                          (("Hi", 0.7, 10, [("local:smollm2", "")]), "needs a model for both steps"),
-                          (("Hi", 0.7, 10, [("nope:x", "local:smollm2")]), "Unknown model"),
-                          (("Hi", 0.7, 10, [("openai:gpt-4o", "local:smollm2")]), "OPENAI_API_KEY")]:
+    for args, message in [
+        (("", 0.7, 10, [local]), "prompt is empty"),
+        (("Hi", 0.7, 100, [local]), "Max tokens"),
+        (("Hi", 0.7, 10, [local] * 3), "between 1 and 2 pipelines"),
+        (("Hi", 0.7, 10, [("local:smollm2", "")]), "needs a model for both steps"),
+        (("Hi", 0.7, 10, [("nope:x", "local:smollm2")]), "Unknown model"),
+        (("Hi", 0.7, 10, [("openai:gpt-4o", "local:smollm2")]), "OPENAI_API_KEY"),
+    ]:
         prompt, temperature, max_tokens, pairs = args
         with pytest.raises(InputError, match=message):
             parse_pipeline_inputs(ctx, prompt, "", "", "{previous}", temperature, max_tokens, pairs)
     with OpenAIServer() as srv:
-        [result] = asyncio.run(PipelineRun(registry_for(srv), [PipelineSpec("p", ("openai:gpt-4o-mini", "openai:x"))],
-                                           STEPS, "Hi").run())
+        [result] = asyncio.run(
+            PipelineRun(registry_for(srv), [PipelineSpec("p", ("openai:gpt-4o-mini", "openai:x"))], STEPS, "Hi").run()
+        )
     line = totals_line(result)
     assert "Pipeline total (done)" in line and "cost unknown" in line
     assert f"out {result.totals()['output_tokens']}" in line and " + " in line

@@ -1,4 +1,5 @@
 """Costs from the pinned genai-prices table: equal to its calc_price for the reported usage, offline, labelled."""
+
 from __future__ import annotations
 
 import threading
@@ -9,18 +10,20 @@ import pytest
 from genai_prices import data_snapshot
 
 from providers import Registry, prices
-from ui.render import result_line
 from tests.engine_helpers import columns, registry_for, run
 from tests.fakes.anthropic_server import AnthropicServer
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
+from ui.render import result_line
 
 
 def table_price(result, provider_id: str, model_ref: str, **cached) -> float:
     """What genai-prices charges for a result's reported usage on the day it ran."""
     usage = genai_prices.Usage(input_tokens=result.input_tokens, output_tokens=result.output_tokens, **cached)
     when = datetime.fromisoformat(result.started_at)
-    return float(genai_prices.calc_price(usage, model_ref, provider_id=provider_id, genai_request_timestamp=when).total_price)
+    return float(
+        genai_prices.calc_price(usage, model_ref, provider_id=provider_id, genai_request_timestamp=when).total_price
+    )
 
 
 def flat_price(result, model_id: str) -> float:
@@ -35,8 +38,10 @@ def test_openai_costs_equal_calc_price_with_cached_tokens_and_the_long_prompt_ti
     for model, (n_in, cached) in cases.items():
         beh = Behaviour(reply="hi", input_tokens=n_in, output_tokens=2_000, cache_read_tokens=cached)
         with OpenAIServer(beh) as srv:
-            [results[model]] = run(registry_for({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"},
-                                                catalog_prices=True), columns([f"openai:{model}"]))
+            [results[model]] = run(
+                registry_for({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, catalog_prices=True),
+                columns([f"openai:{model}"]),
+            )
     for model, (n_in, cached) in cases.items():
         result = results[model]
         assert (result.input_tokens, result.output_tokens, result.cache_read_tokens) == (n_in, 2_000, cached or None)
@@ -51,8 +56,9 @@ def test_openai_costs_equal_calc_price_with_cached_tokens_and_the_long_prompt_ti
 
 
 def test_anthropic_cache_reads_and_writes_are_charged_at_their_rates_and_counted_in_the_prompt():
-    beh = Behaviour(reply="hi", input_tokens=250_000, output_tokens=1_500, cache_read_tokens=150_000,
-                    cache_write_tokens=20_000)
+    beh = Behaviour(
+        reply="hi", input_tokens=250_000, output_tokens=1_500, cache_read_tokens=150_000, cache_write_tokens=20_000
+    )
     with AnthropicServer(beh) as srv:
         registry = registry_for({"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": srv.url}, catalog_prices=True)
         [result] = run(registry, columns(["anthropic:claude-sonnet-4-5"]))
@@ -110,8 +116,10 @@ def test_declared_prices_win_over_the_table_and_charge_cached_tokens_at_the_inpu
 def test_a_server_reporting_more_cached_tokens_than_the_prompt_gets_a_message_not_a_cost():
     beh = Behaviour(reply="hi", input_tokens=100, output_tokens=10, cache_read_tokens=500)
     with OpenAIServer(beh) as srv:
-        [result] = run(registry_for({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, catalog_prices=True),
-                       columns(["openai:gpt-6-luna"]))
+        [result] = run(
+            registry_for({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.url + "/v1"}, catalog_prices=True),
+            columns(["openai:gpt-6-luna"]),
+        )
     assert result.error is None and result.cost_usd is None
     assert result.cost_note.startswith(f"the {prices.label()} could not price this usage: ")
     assert "cache_read_tokens (500) cannot exceed input_tokens (100)" in result.cost_note

@@ -1,5 +1,6 @@
 """The provider contract: a provider written against BaseProvider's defaults and registered in one table row runs a
 column like the built-in ones, and its key is scrubbed from what it says."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,8 +63,9 @@ def test_capabilities_come_from_the_providers_not_from_model_id_prefixes():
     from providers import Registry
 
     registry = Registry(make_settings({"LMSTUDIO_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "sk-x"}))
-    local, ollama, lmstudio, openai = (registry.info(i) for i in
-                                       ("local:smollm2", "ollama:llama3.2", "lmstudio:any", "openai:gpt-4o-mini"))
+    local, ollama, lmstudio, openai = (
+        registry.info(i) for i in ("local:smollm2", "ollama:llama3.2", "lmstudio:any", "openai:gpt-4o-mini")
+    )
     assert local.embedded and local.runs_locally and local.own_tokenizer
     assert ollama.runs_locally and lmstudio.runs_locally and not (ollama.embedded or lmstudio.embedded)
     assert not (openai.runs_locally or openai.embedded or openai.own_tokenizer)

@@ -1,4 +1,5 @@
 """Each provider module through its real SDK against a local server speaking its wire protocol."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,10 @@ def wire(request):
 
 def test_streams_reply_with_exact_usage_and_system_prompt(wire):
     srv, registry, model, protocol = wire
-    [result] = run(registry, columns([model], prompt="What is a token?", system="Answer like a teacher.", temperature=0.3, max_tokens=50))
+    [result] = run(
+        registry,
+        columns([model], prompt="What is a token?", system="Answer like a teacher.", temperature=0.3, max_tokens=50),
+    )
     assert result.error is None
     assert result.text == REPLY
     assert result.tokens_exact and result.tokens_source == "reported" and result.warnings == []
@@ -41,9 +45,15 @@ def test_streams_reply_with_exact_usage_and_system_prompt(wire):
         assert body["options"]["temperature"] == 0.3 and body["options"]["num_predict"] == 50
 
 
-@pytest.mark.parametrize("fault, expected", [
-    ("401", "rejected"), ("429", "rate limited"), ("500", "internal error"), ("timeout", "timed out"),
-])
+@pytest.mark.parametrize(
+    "fault, expected",
+    [
+        ("401", "rejected"),
+        ("429", "rate limited"),
+        ("500", "internal error"),
+        ("timeout", "timed out"),
+    ],
+)
 def test_status_faults_become_clear_errors_without_the_key(wire, fault, expected):
     srv, registry, model, protocol = wire
     srv.behaviour = Behaviour(reply=REPLY, fault=fault, hang_s=5)
@@ -92,6 +102,8 @@ def test_ollama_reports_server_timings():
 def test_cost_uses_catalog_prices_and_unknown_models_have_none():
     server_cls, _, env = PROTOCOLS["openai"]
     with server_cls(Behaviour(reply=REPLY, input_tokens=1_000_000, output_tokens=2_000_000)) as srv:
-        known, unknown = run(registry_for(env(srv.url), catalog_prices=True), columns(["openai:gpt-4o-mini", "openai:brand-new-model"]))
+        known, unknown = run(
+            registry_for(env(srv.url), catalog_prices=True), columns(["openai:gpt-4o-mini", "openai:brand-new-model"])
+        )
     assert known.cost_usd == pytest.approx(0.15 + 2 * 0.60)
     assert unknown.error is None and unknown.cost_usd is None

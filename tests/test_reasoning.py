@@ -1,4 +1,5 @@
 """Reasoning models through the real SDKs: thinking per protocol, parameter rules, the reasoning control."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,8 +23,10 @@ PAGE_DEFAULTS = dict(temperature=0.7, top_p=1.0, max_tokens=256)  # what the pag
 def openai_itself(srv) -> Registry:
     """A registry whose built-in OpenAI row points at the fake as if it were api.openai.com (catalog rules apply)."""
     settings = make_settings({"OPENAI_API_KEY": SECRET, "COMPARE_READ_TIMEOUT_S": "2"})
-    settings.endpoints = [dataclasses.replace(e, base_url=srv.url + "/v1", base_url_env=None) if e.name == "openai" else e
-                          for e in settings.endpoints]
+    settings.endpoints = [
+        dataclasses.replace(e, base_url=srv.url + "/v1", base_url_env=None) if e.name == "openai" else e
+        for e in settings.endpoints
+    ]
     return Registry(settings)
 
 

@@ -1,9 +1,10 @@
 """Repeat-run statistics: spread, and verdicts that separate real differences from noise at the stated rate."""
+
 import random
 
 import pytest
 
-from compare.repeats import check_repeat, comparisons, compare_pair, spread, summarize
+from compare.repeats import check_repeat, compare_pair, comparisons, spread, summarize
 
 
 def test_spread_of_known_values():
@@ -27,14 +28,24 @@ def test_fewer_than_three_runs_gives_no_verdict():
 
 def jittered(rng, base, n, jitter=0.5):
     """n runs of a model whose ttft/total vary up to ±jitter relative, and rate likewise."""
-    return [{"ttft_s": base * rng.uniform(1 - jitter, 1 + jitter), "total_s": 4 * base * rng.uniform(1 - jitter, 1 + jitter),
-             "tokens_per_s": 100 / base * rng.uniform(1 - jitter, 1 + jitter)} for _ in range(n)]
+    return [
+        {
+            "ttft_s": base * rng.uniform(1 - jitter, 1 + jitter),
+            "total_s": 4 * base * rng.uniform(1 - jitter, 1 + jitter),
+            "tokens_per_s": 100 / base * rng.uniform(1 - jitter, 1 + jitter),
+        }
+        for _ in range(n)
+    ]
 
 
 def test_clearly_different_models_are_told_apart_in_the_right_direction():
     rng = random.Random(7)
     out = comparisons([("fast", jittered(rng, 0.2, 8)), ("slow", jittered(rng, 1.0, 8))])
-    assert {(c["metric"], c["better"]) for c in out} == {("ttft_s", "fast"), ("total_s", "fast"), ("tokens_per_s", "fast")}
+    assert {(c["metric"], c["better"]) for c in out} == {
+        ("ttft_s", "fast"),
+        ("total_s", "fast"),
+        ("tokens_per_s", "fast"),
+    }
     assert all(c["p_value"] < 0.05 for c in out)
 
 

@@ -4,6 +4,7 @@ PostgreSQL store, so a run or an arena vote made through the balancer is seen th
 The module starts its own PostgreSQL (tests/pg_server.py), a fake OpenAI server, two replicas as subprocesses and
 nginx on 127.0.0.1 (tests/nginx_server.py). Skipped without nginx or PostgreSQL binaries, unless CI is set (then it
 fails): tests/run.sh installs both."""
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,11 @@ def fake():
 
 @pytest.fixture(scope="module")
 def replicas(nginx_present, pg_server, fake):  # noqa: F811
-    env = {"OPENAI_API_KEY": "sk-test-replicas", "OPENAI_BASE_URL": fake.url + "/v1",
-           "DATABASE_URL": f"{pg_server}/postgres"}
+    env = {
+        "OPENAI_API_KEY": "sk-test-replicas",
+        "OPENAI_BASE_URL": fake.url + "/v1",
+        "DATABASE_URL": f"{pg_server}/postgres",
+    }
     # as deploy/compose.yaml runs them: the address nginx appends keys the per-visitor limits
     apps = [AppProcess(env, PageOptions(proxy_header="X-Forwarded-For"), timeout=SLOW) for _ in range(2)]
     try:
@@ -82,7 +86,7 @@ def address(app: AppProcess) -> str:
 def the_other(replicas, balancer) -> AppProcess:
     """The replica that did NOT serve the balancer's Gradio queue requests (joins and event streams all went to one)."""
     for part in ("/queue/join", "/queue/data"):  # a stream is logged once it ends
-        wait_for(lambda: balancer.upstreams(part), f"nginx to log {part}", SLOW)
+        wait_for(lambda part=part: balancer.upstreams(part), f"nginx to log {part}", SLOW)
     served = set(balancer.upstreams("/gradio_api/queue/"))
     assert len(served) == 1, f"Gradio's queue requests reached several replicas (not sticky): {served}"
     others = [app for app in replicas if address(app) not in served]

@@ -1,4 +1,5 @@
 """Setup links: a page address's query read into a checked setup (ui/web/setup_link.py), and what the page fills in."""
+
 from __future__ import annotations
 
 import re
@@ -26,9 +27,19 @@ def ctx():
 
 
 def test_a_plain_link_sets_exactly_what_it_names(ctx):
-    link = parse_setup_link({"models": "local:smollm2, local:smollm2", "system": "Be terse.", "prompt": "Why?",
-                             "temperature": "0.3", "max_tokens": "64", "personas": ",Sarcastic persona",
-                             "temps": "0,shared"}, ctx, LESSONS)
+    link = parse_setup_link(
+        {
+            "models": "local:smollm2, local:smollm2",
+            "system": "Be terse.",
+            "prompt": "Why?",
+            "temperature": "0.3",
+            "max_tokens": "64",
+            "personas": ",Sarcastic persona",
+            "temps": "0,shared",
+        },
+        ctx,
+        LESSONS,
+    )
     assert link.models == ["local:smollm2", "local:smollm2"] and not link.unavailable
     assert (link.system, link.prompt, link.temperature, link.max_tokens) == ("Be terse.", "Why?", 0.3, 64)
     assert link.personas == [SHARED_SYSTEM, "Sarcastic persona"] and link.temps == ["0", SHARED_TEMPERATURE]
@@ -62,20 +73,26 @@ def test_over_long_texts_are_clipped_to_the_page_limit_with_a_note():
     link = parse_setup_link({"prompt": "p" * 80, "system": "s" * 51, "models": "x:" + "m" * 500}, ctx)
     assert link.prompt == "p" * 50 and link.system == "s" * 50
     assert len(link.models[0]) == 200
-    assert [n.split(" was")[0] for n in link.notes] == ["Column 1: the model id", "The link's system prompt",
-                                                        "The link's prompt"]
+    assert [n.split(" was")[0] for n in link.notes] == [
+        "Column 1: the model id",
+        "The link's system prompt",
+        "The link's prompt",
+    ]
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"temperature": "3"}, "temperature was ignored: Temperature must be between 0 and 2"),
-    ({"temperature": "nan"}, "Temperature must be a number"),
-    ({"max_tokens": "1.5"}, "Max tokens must be a whole number"),
-    ({"max_tokens": "0"}, "Max tokens must be a whole number from 1"),
-    ({"temps": "hot"}, "column 1 temperature was ignored"),
-    ({"personas": "<b>Root</b>"}, "Column 1: unknown system prompt preset '<b>Root</b>'"),
-    ({"preset": "No such"}, "Unknown preset 'No such' ignored; known: Helpful assistant"),
-    ({"lesson": "99-missing"}, "Unknown lesson '99-missing' ignored; known: 01-system-vs-user"),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"temperature": "3"}, "temperature was ignored: Temperature must be between 0 and 2"),
+        ({"temperature": "nan"}, "Temperature must be a number"),
+        ({"max_tokens": "1.5"}, "Max tokens must be a whole number"),
+        ({"max_tokens": "0"}, "Max tokens must be a whole number from 1"),
+        ({"temps": "hot"}, "column 1 temperature was ignored"),
+        ({"personas": "<b>Root</b>"}, "Column 1: unknown system prompt preset '<b>Root</b>'"),
+        ({"preset": "No such"}, "Unknown preset 'No such' ignored; known: Helpful assistant"),
+        ({"lesson": "99-missing"}, "Unknown lesson '99-missing' ignored; known: 01-system-vs-user"),
+    ],
+)
 def test_bad_values_are_ignored_with_a_note(ctx, params, expected):
     link = parse_setup_link(params, ctx, LESSONS)
     assert (link.temperature, link.max_tokens, link.preset, link.lesson) == (None, None, None, None)
@@ -96,6 +113,7 @@ def test_every_lesson_has_a_link_that_names_it(ctx):
 
 # --- what the page fills in (ui/tabs/link_wiring.py), without a browser ------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def page():
     from tests.appserver import build_demo_for
@@ -108,8 +126,11 @@ def load_updates(page, query: dict) -> dict:
     """Run the page's link handler for a query; {elem_id: value} of what it sets."""
     import gradio as gr
 
-    handler = next(fn.fn for fn in page.fns.values() if getattr(fn.fn, "__name__", "") == "on_load"
-                   and fn.fn.__module__ == "ui.tabs.link_wiring")
+    handler = next(
+        fn.fn
+        for fn in page.fns.values()
+        if getattr(fn.fn, "__name__", "") == "on_load" and fn.fn.__module__ == "ui.tabs.link_wiring"
+    )
     request = gr.Request(query_params=query)
     updates = handler(request)
     return {getattr(c, "elem_id", None): v for c, v in updates.items()}
@@ -120,8 +141,10 @@ def test_a_link_fills_every_column_it_names_under_the_shared_prompt(page):
     assert out["n-columns"] == 2 and out["model-0"] == "local:smollm2" and out["model-1"] == "bad id"
     assert out["persona-0"] == out["persona-1"] == SHARED_SYSTEM
     assert out["system"] == "<script>alert(1)</script>"  # a text box shows text: inert
-    assert out["meta-1"].endswith("not available here: bad id (model id 'bad id' should look like provider:model, e.g. "
-                                  "local:smollm2 or openai:gpt-4o-mini)")
+    assert out["meta-1"].endswith(
+        "not available here: bad id (model id 'bad id' should look like provider:model, e.g. "
+        "local:smollm2 or openai:gpt-4o-mini)"
+    )
     assert "meta-0" not in out
 
 

@@ -1,5 +1,6 @@
 """Saved runs end to end over the wire fakes: the /compare API's run_id and snapshot_url, the snapshot page (escaped,
 script-free, strict CSP), 404s, surviving a restart, deleting by owner, the CLI's --save, and a store that is down."""
+
 from __future__ import annotations
 
 import base64
@@ -8,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC
 from html.parser import HTMLParser
 
 import httpx
@@ -20,17 +22,25 @@ from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
 KEY = "sk-test-SECRET-1234567890"
-HOSTILE = ('Hello <script>alert("pwned")</script> <img src=http://evil.example/pixel.png> '
-           '[click me](javascript:alert(1)) ![remote](http://evil.example/img.png) **bold**')
-SNAPSHOT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'none'")
+HOSTILE = (
+    'Hello <script>alert("pwned")</script> <img src=http://evil.example/pixel.png> '
+    "[click me](javascript:alert(1)) ![remote](http://evil.example/img.png) **bold**"
+)
+SNAPSHOT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 
 
 @pytest.fixture(scope="module")
 def openai_fake():
-    per_model = {"fast": Behaviour(reply="quick answer"),
-                 "hostile": Behaviour(reply=HOSTILE, reasoning="Thinking <script>alert(2)</script>", reasoning_field="reasoning"),
-                 "echo-401": Behaviour(fault="401", error_message=f"Incorrect API key provided: {KEY}.")}
+    per_model = {
+        "fast": Behaviour(reply="quick answer"),
+        "hostile": Behaviour(
+            reply=HOSTILE, reasoning="Thinking <script>alert(2)</script>", reasoning_field="reasoning"
+        ),
+        "echo-401": Behaviour(fault="401", error_message=f"Incorrect API key provided: {KEY}."),
+    }
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
@@ -67,7 +77,9 @@ class Tags(HTMLParser):
 
 
 def test_compare_returns_run_id_and_a_snapshot_link_that_shows_the_run(app, client):
-    out = compare(client, ["openai:fast", "openai:hostile"], prompt="Compare these, please.", system="Answer in one line.")
+    out = compare(
+        client, ["openai:fast", "openai:hostile"], prompt="Compare these, please.", system="Answer in one line."
+    )
     assert [r["text"] for r in out["results"]] == ["quick answer", HOSTILE]
     run_id = out["run_id"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", run_id)
@@ -78,8 +90,18 @@ def test_compare_returns_run_id_and_a_snapshot_link_that_shows_the_run(app, clie
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.headers["content-security-policy"] == SNAPSHOT_CSP
     text = page.text
-    for shown in ("Compare these, please.", "Answer in one line.", "quick answer", "openai:fast", "openai:hostile",
-                  "Metrics", "first token", "temperature = 0.7", "max_tokens = 32", "Thinking"):
+    for shown in (
+        "Compare these, please.",
+        "Answer in one line.",
+        "quick answer",
+        "openai:fast",
+        "openai:hostile",
+        "Metrics",
+        "first token",
+        "temperature = 0.7",
+        "max_tokens = 32",
+        "Thinking",
+    ):
         assert shown in text, shown
     assert "<strong>bold</strong>" in text  # model Markdown is rendered, not dumped
 
@@ -156,7 +178,10 @@ def test_a_snapshot_survives_a_restart(openai_fake, tmp_path):
 
 
 def test_the_reply_is_kept_when_the_store_is_down(openai_fake):
-    env = {**app_env(openai_fake, "unused.db"), "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}  # port 9: closed
+    env = {
+        **app_env(openai_fake, "unused.db"),
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+    }  # port 9: closed
     with AppServer(env) as down:
         with api_client(down.url) as c:
             out = compare(c, ["openai:fast"])
@@ -166,13 +191,36 @@ def test_the_reply_is_kept_when_the_store_is_down(openai_fake):
 
 
 def test_cli_save_is_served_by_the_app_on_the_same_store(app, openai_fake, db_path):
-    env = {**{k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}, **app_env(openai_fake, db_path)}
-    done = subprocess.run([sys.executable, "-m", "compare", "--save", "--json", "-m", "openai:fast", "-m", "openai:hostile",
-                           "Saved from the command line"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))},
+        **app_env(openai_fake, db_path),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compare",
+            "--save",
+            "--json",
+            "-m",
+            "openai:fast",
+            "-m",
+            "openai:hostile",
+            "Saved from the command line",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     *model_lines, last = [json.loads(line) for line in done.stdout.splitlines()]
     assert sorted(m["model"] for m in model_lines) == ["openai:fast", "openai:hostile"]  # per-model lines unchanged
-    assert set(last) == {"run_id", "snapshot_path", "owner_token"} and last["snapshot_path"] == f"/snapshot/{last['run_id']}"
+    assert (
+        set(last) == {"run_id", "snapshot_path", "owner_token"}
+        and last["snapshot_path"] == f"/snapshot/{last['run_id']}"
+    )
     page = httpx.get(app.url.rstrip("/") + last["snapshot_path"], timeout=30)
     assert page.status_code == 200 and "Saved from the command line" in page.text and "quick answer" in page.text
     stored = app.ctx.store.get_run(last["run_id"])
@@ -182,31 +230,48 @@ def test_cli_save_is_served_by_the_app_on_the_same_store(app, openai_fake, db_pa
 
 def test_a_record_reads_back_as_it_was_written():
     from cli.args import parse_args
-    from providers import Sampling
     from cli.save import run_record
     from compare.metrics import Result
     from compare.record import RunRecord
+    from providers import Sampling
 
     args = parse_args(["--system", "s", "--max-tokens", "256", "-m", "openai:fast", "-m", "openai:fast", "p"])
     sampling = Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
     results = [Result("0", "openai:fast", text="hi", warnings=["w"]), Result("1", "openai:fast", error="boom")]
     record = run_record(sampling, args.system, "p", args.models, results, "2026-01-01T00:00:00.000+00:00")
-    assert record["parameters"] == {"temperature": None, "max_tokens": 256, "top_p": None, "seed": None, "reasoning": None}
-    assert record["columns"][1] == {"slot": 2, "model": "openai:fast", "persona": "shared", "system_prompt": "s",
-                                    "temperature": None, "reasoning": None}
+    assert record["parameters"] == {
+        "temperature": None,
+        "max_tokens": 256,
+        "top_p": None,
+        "seed": None,
+        "reasoning": None,
+    }
+    assert record["columns"][1] == {
+        "slot": 2,
+        "model": "openai:fast",
+        "persona": "shared",
+        "system_prompt": "s",
+        "temperature": None,
+        "reasoning": None,
+    }
     read = RunRecord.from_json(json.loads(json.dumps(record)))
     assert read.to_json() == record
     assert read.labels() == ["#1 openai:fast #1", "#2 openai:fast #2"]
 
 
 def test_a_minimal_record_still_renders():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from store import StoredRun
     from ui.web.snapshot_page import snapshot_document
 
-    run = StoredRun("x" * 22, "battle", "o", datetime.now(timezone.utc),
-                    {"prompt": "<b>p</b>", "columns": ["not a dict"], "results": [{"text": "hi *there*"}]})
+    run = StoredRun(
+        "x" * 22,
+        "battle",
+        "o",
+        datetime.now(UTC),
+        {"prompt": "<b>p</b>", "columns": ["not a dict"], "results": [{"text": "hi *there*"}]},
+    )
     page = snapshot_document(run)
     assert "<h1>Battle · " in page and "&lt;b&gt;p&lt;/b&gt;" in page and "hi <em>there</em>" in page
 

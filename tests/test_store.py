@@ -2,6 +2,7 @@
 
 The backend-neutral tests take the `make_store` fixture (a factory of Store objects on one fresh database);
 tests/test_store_postgres.py runs them again on a real PostgreSQL server."""
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,17 @@ KEY = "sk-test-SECRET-1234567890"
 
 def record(prompt="Explain tokens", models=("openai:gpt-4o-mini", "local:smollm2"), **extra) -> dict:
     """A run record shaped like ui/web/export.py's run_record."""
-    return {"app": "llm-compare", "started_at": "2026-01-01T00:00:00.000+00:00", "finished_at": "2026-01-01T00:00:01.000+00:00",
-            "prompt": prompt, "system_prompt": "Be brief.", "parameters": {"temperature": 0.7, "max_tokens": 64},
-            "columns": [{"slot": i + 1, "model": m, "persona": "shared"} for i, m in enumerate(models)],
-            "results": [{"model": m, "text": f"reply from {m}", "error": None, "warnings": []} for m in models], **extra}
+    return {
+        "app": "llm-compare",
+        "started_at": "2026-01-01T00:00:00.000+00:00",
+        "finished_at": "2026-01-01T00:00:01.000+00:00",
+        "prompt": prompt,
+        "system_prompt": "Be brief.",
+        "parameters": {"temperature": 0.7, "max_tokens": 64},
+        "columns": [{"slot": i + 1, "model": m, "persona": "shared"} for i, m in enumerate(models)],
+        "results": [{"model": m, "text": f"reply from {m}", "error": None, "warnings": []} for m in models],
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -57,6 +65,7 @@ def tables(store) -> set[str]:
 
 # --- migrations ---------------------------------------------------------------------------------------------
 
+
 def test_migrations_are_versioned_and_idempotent(make_store):
     store = make_store()
     assert store.migrate() == latest_version()
@@ -77,7 +86,9 @@ def test_an_appended_migration_runs_once_on_an_existing_database(make_store, mon
         sa.Table("notes", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.Text))
         md.create_all(conn)
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 1, "notes", add_notes)])
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 1, "notes", add_notes)]
+    )
     assert make_store().migrate() == latest_version()
     assert make_store().migrate() == latest_version()
     assert calls == [1] and "notes" in tables(store)
@@ -96,7 +107,9 @@ def test_a_failing_migration_leaves_the_schema_as_it_was(make_store, monkeypatch
         md.create_all(conn)
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 1, "broken", broken)])
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 1, "broken", broken)]
+    )
     with pytest.raises(RuntimeError, match="migration bug"):
         make_store().migrate()
     assert "half_done" not in tables(store)  # the DDL was rolled back with the version row
@@ -104,7 +117,9 @@ def test_a_failing_migration_leaves_the_schema_as_it_was(make_store, monkeypatch
 
 
 def test_migrations_must_be_numbered_without_gaps(make_store, monkeypatch):
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 2, "gap", lambda c: None)])
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 2, "gap", lambda c: None)]
+    )
     with pytest.raises(RuntimeError, match="numbered 1, 2, 3"):
         make_store().migrate()
 
@@ -117,7 +132,9 @@ def test_two_stores_migrating_at_once_apply_each_migration_once(make_store, monk
         calls.append(1)
         threading.Event().wait(0.5)
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 1, "slow", slow)])
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(latest_version() + 1, "slow", slow)]
+    )
     stores, outcomes = [make_store(), make_store()], []
 
     def migrate(s):
@@ -139,6 +156,7 @@ def test_two_stores_migrating_at_once_apply_each_migration_once(make_store, monk
 
 # --- runs ---------------------------------------------------------------------------------------------------
 
+
 def test_save_get_and_ids_with_128_random_bits(make_store):
     store = make_store()
     ids = [store.save_run(record(f"prompt {i}"), "owner-1") for i in range(20)]
@@ -148,7 +166,7 @@ def test_save_get_and_ids_with_128_random_bits(make_store):
     run = store.get_run(ids[3])
     assert (run.id, run.kind, run.owner) == (ids[3], "compare", "owner-1")
     assert run.record == record("prompt 3")
-    assert run.created_at.tzinfo == timezone.utc
+    assert run.created_at.tzinfo == UTC
     assert store.get_run("no-such-run-id-0000000") is None
 
 
@@ -162,7 +180,11 @@ def test_list_is_newest_first_per_owner_and_kind(make_store):
     assert [r.id for r in store.list_runs(kind="pipeline")] == [second]
     assert [r.id for r in store.list_runs(limit=2)] == [third, second]
     summary = store.list_runs("bob")[0]
-    assert (summary.kind, summary.prompt, summary.models) == ("pipeline", "two", ["openai:gpt-4o-mini", "local:smollm2"])
+    assert (summary.kind, summary.prompt, summary.models) == (
+        "pipeline",
+        "two",
+        ["openai:gpt-4o-mini", "local:smollm2"],
+    )
     assert not hasattr(summary, "owner") and not hasattr(summary, "record")
 
 
@@ -219,10 +241,18 @@ def test_another_process_sees_this_ones_runs_and_the_reverse(make_store, tmp_pat
 def check_other_process(store_env: dict, here) -> None:
     """A run saved here is read by a child process, and a run the child saves is read here."""
     mine = here.save_run(record("saved by the parent"), "parent")
-    code = ("import os, sys; from store import open_store; s = open_store(os.environ); "
-            "print(s.get_run(sys.argv[1]).record['prompt']); print(s.save_run({'prompt': 'saved by the child'}, 'child'))")
-    done = subprocess.run([sys.executable, "-c", code, mine], cwd=REPO, env=_child_env(store_env), capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import os, sys; from store import open_store; s = open_store(os.environ); "
+        "print(s.get_run(sys.argv[1]).record['prompt']); print(s.save_run({'prompt': 'saved by the child'}, 'child'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, mine],
+        cwd=REPO,
+        env=_child_env(store_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     seen, theirs = done.stdout.splitlines()
     assert seen == "saved by the parent"
@@ -230,6 +260,7 @@ def check_other_process(store_env: dict, here) -> None:
 
 
 # --- keys ---------------------------------------------------------------------------------------------------
+
 
 def test_keys_are_never_stored(tmp_path):
     settings = make_settings({"OPENAI_API_KEY": KEY, "COMPARE_DB": str(tmp_path / "k.db")})
@@ -252,6 +283,7 @@ def test_keys_are_never_stored(tmp_path):
 
 
 # --- configuration ------------------------------------------------------------------------------------------
+
 
 def test_database_url_from_the_environment(tmp_path):
     assert database_url({}) == f"sqlite:///{DEFAULT_DB}"

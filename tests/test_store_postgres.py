@@ -3,20 +3,28 @@ throwaway cluster (initdb + pg_ctl, as the `postgres` user when run as root) in 
 
 Skipped when no PostgreSQL binaries are installed, unless CI is set (then it fails): tests/run.sh installs Debian's
 `postgresql` package on a CI machine."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
 from store import open_store
-from tests.pg_server import pg_server, pg_url  # noqa: F401  (fixtures)
-from tests.test_store import (check_other_process, record, test_a_failing_migration_leaves_the_schema_as_it_was,  # noqa: F401
-                              test_an_appended_migration_runs_once_on_an_existing_database, test_bad_kind_and_owner_are_refused,
-                              test_delete_only_by_its_owner, test_list_is_newest_first_per_owner_and_kind,
-                              test_migrations_are_versioned_and_idempotent, test_migrations_must_be_numbered_without_gaps,
-                              test_save_get_and_ids_with_128_random_bits, test_search_by_prompt_words_and_model_ids,
-                              test_two_stores_migrating_at_once_apply_each_migration_once,
-                              test_two_stores_on_one_database_see_each_others_writes)
+from tests.test_store import (  # noqa: F401  (the store's tests, collected again here on PostgreSQL)
+    check_other_process,
+    record,
+    test_a_failing_migration_leaves_the_schema_as_it_was,
+    test_an_appended_migration_runs_once_on_an_existing_database,
+    test_bad_kind_and_owner_are_refused,
+    test_delete_only_by_its_owner,
+    test_list_is_newest_first_per_owner_and_kind,
+    test_migrations_are_versioned_and_idempotent,
+    test_migrations_must_be_numbered_without_gaps,
+    test_save_get_and_ids_with_128_random_bits,
+    test_search_by_prompt_words_and_model_ids,
+    test_two_stores_migrating_at_once_apply_each_migration_once,
+    test_two_stores_on_one_database_see_each_others_writes,
+)
 
 
 @pytest.fixture

@@ -1,11 +1,19 @@
 """The Tokens tab logic, pinned against the real offline cl100k vocabulary and the real SmolLM2 tokenizer."""
+
 from __future__ import annotations
 
 import pytest
 
 from compare import tokenview
-from compare.tokenview import (available_tokenizers, load_examples, render_html, summary_rows, token_table,
-                               tokenize, tokenize_api)
+from compare.tokenview import (
+    available_tokenizers,
+    load_examples,
+    render_html,
+    summary_rows,
+    token_table,
+    tokenize,
+    tokenize_api,
+)
 from providers.registry import Registry
 from tests.conftest import make_settings
 
@@ -94,8 +102,13 @@ def test_neighbouring_tokens_get_different_colours():
 
 def test_tokenize_api_shape_and_empty_text(registry):
     out = tokenize_api("handcrafted", ["cl100k_base", "local:smollm2"], registry)
-    assert out["cl100k_base"] == {"ids": [10888, 80894], "tokens": ["hand", "crafted"],
-                                  "labels": ["hand", "crafted"], "count": 2, "note": ""}
+    assert out["cl100k_base"] == {
+        "ids": [10888, 80894],
+        "tokens": ["hand", "crafted"],
+        "labels": ["hand", "crafted"],
+        "count": 2,
+        "note": "",
+    }
     assert out["local:smollm2"]["ids"] == [4564, 32944]
     empty = tokenize_api("", ["o200k_base", "local:smollm2"], registry)
     assert [v["count"] for v in empty.values()] == [0, 0]

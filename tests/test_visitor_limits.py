@@ -1,4 +1,5 @@
 """Demo limits are per visitor, keyed on the client's address, never on the session hash a caller picks itself."""
+
 from __future__ import annotations
 
 import os
@@ -75,14 +76,23 @@ def test_visitor_keys():
     assert visitor_key(trusted) == visitor_key(request("10.0.0.2"))  # not configured: the header means nothing
 
 
-@pytest.mark.parametrize("args, env, message", [
-    (["--concurrency", "0"], {}, "--concurrency must be at least 1 (got 0)."),
-    ([], {"COMPARE_CONCURRENCY": "abc"}, "COMPARE_CONCURRENCY must be a whole number, not 'abc'."),
-    ([], {"COMPARE_READ_TIMEOUT_S": "0"}, "COMPARE_READ_TIMEOUT_S must be a number of seconds above 0, not '0'."),
-    (["--port", "http"], {}, "--port must be a whole number, not 'http'."),
-])
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--concurrency", "0"], {}, "--concurrency must be at least 1 (got 0)."),
+        ([], {"COMPARE_CONCURRENCY": "abc"}, "COMPARE_CONCURRENCY must be a whole number, not 'abc'."),
+        ([], {"COMPARE_READ_TIMEOUT_S": "0"}, "COMPARE_READ_TIMEOUT_S must be a number of seconds above 0, not '0'."),
+        (["--port", "http"], {}, "--port must be a whole number, not 'http'."),
+    ],
+)
 def test_bad_configuration_exits_with_one_line(args, env, message):
-    done = subprocess.run([sys.executable, "app.py", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **ISOLATION_ENV, **env}, cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "app.py", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **ISOLATION_ENV, **env},
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert done.returncode == 2, done
     assert done.stderr.strip().splitlines() == [f"error: {message}"], done.stderr

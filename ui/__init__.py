@@ -1,24 +1,25 @@
 """The Gradio page: a thin layer over the registry and engine."""
+
 from __future__ import annotations
 
 import gradio as gr
 
-from ui.tabs.arena import build_arena_tab
 from ui.api.classroom import register_classroom_api
-from ui.tabs.compare import build_compare_tab
 from ui.context import PageContext
+from ui.tabs.arena import build_arena_tab
+from ui.tabs.compare import build_compare_tab
 from ui.tabs.history import build_history_tab, wire_history_saving
 from ui.tabs.lesson_banner import build_lesson_banner
 from ui.tabs.lessons import LessonTargets, build_lessons_tab, wire_lessons
 from ui.tabs.link_wiring import build_copy_link, build_link_notes, wire_setup_link
-from ui.web.page_js import PAGE_JS
-from ui.tabs.pipeline_saving import wire_pipeline_saving
 from ui.tabs.pipeline import build_pipeline_tab
+from ui.tabs.pipeline_saving import wire_pipeline_saving
 from ui.tabs.run_end import chain_run_end
+from ui.tabs.tokens import build_context_tab, build_tokens_tab
+from ui.web.page_js import PAGE_JS
 from ui.web.safety import PageOptions
 from ui.web.styles import CSS
 from ui.web.thinking_fold import KEEP_THINKING_OPEN_JS
-from ui.tabs.tokens import build_context_tab, build_tokens_tab
 
 TITLE = "# LLM side by side <small>one prompt, several models, streaming at once</small>"
 
@@ -37,8 +38,11 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             gr.Button("Dark mode", size="sm", scale=0, min_width=96, elem_id="theme-toggle")
         if ctx.options.demo_caps:
             o = ctx.options
-            gr.Markdown(f"<small>Public demo limits: prompts up to {o.max_prompt_chars:,} characters, replies up to "
-                        f"{o.max_tokens_cap} tokens, {o.max_models} models per run, {o.runs_per_minute} runs per minute.</small>")
+            gr.Markdown(
+                f"<small>Public demo limits: prompts up to {o.max_prompt_chars:,} characters, replies up to "
+                f"{o.max_tokens_cap} tokens, {o.max_models} models per run, "
+                f"{o.runs_per_minute} runs per minute.</small>"
+            )
         # "wrap": on a phone every tab stays one tap away instead of hiding behind an overflow menu.
         with gr.Tabs(elem_id="tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
@@ -67,8 +71,13 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
         wire_lessons(ctx, lessons, fills, banners)
         wire_setup_link(ctx, link_notes, lessons, fills, banners)
         # after every tab added its run events (runs, re-runs, lesson runs): one step shows results and saves
-        chain_run_end(compare.run_events, [compare.finalize, saving["part"]], show_progress="hidden",
-                      api_visibility="private", show_progress_on=[compare.banner])
+        chain_run_end(
+            compare.run_events,
+            [compare.finalize, saving["part"]],
+            show_progress="hidden",
+            api_visibility="private",
+            show_progress_on=[compare.banner],
+        )
         demo.load(None, None, None, js=KEEP_THINKING_OPEN_JS)
         demo.load(None, None, None, js=PAGE_JS)
         _register_api(ctx)
@@ -77,10 +86,12 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
 
 
 def _register_api(ctx: PageContext) -> None:
-    from ui.api.compare import make_compare_api
     from ui.api.arena import register_arena_api
+    from ui.api.compare import make_compare_api
 
-    gr.api(make_compare_api(ctx), api_name="compare", concurrency_limit=ctx.options.concurrency, concurrency_id="compare")
+    gr.api(
+        make_compare_api(ctx), api_name="compare", concurrency_limit=ctx.options.concurrency, concurrency_id="compare"
+    )
     register_classroom_api(ctx)
     register_arena_api(ctx)
 

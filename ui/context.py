@@ -1,4 +1,5 @@
 """Everything the page's handlers share: registry, token counter, presets, limits and active runs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,12 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compare import Comparison
-from compare.record import ColumnRecord
 from compare.presets import Preset, load_presets
+from compare.record import ColumnRecord
 from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Sampling, Settings
 from store import Store, open_store
-
 from ui.web.queued_stop import StopRequests
 from ui.web.safety import PageOptions, RateLimiter
 from ui.web.visitor import visitor_key
@@ -39,8 +39,9 @@ class ColumnSpec:
 
     def record(self, model: str) -> ColumnRecord:
         """The column as a saved run lists it, with the model that answered."""
-        return ColumnRecord(self.slot + 1, model, self.persona, self.system, self.sampling.temperature,
-                            self.sampling.reasoning)
+        return ColumnRecord(
+            self.slot + 1, model, self.persona, self.system, self.sampling.temperature, self.sampling.reasoning
+        )
 
 
 @dataclass
@@ -78,11 +79,17 @@ class PageContext:
     _store: Store | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, settings: Settings | None = None, options: PageOptions | None = None) -> "PageContext":
+    def create(cls, settings: Settings | None = None, options: PageOptions | None = None) -> PageContext:
         """Load settings (.env, environment, config), presets, and run discovery once."""
         registry = Registry(settings or Settings.load())
         options = options or PageOptions()
-        ctx = cls(registry, options, {p.name: p for p in load_presets()}, TokenCounter(registry), RateLimiter(options.runs_per_minute))
+        ctx = cls(
+            registry,
+            options,
+            {p.name: p for p in load_presets()},
+            TokenCounter(registry),
+            RateLimiter(options.runs_per_minute),
+        )
         ctx.refresh_models()
         return ctx
 
@@ -102,6 +109,7 @@ class PageContext:
     @property
     def available_ids(self) -> list[str]:
         """Model ids that can run now: local first, then cloud models cheapest first."""
+
         def order(m):  # local first, then cheapest cloud model first (a class's budget), unknown prices last
             price = None if m.input_per_m is None or m.output_per_m is None else m.input_per_m + m.output_per_m
             return (not m.embedded, price is None, price or 0.0, m.id)
@@ -112,7 +120,9 @@ class PageContext:
         """Lesson roles (local, open, cloud) and ids as models available here (see compare.lessons.resolve_models)."""
         from compare.lessons import resolve_models
 
-        return resolve_models(wanted, self.available_ids, {m.id for m in self.models if m.runs_locally}, keep_unavailable)
+        return resolve_models(
+            wanted, self.available_ids, {m.id for m in self.models if m.runs_locally}, keep_unavailable
+        )
 
     def default_columns(self) -> list[tuple[str, str]]:
         """(model, system choice) per slot: two local columns under different presets when there are no keys."""

@@ -1,4 +1,5 @@
 """Formatting engine results for the page: status lines, untrusted-text hygiene, summary and plots."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,20 @@ from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_toke
 from providers.base import Phase
 
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
-_HTML_MEDIA = re.compile(r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg|input|style)\b[^>]*>", re.I)
+_HTML_MEDIA = re.compile(
+    r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg|input|style)\b[^>]*>", re.I
+)
 _FETCHING_ATTRS = re.compile(r"""\s(style|background|poster|srcset)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 # Marks drawn by the page's CSS (ui/web/styles.py), not emoji: a browser without an emoji font shows ⏳ as an empty box.
-_STATUS_ICONS = {Phase.QUEUED: "queued", Phase.LOADING: "loading", Phase.WAITING: "waiting", Phase.STREAMING: "streaming",
-                 Phase.DONE: "done", Phase.ERROR: "error", Phase.STOPPED: "stopped"}
+_STATUS_ICONS = {
+    Phase.QUEUED: "queued",
+    Phase.LOADING: "loading",
+    Phase.WAITING: "waiting",
+    Phase.STREAMING: "streaming",
+    Phase.DONE: "done",
+    Phase.ERROR: "error",
+    Phase.STOPPED: "stopped",
+}
 
 
 def mark(kind: str) -> str:
@@ -90,8 +100,12 @@ def result_line(result: Result) -> str:
     stats = [f"first token {fmt_seconds(result.ttft_s)}"]
     if result.reasoning and result.answer_ttft_s is not None:
         stats.append(f"answer {fmt_seconds(result.answer_ttft_s)}")
-    stats += [f"total {fmt_seconds(result.total_s)}", f"{fmt_rate(result.tokens_per_s)} tok/s",
-              f"in {md_tokens(result.input_tokens, result.tokens_exact)}{_cached(result)} · out {md_tokens(result.output_tokens, result.tokens_exact)}"]
+    stats += [
+        f"total {fmt_seconds(result.total_s)}",
+        f"{fmt_rate(result.tokens_per_s)} tok/s",
+        f"in {md_tokens(result.input_tokens, result.tokens_exact)}{_cached(result)} · "
+        f"out {md_tokens(result.output_tokens, result.tokens_exact)}",
+    ]
     if result.reasoning_tokens:
         stats.append(f"thinking {md_tokens(result.reasoning_tokens, result.tokens_exact)}")
     cost = f"cost {fmt_cost(result.cost_usd)}"

@@ -1,4 +1,5 @@
 """Continuous batching for an embedded llama.cpp model: concurrent requests decode together in one context."""
+
 from __future__ import annotations
 
 import codecs
@@ -7,8 +8,8 @@ import itertools
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, Usage
 from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
@@ -62,7 +63,9 @@ class Scheduler:
 
     def __init__(self, runtime, n_seq: int, kv_budget: int):
         self.n_seq, self.kv_budget = n_seq, kv_budget  # both may change until the first request
-        self._owner = weakref.ref(runtime)  # held strongly only while decoding, so an idle model is freed with its registry
+        self._owner = weakref.ref(
+            runtime
+        )  # held strongly only while decoding, so an idle model is freed with its registry
         self.runtime = None
         self.lanes: list[KVContext] = []
         self.slots: list[Slot] = []
@@ -94,12 +97,14 @@ class Scheduler:
 
     def forget_cache(self) -> None:
         """Drop every cached prefix (benchmarks start cold); waits for the decode thread."""
+
         def forget():
             with self._lock:
                 for slot in self.slots:
                     if slot.busy is None and slot.tokens:
                         slot.kv.forget(slot.seq_id)
                         slot.tokens = []
+
         DECODE_THREAD.call(forget)
 
     def _open(self) -> None:
@@ -108,7 +113,9 @@ class Scheduler:
         short, per_token = min(SHORT_WINDOW, n_ctx), kv_bytes_per_token(llm)
         long_bytes = n_ctx * per_token if n_ctx > short else 0
         self.n_seq = max(1, min(self.n_seq, (self.kv_budget - long_bytes) // (short * per_token)))
-        lanes = [KVContext(llm, short, self.n_seq, threads)] + ([KVContext(llm, n_ctx, 1, threads)] if long_bytes else [])
+        lanes = [KVContext(llm, short, self.n_seq, threads)] + (
+            [KVContext(llm, n_ctx, 1, threads)] if long_bytes else []
+        )
         with self._lock:
             self.slots, self.lanes = [Slot(kv, i) for kv in lanes for i in range(kv.n_seq)], lanes
 
@@ -152,7 +159,10 @@ class Scheduler:
                 window = self.lanes[-1].window
                 seq.room = window - len(tokens)
                 if seq.room <= 0:
-                    raise ProviderError("local", f"the prompt is {len(tokens)} tokens; {self.runtime.model.name} has a window of {window}")
+                    raise ProviderError(
+                        "local",
+                        f"the prompt is {len(tokens)} tokens; {self.runtime.model.name} has a window of {window}",
+                    )
                 seq.budget = min(seq.request.max_tokens or DEFAULT_MAX_TOKENS, seq.room)
                 seq.lane = next(kv for kv in self.lanes if kv.window >= len(tokens) + seq.budget)
                 seq.prompt = tokens

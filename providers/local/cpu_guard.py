@@ -5,6 +5,7 @@ buffer type" that segfaults in `ggml_backend_amx_mul_mat` on prompts of a few do
 `use_extra_bufts = False` keeps those kernels out (it also turns off CPU_REPACK, the repacked Q4_0/IQ4_NL layouts).
 Everywhere else the default stays, so no CPU pays for a bug it does not have.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -116,7 +117,9 @@ def describe() -> dict[str, str]:
     decision = decide(library, cpu_flags(), os.environ.get(OVERRIDE_VAR))
     version = llama_cpp.llama_version()
     features = sorted(library - {"LLAMAFILE", "OPENMP"})
-    return {"llama-cpp-python": llama_cpp.__version__,
-            "llama.cpp": version.decode() if isinstance(version, bytes) else str(version),
-            "cpu features": " ".join(features) or "none reported",
-            "amx guard": f"{'on' if decision.extra_bufts_off else 'off'} ({decision.reason})"}
+    return {
+        "llama-cpp-python": llama_cpp.__version__,
+        "llama.cpp": version.decode() if isinstance(version, bytes) else str(version),
+        "cpu features": " ".join(features) or "none reported",
+        "amx guard": f"{'on' if decision.extra_bufts_off else 'off'} ({decision.reason})",
+    }

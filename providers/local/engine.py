@@ -1,13 +1,14 @@
 """One embedded llama.cpp model, loaded and decoded inside the engine process (see worker.py)."""
+
 from __future__ import annotations
 
 import os
 
-from . import cpu_guard
 from ..base import ChatRequest, ProviderError
+from ..settings import LocalModel
+from . import cpu_guard
 from .batch import Scheduler
 from .threads import DECODE_THREAD
-from ..settings import LocalModel
 
 SEQUENCES = 8  # requests decoded together per model; more wait their turn
 KV_BUDGET = 1 << 30  # bytes of KV cache per model; SmolLM2-135M (23 KB a token) takes 8 x 2,048 + 8,192: 566 MB
@@ -16,8 +17,9 @@ KV_BUDGET = 1 << 30  # bytes of KV cache per model; SmolLM2-135M (23 KB a token)
 class LocalEngine:
     """One GGUF model: loaded lazily once; concurrent requests decode together in one llama.cpp batch."""
 
-    def __init__(self, model: LocalModel, n_threads: int | None = None, n_seq: int = SEQUENCES,
-                 kv_budget: int = KV_BUDGET):
+    def __init__(
+        self, model: LocalModel, n_threads: int | None = None, n_seq: int = SEQUENCES, kv_budget: int = KV_BUDGET
+    ):
         self.model = model
         self.n_threads = n_threads or os.cpu_count() or 1
         self.threads_now = self.n_threads  # fewer while other engine processes decode too: see share_threads
@@ -62,8 +64,14 @@ class LocalEngine:
         except ValueError as exc:
             raise ProviderError("local", str(exc)) from None
         try:  # the Llama's own context is only for tokenising; decoding uses the scheduler's shared one
-            llm = Llama(model_path=str(self.model.path), n_ctx=512, n_batch=512, n_threads=self.n_threads,
-                        n_threads_batch=self.n_threads, verbose=False)
+            llm = Llama(
+                model_path=str(self.model.path),
+                n_ctx=512,
+                n_batch=512,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                verbose=False,
+            )
         except (ValueError, RuntimeError) as exc:
             raise ProviderError("local", f"could not load {self.model.path.name}: {exc}") from None
         eos = llm.token_eos()
@@ -72,8 +80,9 @@ class LocalEngine:
         bos_text = llm.detokenize([bos], special=True).decode("utf-8", "replace") if bos >= 0 else ""
         template = llm.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
         self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos_text, bos_token=bos_text)
-        self.stop_ids = {eos} | {t for s in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>")
-                                 for t in _single_token(llm, s)}
+        self.stop_ids = {eos} | {
+            t for s in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>") for t in _single_token(llm, s)
+        }
         return llm
 
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
@@ -95,10 +104,14 @@ class LocalEngine:
         """The scheduler's state, for tests and benchmarks: idle, reused prefix tokens, lanes and cached slots."""
         scheduler = self.scheduler
         lanes = list(scheduler.lanes)
-        return {"idle": scheduler.idle, "reused_tokens": scheduler.reused_tokens, "n_seq": scheduler.n_seq,
-                "extra_bufts": bool(self._llm.model_params.use_extra_bufts) if self._llm is not None else None,
-                "lanes": [(kv.window, kv.n_seq) for kv in lanes],
-                "slots": [(lanes.index(s.kv), len(s.tokens)) for s in scheduler.slots]}
+        return {
+            "idle": scheduler.idle,
+            "reused_tokens": scheduler.reused_tokens,
+            "n_seq": scheduler.n_seq,
+            "extra_bufts": bool(self._llm.model_params.use_extra_bufts) if self._llm is not None else None,
+            "lanes": [(kv.window, kv.n_seq) for kv in lanes],
+            "slots": [(lanes.index(s.kv), len(s.tokens)) for s in scheduler.slots],
+        }
 
     def forget_cache(self) -> None:
         """Drop every cached prompt prefix (benchmarks start cold)."""
@@ -118,8 +131,8 @@ def quiet_llama() -> None:
     With verbose=False, llama-cpp-python points fds 1 and 2 at /dev/null for the whole process while a model loads,
     so a line another thread prints then (the CLI's --json output) is lost. Its log callback is the quiet way.
     """
-    import ctypes
     import contextlib
+    import ctypes
 
     import llama_cpp
     import llama_cpp._internals
@@ -144,4 +157,5 @@ def _single_token(llm, text: str) -> list[int]:
 
 CHATML_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)

@@ -1,4 +1,5 @@
 """Thin wrappers over llama-cpp-python's low-level API: a multi-sequence context with its batch, and samplers."""
+
 from __future__ import annotations
 
 import random
@@ -95,9 +96,13 @@ class Sampler:
         if temperature <= 0:
             parts = [lc.llama_sampler_init_greedy()]
         else:
-            parts = [lc.llama_sampler_init_top_k(TOP_K), lc.llama_sampler_init_top_p(top_p, 1),
-                     lc.llama_sampler_init_min_p(MIN_P, 1), lc.llama_sampler_init_temp(temperature),
-                     lc.llama_sampler_init_dist(seed & 0xFFFFFFFF)]
+            parts = [
+                lc.llama_sampler_init_top_k(TOP_K),
+                lc.llama_sampler_init_top_p(top_p, 1),
+                lc.llama_sampler_init_min_p(MIN_P, 1),
+                lc.llama_sampler_init_temp(temperature),
+                lc.llama_sampler_init_dist(seed & 0xFFFFFFFF),
+            ]
         for part in parts:  # the chain owns them from here on
             lc.llama_sampler_chain_add(self.chain, part)
 

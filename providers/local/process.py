@@ -1,4 +1,5 @@
 """The server's side of one model's engine process: start it, talk to it, and notice when it dies."""
+
 from __future__ import annotations
 
 import json
@@ -45,10 +46,21 @@ class EngineLink:
         parent, child = socket.socketpair()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "providers.local.worker", "--fd", str(child.fileno()),
-                 "--config", json.dumps(config)],
-                pass_fds=(child.fileno(),), env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                start_new_session=True)  # Ctrl-C in a terminal stops the server, which then closes the socket
+                [
+                    sys.executable,
+                    "-m",
+                    "providers.local.worker",
+                    "--fd",
+                    str(child.fileno()),
+                    "--config",
+                    json.dumps(config),
+                ],
+                pass_fds=(child.fileno(),),
+                env=child_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # Ctrl-C in a terminal stops the server, which then closes the socket
         finally:
             child.close()
         self.conn = Connection(parent.detach())
@@ -124,12 +136,19 @@ class EngineLink:
             self.conn.close()
 
 
-
 def describe_engine() -> dict[str, str]:
     """The engine's versions, CPU features and AMX guard, asked of a short-lived engine process."""
-    done = subprocess.run([sys.executable, "-m", "providers.local.worker", "--describe"], env=child_env(),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "providers.local.worker", "--describe"],
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
-        raise ValueError(f"the engine process failed ({describe_exit(done.returncode)})" + (f": {lines[-1]}" if lines else ""))
+        raise ValueError(
+            f"the engine process failed ({describe_exit(done.returncode)})" + (f": {lines[-1]}" if lines else "")
+        )
     return json.loads(done.stdout)

@@ -1,9 +1,10 @@
 """The local: provider: embedded llama.cpp models, each in an engine process of its own."""
+
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from ..base import BaseProvider, ChatRequest, ProviderError, StreamItem
 from ..settings import LocalModel
@@ -45,7 +46,7 @@ class LocalProvider(BaseProvider):
         return runtime.model.n_ctx if runtime is not None else None
 
     def tokenizer(self, model: str):
-        """The model's runtime, whose tokenize/split/prompt_tokens use the model's own vocabulary (None without its file)."""
+        """The model's runtime, whose tokenize/split/prompt_tokens use its own vocabulary (None without its file)."""
         runtime = self.runtimes.get(model)
         return runtime if runtime is not None and runtime.model.path.is_file() else None
 

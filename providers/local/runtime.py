@@ -1,4 +1,5 @@
 """One local model as the server sees it: requests and tokenizer calls go to its engine process."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +9,8 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import AsyncIterator
 from concurrent.futures import Future
-from typing import AsyncIterator
 
 from ..base import ChatRequest, Phase, ProviderError, Status, StreamItem
 from ..settings import LocalModel
@@ -33,7 +34,7 @@ class CoreShare:
         self._lock = threading.Lock()
         self._busy: dict[int, list] = {}  # id(runtime) -> [weak reference, open streams]
 
-    def begin(self, runtime: "LocalRuntime") -> None:
+    def begin(self, runtime: LocalRuntime) -> None:
         """A stream of this runtime started."""
         with self._lock:
             entry = self._busy.setdefault(id(runtime), [weakref.ref(runtime), 0])
@@ -41,7 +42,7 @@ class CoreShare:
             if entry[1] == 1:
                 self._tell()
 
-    def end(self, runtime: "LocalRuntime") -> None:
+    def end(self, runtime: LocalRuntime) -> None:
         """A stream of this runtime ended."""
         with self._lock:
             entry = self._busy.get(id(runtime))
@@ -65,8 +66,14 @@ CORE_SHARE = CoreShare()  # one per server process: the cores are the machine's
 class LocalRuntime:
     """A GGUF model served by a child process of its own, started on first use and restarted when it dies."""
 
-    def __init__(self, model: LocalModel, n_threads: int | None = None, n_seq: int = SEQUENCES,
-                 kv_budget: int = KV_BUDGET, clock=time.monotonic):
+    def __init__(
+        self,
+        model: LocalModel,
+        n_threads: int | None = None,
+        n_seq: int = SEQUENCES,
+        kv_budget: int = KV_BUDGET,
+        clock=time.monotonic,
+    ):
         self.model = model
         self.n_threads = n_threads or os.cpu_count() or 1
         self.n_seq, self.kv_budget = n_seq, kv_budget  # read when a process starts
@@ -97,8 +104,10 @@ class LocalRuntime:
         while self._crashes and self._clock() - self._crashes[0] > CRASH_WINDOW:
             self._crashes.popleft()
         if len(self._crashes) >= CRASH_LIMIT:
-            return (f"the local engine stopped {len(self._crashes)} times within a minute (last: {self.last_exit}); "
-                    f"local:{self.model.name} is unavailable for a minute")
+            return (
+                f"the local engine stopped {len(self._crashes)} times within a minute (last: {self.last_exit}); "
+                f"local:{self.model.name} is unavailable for a minute"
+            )
         return None
 
     def _ensure(self) -> tuple[EngineLink, bool]:
@@ -112,8 +121,14 @@ class LocalRuntime:
             return self._start(), True
 
     def _start(self) -> EngineLink:
-        config = {"name": self.model.name, "path": str(self.model.path.resolve()), "n_ctx": self.model.n_ctx,
-                  "threads": self.n_threads, "n_seq": self.n_seq, "kv_budget": self.kv_budget}
+        config = {
+            "name": self.model.name,
+            "path": str(self.model.path.resolve()),
+            "n_ctx": self.model.n_ctx,
+            "threads": self.n_threads,
+            "n_seq": self.n_seq,
+            "kv_budget": self.kv_budget,
+        }
         me = weakref.ref(self)  # the reader thread must not keep the runtime (and its process) alive
         try:
             link = EngineLink(config, lambda how: _on_death(me, how))
@@ -151,7 +166,9 @@ class LocalRuntime:
             raise ProviderError("local", f"the local engine stopped ({self.last_exit or 'at start'}); run again")
         ended = sharing = False
         try:
-            if started or not link.ready:  # the process starting counts as loading the model, not as time to first token
+            if (
+                started or not link.ready
+            ):  # the process starting counts as loading the model, not as time to first token
                 yield Status(Phase.LOADING, "starting the local engine", at=time.perf_counter())
             try:
                 link.send(("run", rid, request))

@@ -1,4 +1,5 @@
 """Threads for in-process llama.cpp: one decode thread for every local model, and a relay back to the event loop."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +28,11 @@ class DecodeThread:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
 
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="llama-decode",
-                                                initializer=lambda: setattr(self, "_thread_id", threading.get_ident()))
+                self._pool = ThreadPoolExecutor(
+                    1,
+                    thread_name_prefix="llama-decode",
+                    initializer=lambda: setattr(self, "_thread_id", threading.get_ident()),
+                )
             return self._pool
 
     def submit(self, fn, *args):

@@ -3,6 +3,7 @@
 Run as `python -m providers.local.worker --fd N --config JSON`. A crash in llama.cpp (a segfault, an abort, the
 OOM killer) ends only this process; the server sees the socket close and tells the columns it served.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,6 +76,7 @@ def serve(conn: Connection, engine) -> None:
             if item is END:
                 stops.pop(rid, None)
             outbox.put(rid, item)
+
         return emit
 
     def call(rid: int, method: str, args: tuple) -> None:

@@ -1,4 +1,5 @@
 """Fake Anthropic Messages server (SSE event stream, /v1/models, Anthropic error bodies)."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,8 +9,15 @@ from .behaviour import Behaviour
 from .plan import int_param, make_plan
 from .server import FakeServer, Handler, RecordedRequest, sse
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-                404: "not_found_error", 429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
 THINKING_TYPES = ("enabled", "disabled", "adaptive")
 SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"  # opaque; real ones are longer base64
 
@@ -31,10 +39,19 @@ class AnthropicServer(FakeServer):
         """Route GET /v1/models and POST /v1/messages."""
         if req.method == "GET" and req.path == "/v1/models":
             if not self.pre_list(h):
-                data = [{"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
-                        for m in self.models]
-                h.send_json(200, {"data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
-                                  "last_id": data[-1]["id"] if data else None})
+                data = [
+                    {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
+                    for m in self.models
+                ]
+                h.send_json(
+                    200,
+                    {
+                        "data": data,
+                        "has_more": False,
+                        "first_id": data[0]["id"] if data else None,
+                        "last_id": data[-1]["id"] if data else None,
+                    },
+                )
         elif req.method == "POST" and req.path == "/v1/messages":
             self._messages(h, req)
         else:
@@ -48,8 +65,10 @@ class AnthropicServer(FakeServer):
             return None
         kind = thinking.get("type") if isinstance(thinking, dict) else None
         if kind not in THINKING_TYPES:
-            return ("thinking: Input tag '%s' found using 'type' does not match any of the expected tags: "
-                    "'disabled', 'enabled', 'adaptive'" % kind)
+            return (
+                f"thinking: Input tag '{kind}' found using 'type' does not match any of the expected tags: "
+                "'disabled', 'enabled', 'adaptive'"
+            )
         if kind != "enabled":
             return None
         budget = int_param(thinking.get("budget_tokens"))
@@ -58,13 +77,17 @@ class AnthropicServer(FakeServer):
         if budget < 1024:
             return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
         if budget >= (int_param(body.get("max_tokens")) or 0):
-            return ("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
-                    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
-                    "#max-tokens-and-context-window-size")
+            return (
+                "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
+                "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                "#max-tokens-and-context-window-size"
+            )
         if body.get("temperature") is not None and body.get("temperature") != 1:
-            return ("`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at "
-                    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
-                    "#important-considerations-when-using-extended-thinking")
+            return (
+                "`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at "
+                "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                "#important-considerations-when-using-extended-thinking"
+            )
         return None
 
     def _messages(self, h: Handler, req: RecordedRequest) -> None:
@@ -91,13 +114,23 @@ class AnthropicServer(FakeServer):
         stop = plan.finish(beh, "end_turn", "max_tokens")
         n_in, n_out = plan.n_in, plan.n_out
         prompt = prompt_usage(beh, n_in)
-        message = {"id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant", "model": model,
-                   "content": [], "stop_reason": None, "stop_sequence": None}
+        message = {
+            "id": f"msg_{uuid.uuid4().hex[:24]}",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+        }
         # The answer's text block follows the thinking block, if any; it is left out when the cap ends the thinking.
         has_text = bool(plan.content) or not plan.thinking or not plan.truncated
         if not body.get("stream"):
-            blocks = [{"type": "thinking", "thinking": "".join(plan.thinking), "signature": SIGNATURE}
-                      ] if plan.thinking else []
+            blocks = (
+                [{"type": "thinking", "thinking": "".join(plan.thinking), "signature": SIGNATURE}]
+                if plan.thinking
+                else []
+            )
             blocks += [{"type": "text", "text": plan.text(beh)}] if has_text else []
             whole = {**message, "content": blocks, "stop_reason": stop if beh.finish_signal else None}
             usage = {"usage": {**prompt, "output_tokens": n_out}} if beh.usage else {}
@@ -133,13 +166,19 @@ class AnthropicServer(FakeServer):
             if not beh.finish_signal:
                 return events
             end = {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}}
-            return [*events, sse(end | ({"usage": {"output_tokens": n_out}} if beh.usage else {}), "message_delta"),
-                    sse({"type": "message_stop"}, "message_stop")]
+            return [
+                *events,
+                sse(end | ({"usage": {"output_tokens": n_out}} if beh.usage else {}), "message_delta"),
+                sse({"type": "message_stop"}, "message_stop"),
+            ]
 
         start_usage = {"usage": {**prompt, "output_tokens": 1}} if beh.usage else {}
         first = {"type": "thinking", "thinking": "", "signature": ""} if plan.thinking else {"type": "text", "text": ""}
-        head = [sse({"type": "message_start", "message": message | start_usage}, "message_start"),
-                block_start(0, first), sse({"type": "ping"}, "ping")]
+        head = [
+            sse({"type": "message_start", "message": message | start_usage}, "message_start"),
+            block_start(0, first),
+            sse({"type": "ping"}, "ping"),
+        ]
         broken = b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {\n\n'
         h.stream(beh, "text/event-stream; charset=utf-8", head, plan.items(), render, tail, malformed=broken)
 

@@ -1,4 +1,5 @@
 """Behaviour knobs shared by the fake LLM servers, plus small wire-format helpers."""
+
 from __future__ import annotations
 
 import functools
@@ -14,8 +15,11 @@ DEFAULT_REPLY = (
     "model weights or API keys being involved at all in the whole run."
 )
 FAULTS = (None, "401", "429", "500", "timeout", "cut", "malformed")
-ERRORS = {"401": (401, "Invalid API key (fake server)"), "429": (429, "Rate limit reached (fake server)"),
-          "500": (500, "Internal server error (fake server)")}
+ERRORS = {
+    "401": (401, "Invalid API key (fake server)"),
+    "429": (429, "Rate limit reached (fake server)"),
+    "500": (500, "Internal server error (fake server)"),
+}
 
 
 @dataclass
@@ -61,14 +65,13 @@ class Behaviour:
     jitter_seed: int = 0
     number_replies: bool = False  # start each reply with "reply N:", N counting this behaviour's requests
 
-
     def __post_init__(self) -> None:
         if self.fault not in FAULTS:
             raise ValueError(f"fault must be one of {FAULTS}, not {self.fault!r}")
         if self.chunk_words < 1:
             raise ValueError("chunk_words must be >= 1")
 
-    def jittered(self) -> "Behaviour":
+    def jittered(self) -> Behaviour:
         """This request's behaviour: its draw of delay and rate, and its reply number (itself when neither is set)."""
         beh = self
         if self.number_replies:
@@ -78,8 +81,12 @@ class Behaviour:
             return beh
         rng = self.__dict__.setdefault("_rng", random.Random(self.jitter_seed))
         lo, hi = 1 - self.jitter, 1 + self.jitter
-        return replace(beh, first_token_delay_s=self.first_token_delay_s * rng.uniform(lo, hi),
-                       tokens_per_s=self.tokens_per_s * rng.uniform(lo, hi), jitter=0.0)
+        return replace(
+            beh,
+            first_token_delay_s=self.first_token_delay_s * rng.uniform(lo, hi),
+            tokens_per_s=self.tokens_per_s * rng.uniform(lo, hi),
+            jitter=0.0,
+        )
 
     def pieces(self) -> list[str]:
         """The reply split into chunks of `chunk_words` words, each keeping its trailing whitespace."""
@@ -94,7 +101,7 @@ class Behaviour:
         if words:
             words[0] = text[: len(text) - len(text.lstrip())] + words[0]
         n = self.chunk_words
-        return ["".join(words[i:i + n]) for i in range(0, len(words), n)]
+        return ["".join(words[i : i + n]) for i in range(0, len(words), n)]
 
     def token_counts(self, body: Any, pieces: list[str]) -> tuple[int, int]:
         """Reported (input, output) tokens: the configured values, else a real tokenizer's count of the texts."""
@@ -124,8 +131,11 @@ def prompt_tokens(body: Any) -> int:
 
 def last_user_text(body: Any) -> str:
     """The text of a request's last user message ("" when there is none)."""
-    users = [m for m in (body.get("messages") or []) if isinstance(m, dict) and m.get("role") == "user"] \
-        if isinstance(body, dict) else []
+    users = (
+        [m for m in (body.get("messages") or []) if isinstance(m, dict) and m.get("role") == "user"]
+        if isinstance(body, dict)
+        else []
+    )
     content = users[-1].get("content") if users else ""
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
@@ -142,7 +152,7 @@ def _prompt_texts(body: Any) -> list[str]:
             raw.append(msg.get("content"))
     texts = []
     for t in raw:
-        for part in (t if isinstance(t, list) else [t]):
+        for part in t if isinstance(t, list) else [t]:
             text = part.get("text") if isinstance(part, dict) else part
             if isinstance(text, str):
                 texts.append(text)

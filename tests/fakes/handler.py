@@ -1,4 +1,5 @@
 """HTTP plumbing of the fake servers: the threaded server and a handler with paced, disconnect-aware streaming."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,9 @@ import socket
 import socketserver
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .behaviour import Behaviour, RecordedRequest
 
@@ -53,7 +55,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     @property
-    def fake(self) -> "FakeServer":
+    def fake(self) -> FakeServer:
         """The FakeServer this connection belongs to."""
         return self.server.fake  # type: ignore[attr-defined]
 
@@ -157,8 +159,16 @@ class Handler(BaseHTTPRequestHandler):
         buf.clear()
         return self.send(b"%X\r\n%s\r\n" % (len(data), data))
 
-    def stream(self, beh: Behaviour, content_type: str, head: Iterable[bytes], pieces: Sequence[Any],
-               render: Callable[[Any], bytes], tail: Callable[[], Iterable[bytes]], malformed: bytes) -> None:
+    def stream(
+        self,
+        beh: Behaviour,
+        content_type: str,
+        head: Iterable[bytes],
+        pieces: Sequence[Any],
+        render: Callable[[Any], bytes],
+        tail: Callable[[], Iterable[bytes]],
+        malformed: bytes,
+    ) -> None:
         """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed."""
         fake = self.fake
         fake._stream_started()

@@ -1,4 +1,5 @@
 """Fake OpenAI Chat Completions server (SSE streaming, usage chunk, /v1/models, OpenAI error bodies)."""
+
 from __future__ import annotations
 
 import json
@@ -53,19 +54,28 @@ class OpenAIServer(FakeServer):
         if not beh.reasoning_model:
             return None
         if "max_tokens" in body:
-            message = ("Unsupported parameter: 'max_tokens' is not supported with this model. "
-                       "Use 'max_completion_tokens' instead.")
+            message = (
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead."
+            )
             return _invalid(message, "max_tokens", "unsupported_parameter")
         for name in ("temperature", "top_p"):
             value = body.get(name)
             if value is not None and value != 1:
-                return _invalid(f"Unsupported value: '{name}' does not support {_show(value)} with this model. "
-                                "Only the default (1) value is supported.", name, "unsupported_value")
+                return _invalid(
+                    f"Unsupported value: '{name}' does not support {_show(value)} with this model. "
+                    "Only the default (1) value is supported.",
+                    name,
+                    "unsupported_value",
+                )
         effort = body.get("reasoning_effort")
         if effort is not None and effort not in EFFORTS:
-            return _invalid(f"Unsupported value: 'reasoning_effort' does not support {_show(effort)} with this "
-                            "model. Supported values are: 'minimal', 'low', 'medium', and 'high'.",
-                            "reasoning_effort", "unsupported_value")
+            return _invalid(
+                f"Unsupported value: 'reasoning_effort' does not support {_show(effort)} with this "
+                "model. Supported values are: 'minimal', 'low', 'medium', and 'high'.",
+                "reasoning_effort",
+                "unsupported_value",
+            )
         return None
 
     def _chat(self, h: Handler, body: dict[str, Any]) -> None:
@@ -83,24 +93,44 @@ class OpenAIServer(FakeServer):
         field = beh.reasoning_field
         hidden = 0 if field is not None else beh.hidden_reasoning_tokens or len(beh.reasoning_pieces())
         cap = int_param(body.get("max_completion_tokens"))
-        plan = make_plan(beh, body, thinking=field is not None, hidden=hidden,
-                         cap=cap if cap is not None else int_param(body.get("max_tokens")))
-        usage: dict[str, Any] = {"prompt_tokens": plan.n_in, "completion_tokens": plan.n_out,
-                                 "total_tokens": plan.n_in + plan.n_out}
+        plan = make_plan(
+            beh,
+            body,
+            thinking=field is not None,
+            hidden=hidden,
+            cap=cap if cap is not None else int_param(body.get("max_tokens")),
+        )
+        usage: dict[str, Any] = {
+            "prompt_tokens": plan.n_in,
+            "completion_tokens": plan.n_out,
+            "total_tokens": plan.n_in + plan.n_out,
+        }
         if beh.cache_read_tokens is not None:  # prompt_tokens counts them too
             usage["prompt_tokens_details"] = {"cached_tokens": beh.cache_read_tokens, "audio_tokens": 0}
         if plan.n_reasoning > 0:
-            usage["completion_tokens_details"] = {"reasoning_tokens": plan.n_reasoning, "audio_tokens": 0,
-                                                  "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+            usage["completion_tokens_details"] = {
+                "reasoning_tokens": plan.n_reasoning,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            }
         finish = plan.finish(beh, "stop", "length")
-        base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": model,
-                "system_fingerprint": "fp_fake"}
+        base = {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": "fp_fake",
+        }
         if not body.get("stream"):
             message = {"role": "assistant", "content": plan.text(beh), "refusal": None}
             if plan.thinking:
                 message[str(field)] = "".join(plan.thinking)
-            choice = {"index": 0, "message": message, "logprobs": None,
-                      "finish_reason": finish if beh.finish_signal else None}
+            choice = {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": finish if beh.finish_signal else None,
+            }
             whole = {**base, "object": "chat.completion", "choices": [choice]}
             h.send_whole(beh, whole | ({"usage": usage} if beh.usage else {}), len(plan.items()))
             return
@@ -109,8 +139,10 @@ class OpenAIServer(FakeServer):
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
             # With include_usage the real API puts "usage": null on every chunk but the last.
-            return sse({**base, "object": "chat.completion.chunk", "choices": [choice]}
-                       | ({"usage": None} if include_usage else {}))
+            return sse(
+                {**base, "object": "chat.completion.chunk", "choices": [choice]}
+                | ({"usage": None} if include_usage else {})
+            )
 
         def render(item: tuple[str, str]) -> bytes:
             kind, piece = item
@@ -123,10 +155,20 @@ class OpenAIServer(FakeServer):
                 events.append(sse({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}))
             return [*events, b"data: [DONE]\n\n"] if beh.finish_signal else events
 
-        first = ({"role": "assistant", "content": None, str(field): ""} if plan.thinking
-                 else {"role": "assistant", "content": "", "refusal": None})
-        h.stream(beh, "text/event-stream; charset=utf-8", [chunk(first)], plan.items(), render, tail,
-                 malformed=b'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "oops\n\n')
+        first = (
+            {"role": "assistant", "content": None, str(field): ""}
+            if plan.thinking
+            else {"role": "assistant", "content": "", "refusal": None}
+        )
+        h.stream(
+            beh,
+            "text/event-stream; charset=utf-8",
+            [chunk(first)],
+            plan.items(),
+            render,
+            tail,
+            malformed=b'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "oops\n\n',
+        )
 
 
 def _invalid(message: str, param: str, code: str | None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """What one reply streams and reports: thinking and answer pieces after the max-tokens cap, counts, the finish."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,10 +1,11 @@
 """Helpers for servers run as child processes by tests and benchmarks (stdlib only)."""
+
 from __future__ import annotations
 
 import signal
 import socket
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 
 def free_port() -> int:

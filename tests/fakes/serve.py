@@ -1,4 +1,5 @@
 """Run one fake server until killed: python -m tests.fakes.serve --protocol openai --port 0 --tokens-per-s 100."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--models", help="comma-separated model names; when given, other names get a 404")
     args = p.parse_args(argv)
 
-    beh = Behaviour(tokens_per_s=args.tokens_per_s, first_token_delay_s=args.first_token_delay,
-                    chunk_words=args.chunk_words, fault=args.fault,
-                    echo_prompt=args.echo_prompt)
+    beh = Behaviour(
+        tokens_per_s=args.tokens_per_s,
+        first_token_delay_s=args.first_token_delay,
+        chunk_words=args.chunk_words,
+        fault=args.fault,
+        echo_prompt=args.echo_prompt,
+    )
     if args.reply is not None:
         beh.reply = args.reply
     beh.reply = " ".join([beh.reply] * max(args.repeat, 1))
@@ -40,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     srv = cls(beh, models=models, host=args.host, port=args.port).start()
     print(f"{args.protocol} fake server; SDK base URL: {srv.url}{suffix}", file=sys.stderr, flush=True)
     serve_until_terminated(srv.url, srv.stop)  # stdout is just the root URL, for scripts to read
+
 
 if __name__ == "__main__":
     main()

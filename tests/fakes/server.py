@@ -1,4 +1,5 @@
 """Shared base of the fake LLM servers: FakeServer (lifecycle, recording, counters, protocol hooks)."""
+
 from __future__ import annotations
 
 import socket
@@ -17,9 +18,16 @@ class FakeServer:
 
     default_models: tuple[str, ...] = ("fake-model",)
 
-    def __init__(self, behaviour: Behaviour | None = None, *, per_model: dict[str, Behaviour] | None = None,
-                 models: list[str] | None = None, list_status: int | None = None, host: str = "127.0.0.1",
-                 port: int = 0):
+    def __init__(
+        self,
+        behaviour: Behaviour | None = None,
+        *,
+        per_model: dict[str, Behaviour] | None = None,
+        models: list[str] | None = None,
+        list_status: int | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.behaviour = behaviour or Behaviour()
         self.list_status = list_status  # the model listing answers this error status; chats are unaffected
         self.per_model = dict(per_model or {})
@@ -35,14 +43,18 @@ class FakeServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         """Bind (port 0 picks a free port) and serve in a daemon thread."""
         count_tokens("")  # load the tokenizer now, so a first reply is not slower than the rest
         self._stopping.clear()
         self._httpd = _HTTPServer(self._addr, Handler)
         self._httpd.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"{type(self).__name__}:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{type(self).__name__}:{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -65,7 +77,7 @@ class FakeServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

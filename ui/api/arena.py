@@ -1,4 +1,5 @@
 """The arena's API endpoints (`battle`, `vote`, `leaderboard`) and the one Arena a page shares with them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +8,8 @@ import gradio as gr
 
 from arena.service import Arena, ArenaError, VoteCap
 from compare.validate import InputError, check_prompt
-
-from ui.web.abandon import cancel_this_task, cancelled_if_abandoned
 from ui.context import PageContext
+from ui.web.abandon import cancel_this_task, cancelled_if_abandoned
 
 DEFAULT_MAX_TOKENS = 256
 
@@ -21,8 +21,9 @@ def arena_for(ctx: PageContext) -> Arena:
         from arena.repository import SqlRepository
 
         cap = VoteCap(ctx.options.votes_per_hour) if ctx.options.demo_caps else None
-        arena = ctx.arena = Arena(ctx.registry, SqlRepository(lambda: ctx.store), ctx.counter,
-                                  live=ctx.options.arena_live, vote_cap=cap)
+        arena = ctx.arena = Arena(
+            ctx.registry, SqlRepository(lambda: ctx.store), ctx.counter, live=ctx.options.arena_live, vote_cap=cap
+        )
     return arena
 
 
@@ -48,7 +49,10 @@ def make_arena_api(ctx: PageContext):
     arena = arena_for(ctx)
 
     async def battle(prompt: str, models: list[str] | None = None, request: gr.Request = None) -> dict:
-        """Blind battle: two different models drawn from `models` (blank: all available) answer the prompt; returns {"battle_id", "a", "b"} (the answers only)."""
+        """Blind battle: two different models drawn from `models` (blank: all available) answer the prompt;
+
+        returns {"battle_id", "a", "b"} (the answers only).
+        """
         try:
             pool = await checked_pool(ctx, prompt, models, ctx.visitor(request))
         except (ArenaError, InputError, TypeError) as exc:
@@ -60,14 +64,20 @@ def make_arena_api(ctx: PageContext):
             raise gr.Error(str(exc), print_exception=False) from None
 
     def vote(battle_id: str, choice: str, request: gr.Request = None) -> dict:
-        """Vote once on a battle: choice "a", "b", "tie" or "both_bad"; reveals both models and their metrics, and whether the vote counts."""
+        """Vote once on a battle: choice "a", "b", "tie" or "both_bad";
+
+        reveals both models and their metrics, and whether the vote counts.
+        """
         try:
             return arena.vote(battle_id, choice, ctx.visitor(request))
         except ArenaError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
     def leaderboard(since: str = "", until: str = "") -> dict:
-        """Bradley–Terry ratings from the counted votes (optionally cast between since and until, YYYY-MM-DD): rating, 95% interval, battles, win rate and rank per model."""
+        """Bradley–Terry ratings from the counted votes (optionally cast between since and until, YYYY-MM-DD):
+
+        rating, 95% interval, battles, win rate and rank per model.
+        """
         try:
             rows = arena.leaderboard(since, until)
         except ArenaError as exc:

@@ -3,6 +3,7 @@
 The browser keeps the field current on each dropdown change (no server round trip), so Run sends one input instead
 of 24: Gradio's page does work per event input before each request, and per input of every event that has run on
 each status message after it. The field is in the DOM (visually hidden), so tests can wait for it to catch up."""
+
 from __future__ import annotations
 
 import json
@@ -12,15 +13,18 @@ import gradio as gr
 from ui.context import N_SLOTS, SHARED_REASONING
 
 # Runs in the browser; its arguments come in the order of pack_columns's lists.
-PACK_COLUMNS_JS = ("(...v) => { const n = v.length / 4; return JSON.stringify({models: v.slice(0, n), "
-                   "systems: v.slice(n, 2 * n), temperatures: v.slice(2 * n, 3 * n), reasoning: v.slice(3 * n)}); }")
+PACK_COLUMNS_JS = (
+    "(...v) => { const n = v.length / 4; return JSON.stringify({models: v.slice(0, n), "
+    "systems: v.slice(n, 2 * n), temperatures: v.slice(2 * n, 3 * n), reasoning: v.slice(3 * n)}); }"
+)
 
 
 def pack_columns(models, systems, temperatures, reasoning=None) -> str:
     """The field's value for these settings, as PACK_COLUMNS_JS writes it."""
     reasoning = list(reasoning) if reasoning is not None else [SHARED_REASONING] * len(list(models))
-    return json.dumps({"models": list(models), "systems": list(systems), "temperatures": list(temperatures),
-                       "reasoning": reasoning})
+    return json.dumps(
+        {"models": list(models), "systems": list(systems), "temperatures": list(temperatures), "reasoning": reasoning}
+    )
 
 
 def unpack_columns(packed) -> tuple[list, list, list, list]:

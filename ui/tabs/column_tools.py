@@ -1,5 +1,6 @@
 """Tools on a finished run: word-level diff of two columns, re-run one column (maybe with another model), and
 continue one column's conversation on its own."""
+
 from __future__ import annotations
 
 import html
@@ -8,18 +9,16 @@ import gradio as gr
 
 from compare import Column, Comparison, make_messages
 from compare.metrics import Result
+from compare.record import column_labels, now_iso
 from compare.validate import InputError, check_models
 from compare.word_diff import diff_html, similarity
-from compare.record import column_labels
-from compare.record import now_iso
 from providers.base import Message, Phase, Sampling
-
-from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
 from ui.context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, ColumnSpec, PageContext
-from ui.tabs.compare_run import ColumnView, empty_history, frame, stream_views, transcript
-from ui.web.page_js import BUSY_JS
-from ui.tabs.preset_sync import wire_preset_custom
 from ui.render import WARNING_MARK, escape_md, status_line
+from ui.tabs.compare_run import ColumnView, empty_history, frame, stream_views, transcript
+from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
+from ui.tabs.preset_sync import wire_preset_custom
+from ui.web.page_js import BUSY_JS
 
 SAME_MODEL = "(same model)"
 COLUMN_NAMES = [f"Column {i + 1}" for i in range(N_SLOTS)]
@@ -30,18 +29,36 @@ def build_column_tools(ctx: PageContext) -> dict:
     """Lay out the tools (inside the current Blocks) and return their components."""
     with gr.Accordion("Compare two replies · re-run one column · continue one", open=False, elem_id="column-tools"):
         with gr.Row(equal_height=True):
-            left = gr.Dropdown(COLUMN_NAMES, value=COLUMN_NAMES[0], label="Differences between", elem_id="diff-left", min_width=120)
+            left = gr.Dropdown(
+                COLUMN_NAMES, value=COLUMN_NAMES[0], label="Differences between", elem_id="diff-left", min_width=120
+            )
             right = gr.Dropdown(COLUMN_NAMES, value=COLUMN_NAMES[1], label="and", elem_id="diff-right", min_width=120)
             diff_btn = gr.Button("Show differences", elem_id="diff-show", min_width=120)
         diff_view = gr.HTML(elem_id="diff-view", elem_classes=["diff-view"])
         with gr.Row(equal_height=True):
-            target = gr.Dropdown(COLUMN_NAMES, value=COLUMN_NAMES[0], label="Column", elem_id="tool-column", min_width=120)
-            model = gr.Dropdown([SAME_MODEL] + ctx.available_ids, value=SAME_MODEL, allow_custom_value=True,
-                                label="Run it with", elem_id="tool-model", min_width=160)
+            target = gr.Dropdown(
+                COLUMN_NAMES, value=COLUMN_NAMES[0], label="Column", elem_id="tool-column", min_width=120
+            )
+            model = gr.Dropdown(
+                [SAME_MODEL] + ctx.available_ids,
+                value=SAME_MODEL,
+                allow_custom_value=True,
+                label="Run it with",
+                elem_id="tool-model",
+                min_width=160,
+            )
             rerun_btn = gr.Button("Re-run this column", elem_id="tool-rerun", min_width=120)
             continue_btn = gr.Button("Continue with this reply", elem_id="tool-continue", min_width=120)
-    return {"left": left, "right": right, "diff_btn": diff_btn, "diff_view": diff_view, "target": target, "model": model,
-            "rerun_btn": rerun_btn, "continue_btn": continue_btn}
+    return {
+        "left": left,
+        "right": right,
+        "diff_btn": diff_btn,
+        "diff_view": diff_view,
+        "target": target,
+        "model": model,
+        "rerun_btn": rerun_btn,
+        "continue_btn": continue_btn,
+    }
 
 
 def wire_column_tools(ctx: PageContext, tools: dict, view: CompareView) -> None:
@@ -54,13 +71,23 @@ def wire_column_tools(ctx: PageContext, tools: dict, view: CompareView) -> None:
         async for update in rerun_column(ctx, session, record, history, target, model, ctx.visitor(request)):
             yield view.apply(update)
 
-    event = tools["rerun_btn"].click(on_rerun, [view.record, view.history, tools["target"], tools["model"]],
-                                     view.targets(*FRAME), js=BUSY_JS, concurrency_limit=ctx.options.concurrency,
-                                     concurrency_id="compare", **HIDDEN)
+    event = tools["rerun_btn"].click(
+        on_rerun,
+        [view.record, view.history, tools["target"], tools["model"]],
+        view.targets(*FRAME),
+        js=BUSY_JS,
+        concurrency_limit=ctx.options.concurrency,
+        concurrency_id="compare",
+        **HIDDEN,
+    )
     view.run_events.append(event)  # results and History follow a re-run like a run
     outputs = view.targets("n_columns", "models", "personas", "temps", "reasonings", *FRAME)
-    tools["continue_btn"].click(lambda *values: view.apply(continue_column(*values)), [view.record, view.history, tools["target"]],
-                                outputs, **HIDDEN)
+    tools["continue_btn"].click(
+        lambda *values: view.apply(continue_column(*values)),
+        [view.record, view.history, tools["target"]],
+        outputs,
+        **HIDDEN,
+    )
 
 
 def _column(record: dict | None, name: str) -> tuple[int, dict, dict] | None:
@@ -75,14 +102,16 @@ def _column(record: dict | None, name: str) -> tuple[int, dict, dict] | None:
 
 
 def diff_columns(record: dict | None, left: str, right: str) -> str:
-    """Two columns' replies with the words only in the left one struck through and those only in the right one marked."""
+    """Two columns' replies, with words only in the left one struck through and those only in the right one marked."""
     a, b = _column(record, left), _column(record, right)
     if a is None or b is None:
         return "<p>Run a comparison first; then pick two of its columns.</p>"
     labels = column_labels(record["columns"])
     text_a, text_b = a[2]["text"], b[2]["text"]
-    head = (f"<p><del>{html.escape(left)}: {html.escape(labels[a[0]])}</del> vs <ins>{html.escape(right)}: "
-            f"{html.escape(labels[b[0]])}</ins> · {similarity(text_a, text_b):.0%} of words in common</p>")
+    head = (
+        f"<p><del>{html.escape(left)}: {html.escape(labels[a[0]])}</del> vs <ins>{html.escape(right)}: "
+        f"{html.escape(labels[b[0]])}</ins> · {similarity(text_a, text_b):.0%} of words in common</p>"
+    )
     return head + f'<div class="diff-text">{diff_html(text_a, text_b)}</div>'
 
 
@@ -92,8 +121,9 @@ def _earlier(history: list, slot: int, result: dict) -> list[Message]:
     return turns[:-2] if turns and not result.get("error") and not result.get("stopped") else turns
 
 
-async def rerun_column(ctx: PageContext, session: str, record: dict | None, history, target: str, model: str,
-                       visitor: str | None = None):
+async def rerun_column(
+    ctx: PageContext, session: str, record: dict | None, history, target: str, model: str, visitor: str | None = None
+):
     """Run one column of the last run again (same prompt and settings, or another model); the others stay as they are.
     A re-run is a run: the same model checks and demo limits apply."""
     history = history or empty_history()
@@ -115,12 +145,22 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
     slot = settings["slot"] - 1
     earlier = _earlier(history, slot, old)
     params = record["parameters"]
-    sampling = Sampling(settings["temperature"], params.get("top_p"), params.get("max_tokens"), params.get("seed"),
-                        settings.get("reasoning"))
-    column = Column(str(slot), model, make_messages(record["prompt"], settings["system_prompt"], earlier), sampling,
-                    visitor or session)
+    sampling = Sampling(
+        settings["temperature"],
+        params.get("top_p"),
+        params.get("max_tokens"),
+        params.get("seed"),
+        settings.get("reasoning"),
+    )
+    column = Column(
+        str(slot),
+        model,
+        make_messages(record["prompt"], settings["system_prompt"], earlier),
+        sampling,
+        visitor or session,
+    )
     views = {}
-    for (i, s), r in zip(enumerate(record["columns"]), record["results"]):
+    for s, r in zip(record["columns"], record["results"]):
         view = ColumnView(s["model"], _earlier(history, s["slot"] - 1, r), record["prompt"])
         view.show(Result(**r))
         views[s["slot"] - 1] = view
@@ -133,8 +173,11 @@ async def rerun_column(ctx: PageContext, session: str, record: dict | None, hist
         yield update
     result = comparison.results[str(slot)]
     history = [list(turns) for turns in history]
-    history[slot] = earlier + ([Message("user", record["prompt"]), Message("assistant", result.text)]
-                               if not result.error and not result.stopped else [])
+    history[slot] = earlier + (
+        [Message("user", record["prompt"]), Message("assistant", result.text)]
+        if not result.error and not result.stopped
+        else []
+    )
     record = {**record, "columns": list(record["columns"]), "results": list(record["results"])}
     record["columns"][index] = {**settings, "model": model}
     record["results"][index] = result.to_json()
@@ -152,9 +195,18 @@ def continue_column(record: dict | None, history, target: str) -> CompareUpdate:
     kept = [turns] + [[] for _ in range(N_SLOTS - 1)]
     persona = settings.get("persona") or "shared"
     temperature = settings.get("temperature")
-    replies = [transcript(turns[:-2], turns[-2].content, turns[-1].content) if len(turns) >= 2 else ""] + [""] * (N_SLOTS - 1)
-    return CompareUpdate(n_columns=1, models=[settings["model"]], personas=[SHARED_SYSTEM if persona == "shared" else persona],
-                         temps=["shared" if temperature is None else f"{temperature:g}"],
-                         reasonings=[settings.get("reasoning") or SHARED_REASONING], history=kept, record=None,
-                         replies=replies, metas=[""] * N_SLOTS,
-                         banner=f"Continuing {target} ({escape_md(settings['model'])}) on its own: your next prompt goes to it alone.")
+    replies = [transcript(turns[:-2], turns[-2].content, turns[-1].content) if len(turns) >= 2 else ""] + [""] * (
+        N_SLOTS - 1
+    )
+    return CompareUpdate(
+        n_columns=1,
+        models=[settings["model"]],
+        personas=[SHARED_SYSTEM if persona == "shared" else persona],
+        temps=["shared" if temperature is None else f"{temperature:g}"],
+        reasonings=[settings.get("reasoning") or SHARED_REASONING],
+        history=kept,
+        record=None,
+        replies=replies,
+        metas=[""] * N_SLOTS,
+        banner=f"Continuing {target} ({escape_md(settings['model'])}) on its own: your next prompt goes to it alone.",
+    )

@@ -6,21 +6,28 @@ import time
 import gradio as gr
 
 from compare.repeats import MAX_REPEAT
-
-from ui.context import (N_SLOTS, PROVIDER_DEFAULT, REASONING_CHOICES, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
-                        TEMPERATURE_CHOICES, PageContext)
-from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
+from ui.context import (
+    N_SLOTS,
+    PROVIDER_DEFAULT,
+    REASONING_CHOICES,
+    SHARED_REASONING,
+    SHARED_SYSTEM,
+    SHARED_TEMPERATURE,
+    TEMPERATURE_CHOICES,
+    PageContext,
+)
 from ui.tabs.column_settings import column_settings_field, pack_columns, unpack_columns
 from ui.tabs.compare_run import empty_history, gauges, run_stream, stop_run
-from ui.tabs.repeat_page import run_views
-from ui.tabs.results_panel import results_panel
+from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
 from ui.tabs.models_panel import MODELS_HEADERS, MODELS_WIDTHS
 from ui.tabs.models_panel import models_rows as _models_rows
 from ui.tabs.models_panel import unavailable_summary as _unavailable_summary
-from ui.web.page_js import IDLE_JS, column_header, headers_js
-from ui.web.queued_stop import queued_at
+from ui.tabs.repeat_page import run_views
+from ui.tabs.results_panel import results_panel
 from ui.tabs.results_view import SUMMARY_HEADERS
 from ui.tabs.run_end import RunEndPart
+from ui.web.page_js import IDLE_JS, column_header, headers_js
+from ui.web.queued_stop import queued_at
 
 try:  # the column tools (diff, re-run, continue) live in their own module; the tab works without it
     from ui.tabs.column_tools import build_column_tools, wire_column_tools
@@ -43,36 +50,86 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     presets = list(ctx.presets.values())
     first = presets[0] if presets else None
     with gr.Row(elem_id="prompt-row", equal_height=True):
-        prompt = gr.Textbox(label="Prompt", show_label=False, container=False, lines=1, max_lines=8, scale=6, min_width=220,
-                            elem_id="prompt",
-                            autofocus=True, value=first.example if first else "",
-                            placeholder="Ask something… (Enter runs, Shift+Enter adds a line)")
+        prompt = gr.Textbox(
+            label="Prompt",
+            show_label=False,
+            container=False,
+            lines=1,
+            max_lines=8,
+            scale=6,
+            min_width=220,
+            elem_id="prompt",
+            autofocus=True,
+            value=first.example if first else "",
+            placeholder="Ask something… (Enter runs, Shift+Enter adds a line)",
+        )
         run_btn = gr.Button("Run", variant="primary", scale=0, min_width=70, elem_id="run")
         # Inactive until a run starts: the page's script (ui/web/page_js.py) switches it, so no event gains an output.
         stop_btn = gr.Button("Stop", variant="stop", scale=0, min_width=70, elem_id="stop", interactive=False)
         clear_btn = gr.Button("Clear", scale=0, min_width=70, elem_id="clear")
     with gr.Row(elem_id="setup-row", equal_height=True):
-        n_columns = gr.Number(2, precision=0, minimum=1, maximum=ctx.options.models_cap, step=1, label="Columns", scale=0,
-                              min_width=150, elem_id="n-columns")
-        preset = gr.Dropdown([p.name for p in presets], value=first.name if first else None, label="Preset", scale=2,
-                             min_width=200, elem_id="preset")
-        scroll_sync = gr.Checkbox(True, label="Scroll together", scale=0, min_width=170, elem_id="scroll-sync", interactive=True)
+        n_columns = gr.Number(
+            2,
+            precision=0,
+            minimum=1,
+            maximum=ctx.options.models_cap,
+            step=1,
+            label="Columns",
+            scale=0,
+            min_width=150,
+            elem_id="n-columns",
+        )
+        preset = gr.Dropdown(
+            [p.name for p in presets],
+            value=first.name if first else None,
+            label="Preset",
+            scale=2,
+            min_width=200,
+            elem_id="preset",
+        )
+        scroll_sync = gr.Checkbox(
+            True, label="Scroll together", scale=0, min_width=170, elem_id="scroll-sync", interactive=True
+        )
         with gr.Accordion("System prompt and parameters", open=False, elem_id="setup"):
-            system = gr.Textbox(label="System prompt (for columns set to the shared prompt)", lines=2, max_lines=12,
-                                elem_id="system", value=first.system if first else "")
+            system = gr.Textbox(
+                label="System prompt (for columns set to the shared prompt)",
+                lines=2,
+                max_lines=12,
+                elem_id="system",
+                value=first.system if first else "",
+            )
             with gr.Row():
                 temperature = gr.Slider(0, 2, value=0.7, step=0.05, label="Temperature", elem_id="temperature")
                 cap = ctx.options.tokens_cap
-                max_tokens = gr.Number(value=min(256, cap) if cap else 256, precision=0, elem_id="max-tokens",
-                                       label=f"Max tokens{f' (≤ {cap})' if cap else ''}")
+                max_tokens = gr.Number(
+                    value=min(256, cap) if cap else 256,
+                    precision=0,
+                    elem_id="max-tokens",
+                    label=f"Max tokens{f' (≤ {cap})' if cap else ''}",
+                )
                 top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p", elem_id="top-p")
                 # A text box, not gr.Number: a rendered Number turns blank into 0, which pinned every run's seed.
                 seed = gr.Textbox("", label="Seed (blank = random)", placeholder="random", elem_id="seed", max_lines=1)
-                reasoning = gr.Dropdown(REASONING_CHOICES, value=PROVIDER_DEFAULT, label="Reasoning", elem_id="reasoning",
-                                        info="thinking effort for reasoning models; default = each provider's own")
-                repeat = gr.Number(1, precision=0, minimum=1, maximum=MAX_REPEAT, step=1, label="Runs per column",
-                                   elem_id="repeat",
-                                   info="above 1: median (p10–p90) and better-or-within-noise verdicts (4 or more can tell models apart)")
+                reasoning = gr.Dropdown(
+                    REASONING_CHOICES,
+                    value=PROVIDER_DEFAULT,
+                    label="Reasoning",
+                    elem_id="reasoning",
+                    info="thinking effort for reasoning models; default = each provider's own",
+                )
+                repeat = gr.Number(
+                    1,
+                    precision=0,
+                    minimum=1,
+                    maximum=MAX_REPEAT,
+                    step=1,
+                    label="Runs per column",
+                    elem_id="repeat",
+                    info=(
+                        "above 1: median (p10–p90) and better-or-within-noise verdicts "
+                        "(4 or more can tell models apart)"
+                    ),
+                )
     banner = gr.Markdown(elem_id="banner")
     # A repeat run's columns show run 1; this shows another run in every column (hidden while a run streams).
     run_switch = gr.Radio([], label="Run shown in the columns", visible=False, elem_id="run-switch")
@@ -87,19 +144,59 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     with gr.Row(elem_id="columns"):
         for slot in range(N_SLOTS):
             model, persona = defaults[slot]
-            with gr.Column(min_width=120, visible=slot < 2, elem_classes=["model-column"], elem_id=f"col-{slot}") as col:
-                heads.append(gr.Button(column_header(model, persona, SHARED_TEMPERATURE, SHARED_REASONING), size="sm",
-                                       elem_id=f"head-{slot}", elem_classes=["col-head"]))
+            with gr.Column(
+                min_width=120, visible=slot < 2, elem_classes=["model-column"], elem_id=f"col-{slot}"
+            ) as col:
+                heads.append(
+                    gr.Button(
+                        column_header(model, persona, SHARED_TEMPERATURE, SHARED_REASONING),
+                        size="sm",
+                        elem_id=f"head-{slot}",
+                        elem_classes=["col-head"],
+                    )
+                )
                 with gr.Group(elem_classes=["col-settings"], elem_id=f"settings-{slot}"):
-                    model_dds.append(gr.Dropdown(choices, value=model, label=f"Model {slot + 1}", allow_custom_value=True,
-                                                 elem_id=f"model-{slot}"))
+                    model_dds.append(
+                        gr.Dropdown(
+                            choices,
+                            value=model,
+                            label=f"Model {slot + 1}",
+                            allow_custom_value=True,
+                            elem_id=f"model-{slot}",
+                        )
+                    )
                     with gr.Row():
-                        system_dds.append(gr.Dropdown(system_choices, value=persona, label="System prompt",
-                                                      elem_id=f"persona-{slot}", scale=3, min_width=130))
-                        temp_nums.append(gr.Dropdown(TEMPERATURE_CHOICES, value=SHARED_TEMPERATURE, label="Temperature",
-                                                     allow_custom_value=True, scale=2, min_width=100, elem_id=f"temp-{slot}"))
-                        reason_dds.append(gr.Dropdown([SHARED_REASONING] + REASONING_CHOICES, value=SHARED_REASONING,
-                                                      label="Reasoning", scale=2, min_width=100, elem_id=f"reason-{slot}"))
+                        system_dds.append(
+                            gr.Dropdown(
+                                system_choices,
+                                value=persona,
+                                label="System prompt",
+                                elem_id=f"persona-{slot}",
+                                scale=3,
+                                min_width=130,
+                            )
+                        )
+                        temp_nums.append(
+                            gr.Dropdown(
+                                TEMPERATURE_CHOICES,
+                                value=SHARED_TEMPERATURE,
+                                label="Temperature",
+                                allow_custom_value=True,
+                                scale=2,
+                                min_width=100,
+                                elem_id=f"temp-{slot}",
+                            )
+                        )
+                        reason_dds.append(
+                            gr.Dropdown(
+                                [SHARED_REASONING] + REASONING_CHOICES,
+                                value=SHARED_REASONING,
+                                label="Reasoning",
+                                scale=2,
+                                min_width=100,
+                                elem_id=f"reason-{slot}",
+                            )
+                        )
                 reply_mds.append(gr.Markdown(elem_classes=["reply"], elem_id=f"reply-{slot}", buttons=["copy"]))
                 meta_mds.append(gr.Markdown(elem_classes=["meta"], elem_id=f"meta-{slot}"))
                 gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
@@ -111,11 +208,19 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     # Hidden by the "pending" class until a run finishes, and again after Clear; a class rather than visible=False
     # keeps #summary and the rest in the page, so nothing waiting for them finds them missing.
     with gr.Column(elem_id="results", elem_classes=["pending"]) as results_col:
-        summary = gr.Dataframe(headers=SUMMARY_HEADERS, interactive=False, elem_id="summary", wrap=True, label="Summary",
-                               column_widths=summary_widths(SUMMARY_HEADERS))
+        summary = gr.Dataframe(
+            headers=SUMMARY_HEADERS,
+            interactive=False,
+            elem_id="summary",
+            wrap=True,
+            label="Summary",
+            column_widths=summary_widths(SUMMARY_HEADERS),
+        )
         with gr.Row():
-            plots = [gr.BarPlot(x="model", y=y, title=y, height=220, elem_id=f"plot-{i}", sort=None, y_lim=[0, None])
-                     for i, y in enumerate(PLOTS)]
+            plots = [
+                gr.BarPlot(x="model", y=y, title=y, height=220, elem_id=f"plot-{i}", sort=None, y_lim=[0, None])
+                for i, y in enumerate(PLOTS)
+            ]
         dots = gr.HTML(elem_id="dot-charts")
         with gr.Row():
             json_file = gr.File(label="Run as JSON", elem_id="export-json")
@@ -123,8 +228,14 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
 
     unavailable = gr.Markdown(_unavailable_summary(ctx), elem_id="unavailable")
     with gr.Accordion("Models: what is available and why not", open=False, elem_id="models"):
-        models_table = gr.Dataframe(_models_rows(ctx), headers=MODELS_HEADERS, column_widths=MODELS_WIDTHS,
-                                    interactive=False, elem_id="models-table", wrap=True)
+        models_table = gr.Dataframe(
+            _models_rows(ctx),
+            headers=MODELS_HEADERS,
+            column_widths=MODELS_WIDTHS,
+            interactive=False,
+            elem_id="models-table",
+            wrap=True,
+        )
         refresh = gr.Button("Refresh model list", size="sm")
     run_done = gr.Textbox(visible="hidden", elem_id="run-done", show_label=False, container=False)
 
@@ -132,14 +243,60 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     # on each status message (each streamed frame included): keep that set small by showing progress on the banner.
     hidden = dict(show_progress="hidden", api_visibility="private", show_progress_on=[banner])
     setting_dds = [*model_dds, *system_dds, *temp_nums, *reason_dds]
-    column_settings = column_settings_field(pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds,
-                                            **hidden)
+    column_settings = column_settings_field(
+        pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds, **hidden
+    )
     column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
-    view = CompareView(prompt, system, temperature, max_tokens, top_p, seed, reasoning, repeat, n_columns, preset,
-                       scroll_sync, run_btn, stop_btn, clear_btn, banner, run_switch, history, record, column_settings,
-                       results_col, summary, plots, dots, json_file, md_file, run_done, cols, heads, model_dds, system_dds,
-                       temp_nums, reason_dds, reply_mds, meta_mds, gauge_mds)
-    run_inputs = [prompt, system, temperature, max_tokens, top_p, seed, reasoning, n_columns, history, repeat, column_settings]
+    view = CompareView(
+        prompt,
+        system,
+        temperature,
+        max_tokens,
+        top_p,
+        seed,
+        reasoning,
+        repeat,
+        n_columns,
+        preset,
+        scroll_sync,
+        run_btn,
+        stop_btn,
+        clear_btn,
+        banner,
+        run_switch,
+        history,
+        record,
+        column_settings,
+        results_col,
+        summary,
+        plots,
+        dots,
+        json_file,
+        md_file,
+        run_done,
+        cols,
+        heads,
+        model_dds,
+        system_dds,
+        temp_nums,
+        reason_dds,
+        reply_mds,
+        meta_mds,
+        gauge_mds,
+    )
+    run_inputs = [
+        prompt,
+        system,
+        temperature,
+        max_tokens,
+        top_p,
+        seed,
+        reasoning,
+        n_columns,
+        history,
+        repeat,
+        column_settings,
+    ]
     run_outputs = view.targets(*FRAME)
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
     # No `js` step either: the page's script marks Stop active when it sees the click (ui/web/page_js.py).
@@ -147,8 +304,15 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
 
     async def on_run(request: gr.Request, *values):
         *fixed, repeat, packed = values
-        async for update in run_stream(ctx, _session(request), *fixed, *unpack_columns(packed), clicked_at=queued_at(),
-                                       visitor=ctx.visitor(request), repeat=repeat):
+        async for update in run_stream(
+            ctx,
+            _session(request),
+            *fixed,
+            *unpack_columns(packed),
+            clicked_at=queued_at(),
+            visitor=ctx.visitor(request),
+            repeat=repeat,
+        ):
             yield view.apply(update)
 
     async def on_stop(request: gr.Request):
@@ -163,22 +327,63 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
         return view.apply(update)
 
     # chained after every run event (runs, re-runs, lesson runs) by ui.tabs.run_end, together with History's save
-    finalize = RunEndPart(on_finished, [record], view.targets("summary", "plots", "json_file", "md_file", "dots",
-                                                              "run_switch", "results", "run_done"))
-    run_event = gr.on([run_btn.click, prompt.submit], on_run, run_inputs, run_outputs,
-                      concurrency_limit=ctx.options.concurrency, concurrency_id="compare", **run_options, **hidden)
+    finalize = RunEndPart(
+        on_finished,
+        [record],
+        view.targets("summary", "plots", "json_file", "md_file", "dots", "run_switch", "results", "run_done"),
+    )
+    run_event = gr.on(
+        [run_btn.click, prompt.submit],
+        on_run,
+        run_inputs,
+        run_outputs,
+        concurrency_limit=ctx.options.concurrency,
+        concurrency_id="compare",
+        **run_options,
+        **hidden,
+    )
     run_done.change(None, None, None, js=IDLE_JS, **hidden)
     # Stop only signals the engine: the run's own stream then ends with the partial results, so no late frame
     # from a cancelled generator can overwrite the stopped state.
     stop_btn.click(on_stop, None, [banner], **hidden)
-    def on_clear():
-        return view.apply(CompareUpdate(replies=[""] * N_SLOTS, metas=[""] * N_SLOTS, banner="", history=empty_history(),
-                                        record=None, json_file=None, md_file=None, summary=None, plots=[None] * len(PLOTS),
-                                        dots="", run_switch=gr.Radio([], value=None, visible=False),
-                                        results=gr.Column(elem_classes=["pending"])))
 
-    clear_btn.click(on_clear, None, view.targets("replies", "metas", "banner", "history", "record", "json_file", "md_file",
-                                                 "summary", "plots", "dots", "run_switch", "results"), **hidden)
+    def on_clear():
+        return view.apply(
+            CompareUpdate(
+                replies=[""] * N_SLOTS,
+                metas=[""] * N_SLOTS,
+                banner="",
+                history=empty_history(),
+                record=None,
+                json_file=None,
+                md_file=None,
+                summary=None,
+                plots=[None] * len(PLOTS),
+                dots="",
+                run_switch=gr.Radio([], value=None, visible=False),
+                results=gr.Column(elem_classes=["pending"]),
+            )
+        )
+
+    clear_btn.click(
+        on_clear,
+        None,
+        view.targets(
+            "replies",
+            "metas",
+            "banner",
+            "history",
+            "record",
+            "json_file",
+            "md_file",
+            "summary",
+            "plots",
+            "dots",
+            "run_switch",
+            "results",
+        ),
+        **hidden,
+    )
 
     def on_switch(choice, run_record, conversation):
         return view.apply(run_views(run_record, conversation, choice) or CompareUpdate())
@@ -197,12 +402,22 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
         models, systems, *_ = unpack_columns(packed)
         return gauges(ctx, p, s, n, hist, models, systems)
 
-    gr.on([prompt.change, system.change, n_columns.change, history.change, column_settings.change],
-          on_gauge, gauge_inputs, gauge_mds, trigger_mode="always_last", concurrency_limit=4, concurrency_id="gauge", **hidden)
+    gr.on(
+        [prompt.change, system.change, n_columns.change, history.change, column_settings.change],
+        on_gauge,
+        gauge_inputs,
+        gauge_mds,
+        trigger_mode="always_last",
+        concurrency_limit=4,
+        concurrency_id="gauge",
+        **hidden,
+    )
 
     def on_refresh():
         ctx.refresh_models()
-        return [_models_rows(ctx), _unavailable_summary(ctx)] + [gr.Dropdown(choices=ctx.available_ids) for _ in model_dds]
+        return [_models_rows(ctx), _unavailable_summary(ctx)] + [
+            gr.Dropdown(choices=ctx.available_ids) for _ in model_dds
+        ]
 
     refresh.click(on_refresh, None, [models_table, unavailable, *model_dds], **hidden)
     demo = gr.context.Context.root_block

@@ -1,23 +1,30 @@
 """Page event handlers: run (streaming, coalesced), stop, clear and context gauges."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from compare import Column, Comparison, Delta, Finished, StateChange, make_messages
 from compare.metrics import Result
-from compare.record import RunRecord
+from compare.record import RunRecord, now_iso
 from compare.repeats import check_repeat
 from compare.validate import InputError, as_number, check_params, check_prompt, check_reasoning
-from compare.record import now_iso
 from providers.base import Message, Phase, Sampling
-
-from ui.tabs.compare_view import CompareUpdate
 from ui.context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, ActiveRun, ColumnSpec, PageContext
-from ui.web.queued_stop import NOT_STARTED
-from ui.web.abandon import cancelled_if_abandoned
+from ui.render import (
+    WARNING_MARK,
+    context_gauge,
+    escape_md,
+    result_line,
+    status_line,
+    thinking_block,
+    thinking_head,
+    untrusted_markdown,
+)
+from ui.tabs.compare_view import CompareUpdate
 from ui.tabs.repeat_page import page_repeats, repeats_banner
-from ui.render import (WARNING_MARK, context_gauge, escape_md, result_line, status_line, thinking_block, thinking_head,
-                       untrusted_markdown)
+from ui.web.abandon import cancelled_if_abandoned
+from ui.web.queued_stop import NOT_STARTED
 
 
 @dataclass
@@ -58,8 +65,21 @@ def empty_history() -> list[list[Message]]:
     return [[] for _ in range(N_SLOTS)]
 
 
-def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps=None,
-                 reasoning=None, column_reasoning=None):
+def parse_inputs(
+    ctx: PageContext,
+    prompt,
+    system,
+    temperature,
+    max_tokens,
+    top_p,
+    seed,
+    n_columns,
+    models,
+    choices,
+    temps=None,
+    reasoning=None,
+    column_reasoning=None,
+):
     """Validate page input; returns (the shared settings, a ColumnSpec per column) or raises InputError."""
     opts = ctx.options
     check_prompt(prompt, opts.prompt_cap)
@@ -86,10 +106,22 @@ def parse_inputs(ctx: PageContext, prompt, system, temperature, max_tokens, top_
             raise InputError(f"Column {slot + 1}: temperature {own!r} is not a number.") from None
         check_params(slot_temperature)
         own_level = str((column_reasoning or [None] * N_SLOTS)[slot] or "").strip()
-        level = shared_level if own_level in ("", SHARED_REASONING) else check_reasoning(own_level, f"Column {slot + 1}: reasoning")
+        level = (
+            shared_level
+            if own_level in ("", SHARED_REASONING)
+            else check_reasoning(own_level, f"Column {slot + 1}: reasoning")
+        )
         sampling = Sampling(slot_temperature, top_p, max_tokens, seed, level)
-        specs.append(ColumnSpec(slot, model, ctx.system_for(choices[slot], system), sampling, persona_name(choices[slot])))
-    params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p, "seed": seed, "reasoning": shared_level}
+        specs.append(
+            ColumnSpec(slot, model, ctx.system_for(choices[slot], system), sampling, persona_name(choices[slot]))
+        )
+    params = {
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "top_p": top_p,
+        "seed": seed,
+        "reasoning": shared_level,
+    }
     return params, specs
 
 
@@ -100,9 +132,27 @@ def frame(views: dict[int, ColumnView], banner: str, history, record) -> Compare
     return CompareUpdate(replies=replies, metas=metas, banner=banner, history=history, record=record)
 
 
-async def run_stream(ctx: PageContext, session: str, prompt, system, temperature, max_tokens, top_p, seed, reasoning,
-                     n_columns, history, models, choices, temps=None, column_reasoning=None, clicked_at=None,
-                     visitor: str | None = None, client_gone=None, repeat=1):
+async def run_stream(
+    ctx: PageContext,
+    session: str,
+    prompt,
+    system,
+    temperature,
+    max_tokens,
+    top_p,
+    seed,
+    reasoning,
+    n_columns,
+    history,
+    models,
+    choices,
+    temps=None,
+    column_reasoning=None,
+    clicked_at=None,
+    visitor: str | None = None,
+    client_gone=None,
+    repeat=1,
+):
     """Stream a comparison into the columns: first tokens at once, then at most one update per coalescing interval.
 
     `session` (the page) finds the run for Stop; `visitor` (the address, default: the session) keys the demo limits
@@ -115,16 +165,31 @@ async def run_stream(ctx: PageContext, session: str, prompt, system, temperature
         return
     try:
         repeat = check_repeat(1 if repeat in (None, "") else repeat)
-        params, specs = parse_inputs(ctx, prompt, system, temperature, max_tokens, top_p, seed, n_columns, models, choices, temps,
-                                     reasoning, column_reasoning)
+        params, specs = parse_inputs(
+            ctx,
+            prompt,
+            system,
+            temperature,
+            max_tokens,
+            top_p,
+            seed,
+            n_columns,
+            models,
+            choices,
+            temps,
+            reasoning,
+            column_reasoning,
+        )
         if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor)):
             raise InputError(limited)
     except (InputError, ValueError, TypeError) as exc:
         yield _banner_only(f"{WARNING_MARK} {exc}", history)
         return
     views = {s.slot: ColumnView(s.model, list(history[s.slot]), prompt, meta=status_line(Phase.WAITING)) for s in specs}
-    columns = [Column(str(s.slot), s.model, make_messages(prompt, s.system, history[s.slot]), s.sampling, visitor)
-               for s in specs]
+    columns = [
+        Column(str(s.slot), s.model, make_messages(prompt, s.system, history[s.slot]), s.sampling, visitor)
+        for s in specs
+    ]
     comparison = Comparison(ctx.registry, columns, ctx.counter)
     started = now_iso()
     active = ActiveRun(comparison, specs, prompt, system or "", params, started, history)

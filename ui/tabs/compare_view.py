@@ -4,6 +4,7 @@ Handlers return a CompareUpdate, which knows nothing of Gradio components, so th
 the wiring turns it into Gradio's {component: value} form with `CompareView.apply`. Nothing counts output
 positions: a field left at KEEP is simply not sent, and a list shorter than the columns changes only the first
 ones."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields

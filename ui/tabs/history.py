@@ -4,6 +4,7 @@ the History tab lists, searches, opens, re-runs, exports and deletes saved runs.
 A visitor is a random owner token kept in the browser's localStorage (gr.BrowserState), not an IP or a login. In
 share/demo mode the History tab lists only that token's runs; a local app lists every run. Only the token a run was
 saved with can delete it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,13 +12,12 @@ import asyncio
 import gradio as gr
 
 from store import new_owner_token, valid_owner_token
-
-from ui.tabs.compare_view import CompareView
 from ui.context import PageContext
-from ui.tabs.history_view import LIST_HEADERS, list_row, rerun_values, run_markdown
 from ui.render import WARNING_MARK, escape_md
-from ui.web.snapshot_page import record_json
+from ui.tabs.compare_view import CompareView
+from ui.tabs.history_view import LIST_HEADERS, list_row, rerun_values, run_markdown
 from ui.tabs.run_end import RunEndPart
+from ui.web.snapshot_page import record_json
 from ui.web.snapshots import save_run, snapshot_url
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -42,14 +42,22 @@ def wire_history_saving(ctx: PageContext, compare: CompareView) -> dict:
         token = token if valid_owner_token(token) else new_owner_token()
         run_id, error = await save_run(ctx, run_record, token)
         if error:
-            note = f"{WARNING_MARK} This run was not saved to History ({escape_md(error)}); the replies above are unaffected."
+            note = (
+                f"{WARNING_MARK} This run was not saved to History ({escape_md(error)}); "
+                "the replies above are unaffected."
+            )
             return {saved: "", banner: f"{banner_text}  \n{note}" if banner_text else note, owner: token}
         url = snapshot_url(request, run_id)
-        return {saved: f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>", owner: token,
-                saved_key: run_record["started_at"]}
+        return {
+            saved: f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>",
+            owner: token,
+            saved_key: run_record["started_at"],
+        }
 
     part = RunEndPart(on_finished, [record, owner, banner, saved_key], [saved, banner, owner, saved_key])
-    gr.context.Context.root_block.load(lambda t: t if valid_owner_token(t) else new_owner_token(), [owner], [owner], **HIDDEN)
+    gr.context.Context.root_block.load(
+        lambda t: t if valid_owner_token(t) else new_owner_token(), [owner], [owner], **HIDDEN
+    )
     return {"owner": owner, "saved": saved, "part": part}
 
 
@@ -58,8 +66,12 @@ def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare: Com
     owner = saving["owner"]
     own_only = ctx.options.demo_caps
     with gr.Row():
-        search = gr.Textbox(label="Search", placeholder="words from the prompt or a model id (Enter searches)", scale=4,
-                            elem_id="history-search")
+        search = gr.Textbox(
+            label="Search",
+            placeholder="words from the prompt or a model id (Enter searches)",
+            scale=4,
+            elem_id="history-search",
+        )
         refresh_btn = gr.Button("Refresh", size="sm", scale=0, min_width=100, elem_id="history-refresh")
     note = gr.Markdown(elem_id="history-note")
     table = gr.Dataframe(headers=LIST_HEADERS, interactive=False, wrap=True, elem_id="history-table")
@@ -108,19 +120,39 @@ def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare: Com
         await asyncio.to_thread(path.write_text, record_json(run), encoding="utf-8")
         url = snapshot_url(request, run.id)
         mine = run.owner == token
-        elsewhere = "<small>Made elsewhere (another browser, the API or the command line): only its owner can delete it.</small>"
-        return (run.id, run_markdown(run), f"Snapshot: [{url}]({url})", gr.Button(interactive=bool(run.record.get("columns"))),
-                gr.DownloadButton(value=str(path), interactive=True), gr.Button(interactive=mine), "" if mine else elsewhere)
+        elsewhere = (
+            "<small>Made elsewhere (another browser, the API or the command line): "
+            "only its owner can delete it.</small>"
+        )
+        return (
+            run.id,
+            run_markdown(run),
+            f"Snapshot: [{url}]({url})",
+            gr.Button(interactive=bool(run.record.get("columns"))),
+            gr.DownloadButton(value=str(path), interactive=True),
+            gr.Button(interactive=mine),
+            "" if mine else elsewhere,
+        )
 
     table.select(on_select, [ids, owner], [selected, view, link, *buttons, status], **HIDDEN)
 
     async def on_delete(run_id, token, query):
-        done = bool(run_id) and valid_owner_token(token) and await asyncio.to_thread(ctx.store.delete_run, run_id, token)
+        done = (
+            bool(run_id) and valid_owner_token(token) and await asyncio.to_thread(ctx.store.delete_run, run_id, token)
+        )
         rows, run_ids, text = await listing(query, token)
         if not done:
             return [gr.skip()] * 7 + ["Only runs made in this browser can be deleted here."]
-        return (gr.Dataframe(rows or None, headers=LIST_HEADERS), run_ids, text, None, "", "", gr.Button(interactive=False),
-                "Deleted: its snapshot link now answers 404.")
+        return (
+            gr.Dataframe(rows or None, headers=LIST_HEADERS),
+            run_ids,
+            text,
+            None,
+            "",
+            "",
+            gr.Button(interactive=False),
+            "Deleted: its snapshot link now answers 404.",
+        )
 
     delete_outputs = [table, ids, note, selected, view, link, delete_btn, status]
     delete_btn.click(on_delete, [selected, owner, search], delete_outputs, **HIDDEN)
@@ -131,8 +163,19 @@ def build_history_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, compare: Com
 def _wire_rerun(ctx: PageContext, rerun_btn, selected, owner, tabs, compare: CompareView, status, readable) -> None:
     """Re-run fills the Compare tab with the run's prompt, system prompt, models and settings and switches to it (the
     visitor presses Run); the Compare conversation starts over."""
-    outputs = compare.targets("prompt", "system", "n_columns", "temperature", "max_tokens", "history", "models",
-                              "personas", "temps", "reasonings", "column_settings") + [tabs, status]
+    outputs = compare.targets(
+        "prompt",
+        "system",
+        "n_columns",
+        "temperature",
+        "max_tokens",
+        "history",
+        "models",
+        "personas",
+        "temps",
+        "reasonings",
+        "column_settings",
+    ) + [tabs, status]
 
     async def on_rerun(run_id, token, packed):
         run = await readable(run_id, token)

@@ -1,19 +1,26 @@
 """What the History tab shows of a saved run (Markdown through the live page's sanitiser), its list rows, and the
 Compare tab settings that re-create it."""
+
 from __future__ import annotations
 
-from compare.repeat_report import repeats_markdown
 from compare.metric_columns import markdown_table, metric_columns
 from compare.record import RunRecord
+from compare.repeat_report import repeats_markdown
 from compare.report import fmt_tokens
 from store import RunSummary, StoredRun
-
-from ui.tabs.column_settings import pack_columns, unpack_columns
-from ui.tabs.compare_view import KEEP, CompareUpdate
-from ui.tabs.compare_run import empty_history
-from ui.context import (N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE,
-                        TEMPERATURE_CHOICES, PageContext)
+from ui.context import (
+    N_SLOTS,
+    PROVIDER_DEFAULT,
+    SHARED_REASONING,
+    SHARED_SYSTEM,
+    SHARED_TEMPERATURE,
+    TEMPERATURE_CHOICES,
+    PageContext,
+)
 from ui.render import escape_md, thinking_block, untrusted_markdown
+from ui.tabs.column_settings import pack_columns, unpack_columns
+from ui.tabs.compare_run import empty_history
+from ui.tabs.compare_view import KEEP, CompareUpdate
 from ui.web.snapshot_page import KIND_TITLES
 
 HISTORY_COLUMNS = metric_columns("ttft", "total", "rate", "input", "output", "cost", "status")
@@ -23,8 +30,12 @@ LIST_HEADERS = ["time (UTC)", "kind", "prompt", "models"]
 def list_row(summary: RunSummary) -> list[str]:
     """One row of the History table."""
     prompt = " ".join(summary.prompt.split())
-    return [summary.created_at.strftime("%Y-%m-%d %H:%M:%S"), summary.kind,
-            prompt[:80] + ("…" if len(prompt) > 80 else ""), ", ".join(summary.models)]
+    return [
+        summary.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        summary.kind,
+        prompt[:80] + ("…" if len(prompt) > 80 else ""),
+        ", ".join(summary.models),
+    ]
 
 
 def _plain(text: str) -> str:
@@ -37,7 +48,12 @@ def run_markdown(run: StoredRun) -> str:
     stored = RunRecord.from_json(record)
     results, labels = stored.results, stored.labels()
     when = run.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    lines = [f"### {KIND_TITLES.get(run.kind, run.kind)} · {when}", "", f"**Prompt:** {_plain(str(record.get('prompt') or ''))}", ""]
+    lines = [
+        f"### {KIND_TITLES.get(run.kind, run.kind)} · {when}",
+        "",
+        f"**Prompt:** {_plain(str(record.get('prompt') or ''))}",
+        "",
+    ]
     if record.get("system_prompt"):
         lines += [f"**System prompt:** {_plain(str(record['system_prompt']))}", ""]
     params = ", ".join(f"{k} = {v}" for k, v in (record.get("parameters") or {}).items() if v is not None)
@@ -51,7 +67,9 @@ def run_markdown(run: StoredRun) -> str:
         if r.error:
             lines += [f"**Error:** {escape_md(r.error)}", ""]
         lines += [f"<small>{escape_md(str(w))}</small>  " for w in r.warnings]
-        head = "Thinking" + (f" · {escape_md(fmt_tokens(r.reasoning_tokens, r.tokens_exact))} tokens" if r.reasoning_tokens else "")
+        head = "Thinking" + (
+            f" · {escape_md(fmt_tokens(r.reasoning_tokens, r.tokens_exact))} tokens" if r.reasoning_tokens else ""
+        )
         lines += [thinking_block(head, r.reasoning) + (untrusted_markdown(r.text) if r.text else "*(no reply)*"), ""]
     return "\n".join(lines)
 
@@ -70,7 +88,7 @@ def rerun_values(ctx: PageContext, record: dict, packed: str) -> CompareUpdate |
     columns = [c for c in record.get("columns") or [] if isinstance(c, dict) and c.get("model")]
     if not columns:
         return None
-    columns = columns[:min(N_SLOTS, ctx.options.models_cap)]
+    columns = columns[: min(N_SLOTS, ctx.options.models_cap)]
     params = record.get("parameters") or {}
     models, systems, temps, reasoning = (list(v) for v in unpack_columns(packed))
     for slot, c in enumerate(columns):
@@ -83,8 +101,16 @@ def rerun_values(ctx: PageContext, record: dict, packed: str) -> CompareUpdate |
         reasoning[slot] = c.get("reasoning") or PROVIDER_DEFAULT
     reasoning = [r or SHARED_REASONING for r in reasoning]
     given = lambda value: KEEP if value is None else value  # noqa: E731  (a setting the run left to the default)
-    return CompareUpdate(prompt=str(record.get("prompt") or ""), system=str(record.get("system_prompt") or ""),
-                         n_columns=len(columns), temperature=given(params.get("temperature")),
-                         max_tokens=given(params.get("max_tokens")), history=empty_history(), models=models,
-                         personas=systems, temps=temps, reasonings=reasoning,
-                         column_settings=pack_columns(models, systems, temps, reasoning))
+    return CompareUpdate(
+        prompt=str(record.get("prompt") or ""),
+        system=str(record.get("system_prompt") or ""),
+        n_columns=len(columns),
+        temperature=given(params.get("temperature")),
+        max_tokens=given(params.get("max_tokens")),
+        history=empty_history(),
+        models=models,
+        personas=systems,
+        temps=temps,
+        reasonings=reasoning,
+        column_settings=pack_columns(models, systems, temps, reasoning),
+    )

@@ -1,4 +1,5 @@
 """A banner on the tab a lesson ran in: the lesson's title and explanation stay in view, with a way back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 import gradio as gr
 
 from compare.lessons import Lesson
-
 from ui.render import escape_md
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -24,7 +24,9 @@ class LessonBanner:
 
 def build_lesson_banner(tab: str) -> LessonBanner:
     """Lay out a hidden banner at the top of the current tab."""
-    with gr.Row(visible=False, elem_id=f"lesson-banner-{tab}", elem_classes=["lesson-banner"], equal_height=True) as row:
+    with gr.Row(
+        visible=False, elem_id=f"lesson-banner-{tab}", elem_classes=["lesson-banner"], equal_height=True
+    ) as row:
         text = gr.Markdown(elem_id=f"lesson-banner-text-{tab}")
         back = gr.Button("Back to the lesson", size="sm", scale=0, min_width=150, elem_id=f"lesson-back-{tab}")
         close = gr.Button("Hide", size="sm", scale=0, min_width=70, elem_id=f"lesson-hide-{tab}")

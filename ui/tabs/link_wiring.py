@@ -1,19 +1,19 @@
 """Setup links on the page: opening `/?models=...&prompt=...` fills the Compare tab (or a lesson's tab), the address
 follows the setup as it changes, and Copy link copies it."""
+
 from __future__ import annotations
 
 import gradio as gr
 
 from compare.lessons import Lesson
-
-from ui.tabs.compare_view import CompareView
-from ui.tabs.column_settings import pack_columns
 from ui.context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
+from ui.render import WARNING_MARK, escape_md
+from ui.tabs.column_settings import pack_columns
+from ui.tabs.compare_view import CompareView
 from ui.tabs.lesson_banner import LessonBanner, banner_text
 from ui.tabs.lessons import TARGET_TAB, LessonsPanel, LessonTargets, fill_lesson, lesson_outputs
-from ui.web.link_js import FOLLOW_JS, LINK_JS
 from ui.tabs.preset_sync import CUSTOM
-from ui.render import WARNING_MARK, escape_md
+from ui.web.link_js import FOLLOW_JS, LINK_JS
 from ui.web.setup_link import LinkSetup, parse_setup_link
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -27,8 +27,15 @@ def build_link_notes() -> gr.Markdown:
 def build_copy_link() -> None:
     """The Copy link button and its one-line status (handled in the browser: ui/web/link_js.py)."""
     gr.Button("Copy link", size="sm", scale=0, min_width=96, elem_id="copy-link")
-    gr.HTML('<span id="copy-link-status" role="status" aria-live="polite"></span>', elem_id="copy-link-note",
-            js_on_load=None, container=False, padding=False, scale=0, min_width=0)
+    gr.HTML(
+        '<span id="copy-link-status" role="status" aria-live="polite"></span>',
+        elem_id="copy-link-note",
+        js_on_load=None,
+        container=False,
+        padding=False,
+        scale=0,
+        min_width=0,
+    )
 
 
 def notes_markdown(notes: list[str]) -> str:
@@ -36,13 +43,25 @@ def notes_markdown(notes: list[str]) -> str:
     return "  \n".join(f"{WARNING_MARK} {escape_md(n)}" for n in notes)
 
 
-def wire_setup_link(ctx: PageContext, notes: gr.Markdown, lessons: LessonsPanel, fills: LessonTargets,
-                    banners: dict[str, LessonBanner]) -> None:
+def wire_setup_link(
+    ctx: PageContext, notes: gr.Markdown, lessons: LessonsPanel, fills: LessonTargets, banners: dict[str, LessonBanner]
+) -> None:
     """Fill the page from its address when it loads, and keep the address following the Compare setup."""
     by_name = {lesson.name: (number, lesson) for number, lesson in enumerate(lessons.lessons, start=1)}
     compare = fills.compare
-    targets = compare.targets("prompt", "system", "n_columns", "temperature", "max_tokens", "preset", "models",
-                              "personas", "temps", "column_settings", "metas") + [notes, fills.tabs]
+    targets = compare.targets(
+        "prompt",
+        "system",
+        "n_columns",
+        "temperature",
+        "max_tokens",
+        "preset",
+        "models",
+        "personas",
+        "temps",
+        "column_settings",
+        "metas",
+    ) + [notes, fills.tabs]
     for lesson in lessons.lessons:
         targets += lesson_outputs(lesson, fills)
     targets += [part for banner in banners.values() for part in (banner.row, banner.text)]
@@ -70,7 +89,9 @@ def wire_setup_link(ctx: PageContext, notes: gr.Markdown, lessons: LessonsPanel,
     gr.on([c.change for c in follow], None, follow, None, js=FOLLOW_JS, **HIDDEN)
 
 
-def compare_updates(ctx: PageContext, compare: CompareView, link: LinkSetup, filled: dict, lesson: Lesson | None) -> dict:
+def compare_updates(
+    ctx: PageContext, compare: CompareView, link: LinkSetup, filled: dict, lesson: Lesson | None
+) -> dict:
     """The Compare tab's updates for a link, on top of what a compare lesson `filled` in."""
     out: dict = {}
     if link.preset is not None:
@@ -95,7 +116,9 @@ def compare_updates(ctx: PageContext, compare: CompareView, link: LinkSetup, fil
     return out
 
 
-def _column_updates(ctx: PageContext, compare: CompareView, link: LinkSetup, filled: dict, lesson: Lesson | None) -> dict:
+def _column_updates(
+    ctx: PageContext, compare: CompareView, link: LinkSetup, filled: dict, lesson: Lesson | None
+) -> dict:
     from_lesson = lesson is not None and lesson.action == "compare"
     # a system prompt from the link reaches every column, unless the link or its lesson chose per-column ones
     shared_system = link.system is not None and not from_lesson
@@ -111,11 +134,15 @@ def _column_updates(ctx: PageContext, compare: CompareView, link: LinkSetup, fil
         models[:n] = link.models
         personas[:n], temps[:n] = [SHARED_SYSTEM] * n, [SHARED_TEMPERATURE] * n
     for per, given in ((personas, link.personas), (temps, link.temps)):
-        per[:len(given or [])] = given or []
-    models, personas, temps = [[v if isinstance(v, str) else d for v, d in zip(values, fallback)]
-                               for values, fallback in ((models, [m for m, _ in defaults]),
-                                                        (personas, [p for _, p in defaults]),
-                                                        (temps, [SHARED_TEMPERATURE] * N_SLOTS))]
+        per[: len(given or [])] = given or []
+    models, personas, temps = [
+        [v if isinstance(v, str) else d for v, d in zip(values, fallback)]
+        for values, fallback in (
+            (models, [m for m, _ in defaults]),
+            (personas, [p for _, p in defaults]),
+            (temps, [SHARED_TEMPERATURE] * N_SLOTS),
+        )
+    ]
     out = {compare.n_columns: n, compare.column_settings: pack_columns(models, personas, temps)}
     out.update(zip(compare.models, models))
     out.update(zip(compare.personas, personas))

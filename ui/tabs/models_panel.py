@@ -1,4 +1,5 @@
 """The Compare tab's note on unavailable providers and its table of every model, available or not."""
+
 from __future__ import annotations
 
 from ui.context import PageContext
@@ -38,8 +39,18 @@ def unavailable_summary(ctx: PageContext) -> str:
 
 
 def models_rows(ctx: PageContext) -> list[list]:
-    """Model, available, why not (or, when usable, its notes: a failed model list, why its price is unknown), window, prices."""
-    return [[m.id, "yes" if m.available else "no",
-             (m.reason or "") if not m.available else "; ".join(n for n in (m.note, m.price_note) if n),
-             m.context_window, m.input_per_m, m.output_per_m]
-            for m in ctx.models]
+    """Model, available, why not (or, when usable, its notes), window, prices.
+
+    A usable model's notes: a failed model list, why its price is unknown.
+    """
+    return [
+        [
+            m.id,
+            "yes" if m.available else "no",
+            (m.reason or "") if not m.available else "; ".join(n for n in (m.note, m.price_note) if n),
+            m.context_window,
+            m.input_per_m,
+            m.output_per_m,
+        ]
+        for m in ctx.models
+    ]

@@ -1,13 +1,12 @@
 """Keep each finished pipeline in the store like a comparison: one column per step, so History and snapshots show it."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import gradio as gr
 
 from compare.pipeline import PipelineRun
 from compare.record import ColumnRecord, RunRecord
 from store import new_owner_token, valid_owner_token
-
 from ui.render import WARNING_MARK, escape_md
 from ui.web.snapshots import save_run, snapshot_url
 
@@ -15,14 +14,23 @@ HIDDEN = dict(show_progress="hidden", api_visibility="private")
 
 
 def pipeline_record(run: PipelineRun, started_at: str) -> dict:
-    """The run record of a pipeline run: each step of each pipeline is a column (model, its system prompt, its prompt)."""
+    """A pipeline run's record: each step of each pipeline is a column (model, its system prompt, its prompt)."""
     temperature, max_tokens = run.sampling.temperature, run.sampling.max_tokens
     columns, results = [], []
     for spec in run.pipelines:
         for index, result in enumerate(run.results[spec.key].steps):
             step = run.steps[index]
-            columns.append(ColumnRecord(len(columns) + 1, result.model, f"pipeline {int(spec.key) + 1} · step {index + 1}",
-                                        step.system, temperature, None, step.template))
+            columns.append(
+                ColumnRecord(
+                    len(columns) + 1,
+                    result.model,
+                    f"pipeline {int(spec.key) + 1} · step {index + 1}",
+                    step.system,
+                    temperature,
+                    None,
+                    step.template,
+                )
+            )
             results.append(result)
     params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None}
     return RunRecord(run.text, "", params, columns, results, started_at).to_json()

@@ -1,4 +1,5 @@
 """The Preset picker says "custom" once the system prompt no longer is the chosen preset's (an edit, a lesson)."""
+
 from __future__ import annotations
 
 import gradio as gr
@@ -19,5 +20,11 @@ def preset_after_edit(ctx: PageContext, name, system) -> object:
 
 def wire_preset_custom(ctx: PageContext, preset: gr.Dropdown, system: gr.Textbox) -> None:
     """Watch the system prompt and relabel the picker when it stops matching."""
-    system.change(lambda name, text: preset_after_edit(ctx, name, text), [preset, system], [preset],
-                  show_progress="hidden", api_visibility="private", trigger_mode="always_last")
+    system.change(
+        lambda name, text: preset_after_edit(ctx, name, text),
+        [preset, system],
+        [preset],
+        show_progress="hidden",
+        api_visibility="private",
+        trigger_mode="always_last",
+    )

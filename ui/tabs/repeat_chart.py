@@ -1,4 +1,5 @@
 """Every run of a repeat comparison as a dot, one row per column, one small chart per timing (inline SVG)."""
+
 from __future__ import annotations
 
 from html import escape
@@ -21,21 +22,27 @@ def metric_chart(metric: str, title: str, columns: list[tuple[str, list[dict]]])
     span = WIDTH - LEFT - PAD
     x = lambda v: LEFT + span * v / (top * 1.05)  # noqa: E731
     height = ROW * len(columns) + 22
-    parts = [f'<svg class="dot-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-             f'aria-label="{escape(title)}: every run of each column as a dot">',
-             f'<text x="{LEFT}" y="{height - 6}" class="axis">0</text>',
-             f'<text x="{WIDTH - PAD}" y="{height - 6}" class="axis" text-anchor="end">{_fmt(top * 1.05)}</text>']
+    parts = [
+        f'<svg class="dot-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'aria-label="{escape(title)}: every run of each column as a dot">',
+        f'<text x="{LEFT}" y="{height - 6}" class="axis">0</text>',
+        f'<text x="{WIDTH - PAD}" y="{height - 6}" class="axis" text-anchor="end">{_fmt(top * 1.05)}</text>',
+    ]
     for i, ((label, _), row) in enumerate(zip(columns, values)):
         y = ROW * i + ROW / 2 + 2
         parts.append(f'<text x="2" y="{y + 4}" class="row-label"><title>{escape(label)}</title>#{i + 1}</text>')
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - PAD}" y1="{y}" y2="{y}" class="row-line"/>')
         for run, value in row:
-            parts.append(f'<circle cx="{x(value):.1f}" cy="{y}" r="4" class="run-dot" data-column="{i + 1}" data-run="{run}">'
-                         f'<title>{escape(label)}, run {run}: {_fmt(value)}</title></circle>')
+            parts.append(
+                f'<circle cx="{x(value):.1f}" cy="{y}" r="4" class="run-dot" data-column="{i + 1}" data-run="{run}">'
+                f"<title>{escape(label)}, run {run}: {_fmt(value)}</title></circle>"
+            )
         if row:
             median = percentile([v for _, v in row], 50)
-            parts.append(f'<line x1="{x(median):.1f}" x2="{x(median):.1f}" y1="{y - 8}" y2="{y + 8}" class="median">'
-                         f'<title>{escape(label)}, median: {_fmt(median)}</title></line>')
+            parts.append(
+                f'<line x1="{x(median):.1f}" x2="{x(median):.1f}" y1="{y - 8}" y2="{y + 8}" class="median">'
+                f"<title>{escape(label)}, median: {_fmt(median)}</title></line>"
+            )
         else:
             parts.append(f'<text x="{LEFT + 4}" y="{y + 4}" class="axis">no successful run</text>')
     parts.append("</svg>")
@@ -48,6 +55,8 @@ def dot_charts_html(repeats: dict | None) -> str:
         return ""
     columns = [(s["model"], runs) for s, runs in zip(repeats["summaries"], repeats["runs"])]
     charts = "".join(metric_chart(metric, title, columns) for metric, title in DOT_METRICS)
-    return (f'<div class="dot-charts" id="dot-charts-body"><p class="dot-note">Every run as a dot '
-            f'({repeats["runs_per_column"]} per column; failed runs left out); the tick is the median. '
-            f'Rows are numbered as in the summary.</p>{charts}</div>')
+    return (
+        f'<div class="dot-charts" id="dot-charts-body"><p class="dot-note">Every run as a dot '
+        f"({repeats['runs_per_column']} per column; failed runs left out); the tick is the median. "
+        f"Rows are numbered as in the summary.</p>{charts}</div>"
+    )

@@ -1,29 +1,31 @@
 """The page's runs per column: what a finished repeat run keeps, its banner, and the run switcher's view of it."""
+
 from __future__ import annotations
 
 from compare.metrics import Result
 from compare.record import column_labels, result_of
 from compare.repeat_block import repeat_block
 from compare.repeat_report import text_summary, text_verdict
-
-from ui.tabs.compare_view import CompareUpdate
 from ui.context import N_SLOTS
 from ui.render import escape_md
+from ui.tabs.compare_view import CompareUpdate
 
 RUN_LABEL = "Run {k}"
 
 
 def page_repeats(slots: list[int], columns: list[dict], rounds: list[dict[str, Result]], repeat: int) -> dict:
     """Every run of every column (round by round), the summaries and the verdicts, keyed as the record's columns."""
-    keys = [str(s) for s in slots][:len(columns)]
+    keys = [str(s) for s in slots][: len(columns)]
     labels = dict(zip(keys, column_labels(columns)))
     return repeat_block(labels, {key: [r[key] for r in rounds if key in r] for key in keys}, repeat)
 
 
 def repeats_banner(repeats: dict) -> str:
     """Markdown: per column "median (p10–p90)", then each pair's verdict with its p value."""
-    lines = [f"**{repeats['runs_per_column']} runs per column** — median (p10–p90); the columns show run 1, "
-             "the switcher above them shows the others:"]
+    lines = [
+        f"**{repeats['runs_per_column']} runs per column** — median (p10–p90); the columns show run 1, "
+        "the switcher above them shows the others:"
+    ]
     lines += [f"- {escape_md(text_summary(s))}" for s in repeats["summaries"]]
     lines += [f"- {escape_md(text_verdict(v))}" for v in repeats["comparisons"]]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """The results below the replies: column labels that say what differs, the summary table and the charts."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,15 +7,24 @@ import pandas as pd
 from compare.metric_columns import metric_columns
 from compare.metrics import Result
 
-SUMMARY_COLUMNS = metric_columns("status", "ttft", "answer", "total", "queued", "rate", "itl", "input", "output",
-                                 "thinking", "counts", "cost")
+SUMMARY_COLUMNS = metric_columns(
+    "status", "ttft", "answer", "total", "queued", "rate", "itl", "input", "output", "thinking", "counts", "cost"
+)
 SUMMARY_HEADERS = ["#", "column", *(c.table_header for c in SUMMARY_COLUMNS)]
-CHARTS = (("ttft_s", "first token (s)"), ("total_s", "total (s)"), ("tokens_per_s", "tokens/s"), ("cost_usd", "cost (USD)"))
+CHARTS = (
+    ("ttft_s", "first token (s)"),
+    ("total_s", "total (s)"),
+    ("tokens_per_s", "tokens/s"),
+    ("cost_usd", "cost (USD)"),
+)
 
 
 def summary_table(results: list[Result], labels: list[str]) -> pd.DataFrame:
     """One row per column ("#n" as on the chart bars); the cost header carries the price date."""
-    rows = [[f"#{i + 1}", label, *(c.number(r) for c in SUMMARY_COLUMNS)] for i, (r, label) in enumerate(zip(results, labels))]
+    rows = [
+        [f"#{i + 1}", label, *(c.number(r) for c in SUMMARY_COLUMNS)]
+        for i, (r, label) in enumerate(zip(results, labels))
+    ]
     headers = SUMMARY_HEADERS[:-1] + [cost_header(results)]
     return pd.DataFrame(rows, columns=headers)
 
@@ -30,7 +40,9 @@ def chart_frames(results: list[Result]) -> tuple[list[pd.DataFrame | None], list
     for a chart that would say nothing, with a note per chart left out."""
     frames, left_out = [], []
     for field_name, title in CHARTS:
-        rows = [(f"#{i + 1}", getattr(r, field_name)) for i, r in enumerate(results) if getattr(r, field_name) is not None]
+        rows = [
+            (f"#{i + 1}", getattr(r, field_name)) for i, r in enumerate(results) if getattr(r, field_name) is not None
+        ]
         if not rows or all(value == 0 for _, value in rows):
             frames.append(None)
             left_out.append(f"{title} ({'every column is free' if rows else 'not known for any column'})")

@@ -1,11 +1,13 @@
 """The one step chained after each Compare run and re-run: every part that must follow a run (show the results,
 keep the run in History) done in a single server round trip."""
+
 from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 
@@ -37,7 +39,7 @@ def chain_run_end(events: list, parts: list[RunEndPart], **options) -> list:
     async def after_run(request: gr.Request, *values):
         out, at = {}, 0
         for part in parts:
-            out.update(await _call(part, request, values[at:at + len(part.inputs)]))
+            out.update(await _call(part, request, values[at : at + len(part.inputs)]))
             at += len(part.inputs)
         return out or gr.skip()  # Gradio reads an empty dict as one value for all the outputs
 

@@ -3,11 +3,12 @@
 When a client's event stream closes, Gradio marks that session's events dead (`Event.alive = False`) but leaves a
 running function alone: a streaming run is merely no longer read, an API call runs to its end, and either keeps its
 upstream streams (and its concurrency slot) busy. A small watcher per run polls that mark and cancels the run."""
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Awaitable, Callable
 
 POLL_S = 0.25  # the run is cancelled within this of Gradio noticing; the issue allows 2 s in all
 
@@ -52,4 +53,5 @@ def cancel_this_task() -> Callable[[], Awaitable]:
 
     async def cancel():
         task.cancel()
+
     return cancel

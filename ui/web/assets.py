@@ -1,13 +1,14 @@
 """The page's CSS and JavaScript, kept as files in ui/web/static/ and read once, with named values filled in."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _raw(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 

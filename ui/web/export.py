@@ -1,4 +1,5 @@
 """Run records and their downloads: JSON for machines, Markdown for people."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,9 @@ from compare.metric_columns import markdown_table, metric_columns
 from compare.record import RunRecord
 from compare.repeat_report import repeats_markdown
 
-
-REPORT_COLUMNS = metric_columns("ttft", "answer", "total", "rate", "itl", "input", "output", "thinking", "cost", "finish",
-                                "status")
+REPORT_COLUMNS = metric_columns(
+    "ttft", "answer", "total", "rate", "itl", "input", "output", "thinking", "cost", "finish", "status"
+)
 
 
 def markdown_report(data: dict) -> str:
@@ -24,7 +25,11 @@ def markdown_report(data: dict) -> str:
     params = ", ".join(f"{k} = {v}" for k, v in record.parameters.items() if v is not None) or "provider defaults"
     lines += [f"Parameters: {params}", "", "## Metrics", ""]
     lines += markdown_table(REPORT_COLUMNS, record.results, [r.model for r in record.results], first="model")
-    lines += ["", "~ marks token counts estimated locally, or disputed (the provider's count and a local count differ).", ""]
+    lines += [
+        "",
+        "~ marks token counts estimated locally, or disputed (the provider's count and a local count differ).",
+        "",
+    ]
     if record.repeats:  # every run is in the JSON download; here the spread and the verdicts
         lines += ["## Runs per column", "", repeats_markdown(record.repeats)]
     for column, r in zip(record.columns, record.results):
@@ -70,5 +75,5 @@ def prune_downloads(folder: Path, keep: int) -> None:
             path.unlink(missing_ok=True)
         else:
             files.append((mtime, path))
-    for _, path in sorted(files)[:max(0, len(files) - keep)]:
+    for _, path in sorted(files)[: max(0, len(files) - keep)]:
         path.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
 """Command-line flags and launching: share-link rules, auth, demo limits and the CSP middleware."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,6 @@ import time
 from pathlib import Path
 
 from providers import ConfigError, Settings
-
 from ui.web.safety import ContentSecurityPolicy, PageOptions
 
 
@@ -18,10 +18,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python app.py", description="Compare LLM replies side by side in the browser.")
     p.add_argument("--host", default=env.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     p.add_argument("--port", default=env.get("GRADIO_SERVER_PORT", "7860"))
-    p.add_argument("--share", action="store_true", help="create a public Gradio share link (needs --auth or --open-demo)")
+    p.add_argument(
+        "--share", action="store_true", help="create a public Gradio share link (needs --auth or --open-demo)"
+    )
     p.add_argument("--auth", help="user:password required to open the page")
     p.add_argument("--auth-file", help="file with one user:password per line")
-    p.add_argument("--open-demo", action="store_true", help="allow --share without a login (anyone with the link can use it)")
+    p.add_argument(
+        "--open-demo", action="store_true", help="allow --share without a login (anyone with the link can use it)"
+    )
     p.add_argument("--demo-limits", action="store_true", help="enforce the public-demo limits even without --share")
     # numbers are checked by options_from_args, so a bad one (flag or environment) fails with one line naming it
     p.add_argument("--max-prompt-chars", default="4000")
@@ -29,14 +33,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-models", default="4")
     p.add_argument("--runs-per-minute", default="6", help="runs per visitor (client address) per minute (demo limits)")
     p.add_argument("--votes-per-hour", default="30", help="arena votes per visitor per hour (demo limits)")
-    p.add_argument("--arena-live", action="store_true",
-                   help="stream arena answers as they come (shows which side finished first)")
-    p.add_argument("--concurrency", help="how many comparisons may stream at once across all visitors "
-                                         "(default: COMPARE_CONCURRENCY or 32)")
-    p.add_argument("--proxy-header", help="behind a trusted proxy: the header holding the client address, e.g. "
-                                          "X-Forwarded-For or X-Real-IP (default: COMPARE_PROXY_HEADER; none)")
-    p.add_argument("--proxy-hops", help="how many trusted proxies append to that header (default: "
-                                        "COMPARE_PROXY_HOPS or 1)")
+    p.add_argument(
+        "--arena-live", action="store_true", help="stream arena answers as they come (shows which side finished first)"
+    )
+    p.add_argument(
+        "--concurrency",
+        help="how many comparisons may stream at once across all visitors (default: COMPARE_CONCURRENCY or 32)",
+    )
+    p.add_argument(
+        "--proxy-header",
+        help="behind a trusted proxy: the header holding the client address, e.g. "
+        "X-Forwarded-For or X-Real-IP (default: COMPARE_PROXY_HEADER; none)",
+    )
+    p.add_argument(
+        "--proxy-hops", help="how many trusted proxies append to that header (default: COMPARE_PROXY_HOPS or 1)"
+    )
     p.add_argument("--config", help="user config file (default: compare.toml if present)")
     return p.parse_args(argv)
 
@@ -45,7 +56,11 @@ def read_auth(args: argparse.Namespace) -> list[tuple[str, str]] | None:
     """Credentials from --auth and --auth-file; raises ValueError on a malformed entry."""
     entries = [args.auth] if args.auth else []
     if args.auth_file:
-        entries += [line.strip() for line in Path(args.auth_file).read_text().splitlines() if line.strip() and not line.startswith("#")]
+        entries += [
+            line.strip()
+            for line in Path(args.auth_file).read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
     pairs = []
     for entry in entries:
         user, sep, password = entry.partition(":")
@@ -60,14 +75,18 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
     number that is not a whole number of at least 1."""
     env = os.environ
     public = args.share or args.demo_limits or bool(env.get("SPACE_ID"))
-    return PageOptions(demo_caps=public, max_prompt_chars=_count("--max-prompt-chars", args.max_prompt_chars),
-                       max_tokens_cap=_count("--max-tokens-cap", args.max_tokens_cap),
-                       max_models=_count("--max-models", args.max_models),
-                       runs_per_minute=_count("--runs-per-minute", args.runs_per_minute),
-                       concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
-                       votes_per_hour=_count("--votes-per-hour", args.votes_per_hour), arena_live=args.arena_live,
-                       proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
-                       proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"))
+    return PageOptions(
+        demo_caps=public,
+        max_prompt_chars=_count("--max-prompt-chars", args.max_prompt_chars),
+        max_tokens_cap=_count("--max-tokens-cap", args.max_tokens_cap),
+        max_models=_count("--max-models", args.max_models),
+        runs_per_minute=_count("--runs-per-minute", args.runs_per_minute),
+        concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
+        votes_per_hour=_count("--votes-per-hour", args.votes_per_hour),
+        arena_live=args.arena_live,
+        proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
+        proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"),
+    )
 
 
 def _flag_or_env(value, flag: str, env_name: str, default: str) -> int:
@@ -109,8 +128,10 @@ def checked_auth(args: argparse.Namespace) -> list[tuple[str, str]] | None:
     except (OSError, ValueError, ConfigError) as exc:
         _fail(str(exc))
     if args.share and not auth and not args.open_demo:
-        _fail("--share makes a public link that spends your API credit. Add --auth user:password "
-              "(or --auth-file FILE), or pass --open-demo to share without a login.")
+        _fail(
+            "--share makes a public link that spends your API credit. Add --auth user:password "
+            "(or --auth-file FILE), or pass --open-demo to share without a login."
+        )
     return auth
 
 
@@ -139,9 +160,18 @@ def start_server(demo, host: str, port: int, share: bool = False, auth=None, rea
     # quiet: Gradio's own banner ends with "set `share=True` in `launch()`", which skips the login that --share
     # requires here; the app prints its own lines instead. _frontend=False skips Gradio's start-up check, whose
     # 3-second probe fails on a busy machine and then demands share=True; wait_until_serving is patient instead.
-    demo.launch(server_name=host, server_port=port, share=share, auth=auth, css=CSS,
-                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
-                footer_links=["api", "gradio"], prevent_thread_lock=True, quiet=True, _frontend=False)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        auth=auth,
+        css=CSS,
+        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
+        footer_links=["api", "gradio"],
+        prevent_thread_lock=True,
+        quiet=True,
+        _frontend=False,
+    )
     wait_until_serving(demo.local_url, ready_within_s)
 
 

@@ -1,9 +1,10 @@
 """Browser-side behaviour of the page: Stop's state, column headers, scrolling columns together, keys, theme and
 presentation mode. None of it needs a server round trip, so none of it adds to the Run event's size."""
+
 from __future__ import annotations
 
-from ui.web.assets import static_text
 from ui.context import SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE
+from ui.web.assets import static_text
 
 THEME_KEY = "llm-compare-theme"
 
@@ -27,7 +28,8 @@ HEADERS_JS = """(packed) => {
   const at = (key, i) => (Array.isArray(s[key]) && typeof s[key][i] === 'string') ? s[key][i] : '';
   return [...Array(%(slots)d).keys()].map(i => {
     const persona = at('systems', i), temp = at('temperatures', i), reason = at('reasoning', i);
-    return [at('models', i).trim() || 'no model', !persona || persona === '%(shared_system)s' ? 'shared prompt' : persona,
+    return [at('models', i).trim() || 'no model',
+            !persona || persona === '%(shared_system)s' ? 'shared prompt' : persona,
             'temp ' + (temp || '%(shared_temp)s'), 'reasoning ' + (reason || '%(shared_reason)s')].join(' · ');
   });
 }"""
@@ -35,12 +37,22 @@ HEADERS_JS = """(packed) => {
 
 def headers_js(slots: int) -> str:
     """HEADERS_JS for this many column slots."""
-    return HEADERS_JS % {"slots": slots, "shared_system": SHARED_SYSTEM, "shared_temp": SHARED_TEMPERATURE,
-                         "shared_reason": SHARED_REASONING}
+    return HEADERS_JS % {
+        "slots": slots,
+        "shared_system": SHARED_SYSTEM,
+        "shared_temp": SHARED_TEMPERATURE,
+        "shared_reason": SHARED_REASONING,
+    }
 
 
 def column_header(model: str, persona: str, temperature: str, reasoning: str) -> str:
     """A column's header as HEADERS_JS writes it: "model · persona · temp t · reasoning r"."""
     persona = "shared prompt" if not persona or persona == SHARED_SYSTEM else persona
-    return " · ".join([(model or "").strip() or "no model", persona, f"temp {temperature or SHARED_TEMPERATURE}",
-                       f"reasoning {reasoning or SHARED_REASONING}"])
+    return " · ".join(
+        [
+            (model or "").strip() or "no model",
+            persona,
+            f"temp {temperature or SHARED_TEMPERATURE}",
+            f"reasoning {reasoning or SHARED_REASONING}",
+        ]
+    )

@@ -2,6 +2,7 @@
 starting once it leaves the queue. Both are timed by when Gradio queued their events (the server's clock), so a
 Run click needs no browser-side step: a `js` function on the Run event, with the page's many inputs handed back
 and forth, cost its first token several milliseconds (bench/bench_browser.py)."""
+
 from __future__ import annotations
 
 import time

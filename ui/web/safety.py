@@ -1,4 +1,5 @@
 """Limits for public demos, a per-visitor rate limiter, and the Content-Security-Policy that blocks remote media."""
+
 from __future__ import annotations
 
 import time
@@ -18,7 +19,9 @@ class PageOptions:
     max_tokens_cap: int = 512
     max_models: int = 4
     runs_per_minute: int = 6
-    concurrency: int = 32  # remote streams are I/O-bound: one process streams ~32 runs of 4 columns (README, bench_load)
+    concurrency: int = (
+        32  # remote streams are I/O-bound: one process streams ~32 runs of 4 columns (README, bench_load)
+    )
     coalesce_s: float = 0.05
     votes_per_hour: int = 30  # arena votes per visitor, when caps are on
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)

@@ -3,15 +3,15 @@
 Everything in a link is hostile: model ids are checked against the registry, texts are clipped to the page's prompt
 limit, numbers follow the page's own input rules, preset and lesson must be known names. Whatever is dropped or
 clipped becomes a note (plain text: the page escapes it)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlencode
 
 from compare.validate import InputError, as_number, check_params
 from providers.registry import UnknownModelError
-
 from ui.context import SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
 
 MAX_ID_CHARS = 200  # far longer than any real model id; a longer one is clipped before it is shown or checked
@@ -37,8 +37,19 @@ class LinkSetup:
     @property
     def sets_compare(self) -> bool:
         """Whether the link changes anything on the Compare tab (beyond a lesson)."""
-        return any(v is not None for v in (self.models, self.personas, self.temps, self.system, self.prompt,
-                                           self.temperature, self.max_tokens, self.preset))
+        return any(
+            v is not None
+            for v in (
+                self.models,
+                self.personas,
+                self.temps,
+                self.system,
+                self.prompt,
+                self.temperature,
+                self.max_tokens,
+                self.preset,
+            )
+        )
 
 
 def lesson_link(name: str) -> str:
@@ -61,8 +72,9 @@ def parse_setup_link(params: Mapping[str, str], ctx: PageContext, lesson_names: 
     link.system = _clipped(link, "system prompt", get("system"), text_cap)
     link.prompt = _clipped(link, "prompt", get("prompt"), text_cap)
     link.temperature = _number(link, "temperature", get("temperature"), dict(temperature=get("temperature")))
-    max_tokens = _number(link, "max_tokens", get("max_tokens"),
-                         dict(max_tokens=get("max_tokens"), max_tokens_cap=ctx.options.tokens_cap))
+    max_tokens = _number(
+        link, "max_tokens", get("max_tokens"), dict(max_tokens=get("max_tokens"), max_tokens_cap=ctx.options.tokens_cap)
+    )
     link.max_tokens = None if max_tokens is None else int(max_tokens)
     link.preset = _known(link, "preset", get("preset"), list(ctx.presets))
     link.lesson = _known(link, "lesson", get("lesson"), list(lesson_names))
@@ -79,8 +91,10 @@ def _one(value) -> str | None:
 def _split(link: LinkSetup, what: str, raw: str, cap: int) -> list[str]:
     values = [v.strip() for v in raw.split(",")]
     if len(values) > cap:
-        link.notes.append(f"The link names {len(values)} {what}; this page runs at most {cap} columns, so the last "
-                          f"{len(values) - cap} were left out.")
+        link.notes.append(
+            f"The link names {len(values)} {what}; this page runs at most {cap} columns, so the last "
+            f"{len(values) - cap} were left out."
+        )
     return values[:cap]
 
 
@@ -90,12 +104,16 @@ def _models(ctx: PageContext, link: LinkSetup, raw: str, cap: int) -> list[str] 
         link.notes.append("The link's models list is empty: the page keeps its own columns.")
         return None
     if len(ids) > cap:
-        link.notes.append(f"The link names {len(ids)} models; this page runs at most {cap} at once, so "
-                          f"{', '.join(_short(m) for m in ids[cap:])} {'was' if len(ids) - cap == 1 else 'were'} left out.")
+        link.notes.append(
+            f"The link names {len(ids)} models; this page runs at most {cap} at once, so "
+            f"{', '.join(_short(m) for m in ids[cap:])} {'was' if len(ids) - cap == 1 else 'were'} left out."
+        )
         ids = ids[:cap]
     for slot, model_id in enumerate(ids):
         if len(model_id) > MAX_ID_CHARS:
-            link.notes.append(f"Column {slot + 1}: the model id was {len(model_id):,} characters, clipped to {MAX_ID_CHARS}.")
+            link.notes.append(
+                f"Column {slot + 1}: the model id was {len(model_id):,} characters, clipped to {MAX_ID_CHARS}."
+            )
             ids[slot] = model_id = model_id[:MAX_ID_CHARS]
         reason = unavailable_reason(ctx, model_id)
         if reason:
@@ -122,8 +140,10 @@ def _personas(ctx: PageContext, link: LinkSetup, raw: str, cap: int) -> list[str
         if name in ("", SHARED_SYSTEM) or name in names:
             out.append(name or SHARED_SYSTEM)
         else:
-            link.notes.append(f"Column {slot + 1}: unknown system prompt preset {_short(name)!r}, the shared system "
-                              "prompt is used instead.")
+            link.notes.append(
+                f"Column {slot + 1}: unknown system prompt preset {_short(name)!r}, the shared system "
+                "prompt is used instead."
+            )
             out.append(SHARED_SYSTEM)
     return out
 
@@ -168,4 +188,4 @@ def _known(link: LinkSetup, what: str, value: str | None, names: list[str]) -> s
 
 
 def _short(text: str, limit: int = MAX_NAME_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -5,6 +5,7 @@ through the app's current Blocks, so they follow `gradio app.py` reloads. A snap
 holding the link may read it (no login), only its owner token may delete it (``DELETE /snapshot/<id>`` with the
 ``X-Owner-Token`` header: 204, 403 for another token, 404 for an unknown id).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,11 @@ async def show_snapshot(request: Request) -> Response:
         run = await _find(request)
     except Exception as exc:  # the store is down: say so rather than claim the snapshot is gone
         log.warning("snapshot read failed: %s", _reason(exc))
-        return HTMLResponse("<!doctype html><title>Unavailable</title><p>The run store is unavailable; try again later.",
-                            status_code=503, headers=SNAPSHOT_HEADERS)
+        return HTMLResponse(
+            "<!doctype html><title>Unavailable</title><p>The run store is unavailable; try again later.",
+            status_code=503,
+            headers=SNAPSHOT_HEADERS,
+        )
     return _not_found() if run is None else HTMLResponse(snapshot_document(run), headers=SNAPSHOT_HEADERS)
 
 
@@ -64,8 +68,10 @@ async def delete_snapshot(request: Request) -> Response:
 
 def snapshot_routes() -> list[Route]:
     """The routes to hand to Gradio's FastAPI app."""
-    return [Route(SNAPSHOT_PREFIX + "{run_id}", show_snapshot, methods=["GET", "HEAD"]),
-            Route(SNAPSHOT_PREFIX + "{run_id}", delete_snapshot, methods=["DELETE"])]
+    return [
+        Route(SNAPSHOT_PREFIX + "{run_id}", show_snapshot, methods=["GET", "HEAD"]),
+        Route(SNAPSHOT_PREFIX + "{run_id}", delete_snapshot, methods=["DELETE"]),
+    ]
 
 
 def app_url(request) -> str:

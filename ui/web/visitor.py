@@ -5,6 +5,7 @@ cannot key a limit. The key is the client's address: the TCP peer, or, when the 
 header (--proxy-header / COMPARE_PROXY_HEADER), the address that proxy wrote there. uvicorn already replaces the peer
 with X-Forwarded-For for proxies listed in FORWARDED_ALLOW_IPS (default 127.0.0.1: Gradio's share tunnel, a proxy
 on the same host)."""
+
 from __future__ import annotations
 
 import ipaddress
