@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from compare.record import RunRecord, run_parameters, shared_columns
-from providers import Sampling, Settings
-
-
-def run_record(sampling: Sampling, system: str, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
-    """The run as the page and the API record it."""
-    return RunRecord(
-        prompt, system, run_parameters(sampling), shared_columns(ids, system, sampling), results, started_at
-    ).to_json()
+from providers import Settings
 
 
 def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:

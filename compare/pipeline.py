@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from providers.base import Sampling
 from providers.registry import Registry
 
-from . import make_messages
 from .coalesce import BatchQueue, coalesced
-from .metrics import Result
-from .runner import Column, Comparison, Event, is_urgent
+from .column_stream import Column, Event
+from .record import ColumnRecord, RunRecord
+from .request import make_messages
+from .result import Result
+from .runner import Comparison, is_urgent
 from .tokens import TokenCounter
 
 _PLACEHOLDER = re.compile(r"\{(input|previous)\}")
@@ -124,17 +126,14 @@ class PipelineRun:
         steps: list[StepSpec],
         text: str,
         counter: TokenCounter | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        seed: int | None = None,
+        sampling: Sampling | None = None,
     ):
         for p in pipelines:
             if len(p.models) != len(steps):
                 raise ValueError(f"pipeline {p.key} has {len(p.models)} models for {len(steps)} steps")
         self.registry, self.pipelines, self.steps, self.text = registry, pipelines, steps, text
         self.counter = counter or TokenCounter(registry)
-        self.sampling = Sampling(temperature, top_p, max_tokens, seed)
+        self.sampling = sampling or Sampling()
         self.results: dict[str, PipelineResult] = {p.key: PipelineResult(p.key, p.models) for p in pipelines}
         self._current: dict[str, tuple[int, Comparison]] = {}
         self._tasks: list[asyncio.Task] = []
@@ -149,7 +148,7 @@ class PipelineRun:
                 comparison = Comparison(self.registry, [column], self.counter)
                 self._current[spec.key] = (index, comparison)
                 try:
-                    async for _, event in comparison.events():
+                    async for _, _, event in comparison.events():
                         queue.put_nowait((spec.key, index, event))
                 finally:
                     # a cancelled step keeps its partial reply as a stopped Result
@@ -199,6 +198,20 @@ class PipelineRun:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         return [self.results[p.key] for p in self.pipelines]
+
+    def record(self, started_at: str) -> RunRecord:
+        """The run's record: each step of each pipeline is a column (model, its system prompt, its prompt)."""
+        temperature, max_tokens = self.sampling.temperature, self.sampling.max_tokens
+        columns, results = [], []
+        for spec in self.pipelines:
+            for index, result in enumerate(self.results[spec.key].steps):
+                step, persona = self.steps[index], f"pipeline {int(spec.key) + 1} · step {index + 1}"
+                columns.append(
+                    ColumnRecord(len(columns) + 1, result.model, persona, step.system, temperature, None, step.template)
+                )
+                results.append(result)
+        params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None}
+        return RunRecord(self.text, "", params, columns, results, started_at)
 
     def live_ttft(self, key: str, step: int) -> float | None:
         """A running step's time to first token, once it has one."""

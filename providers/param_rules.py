@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from .base import ChatRequest
+if TYPE_CHECKING:
+    from .base import ChatRequest
 
 DEFAULT_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 

@@ -28,6 +28,7 @@ class Endpoint:
     key_env: str | None
     base_url_env: str | None = None
     models: tuple[str, ...] = ()
+    lists_models: bool = False  # with a key, its models endpoint is asked and merged after the rows' models
 
     @property
     def keyless(self) -> bool:

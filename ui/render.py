@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from compare.metrics import Result
 from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
-from providers.base import Phase
+from compare.result import Result
+from providers.events import Phase
 
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
 _HTML_MEDIA = re.compile(

@@ -60,8 +60,8 @@ def run_markdown(run: StoredRun) -> str:
     lines += [f"**Settings:** {escape_md(params or 'provider defaults')}", ""]
     if results:
         lines += markdown_table(HISTORY_COLUMNS, results, labels, escape=escape_md) + [""]
-    if isinstance(record.get("repeats"), dict):
-        lines += [repeats_markdown(record["repeats"], escape_md), ""]
+    if stored.repeats is not None:
+        lines += [repeats_markdown(stored.repeats, escape_md), ""]
     for r, label in zip(results, labels):
         lines += [f"#### {escape_md(label)}", ""]
         if r.error:

@@ -11,6 +11,7 @@ from compare import Column, Comparison, make_messages
 from compare.report import fmt_cost, fmt_tokens
 from compare.tokenview import (
     CHARS_PER_TOKEN,
+    MAX_TEXT_CHARS,
     SUMMARY_HEADERS,
     TABLE_HEADERS,
     WORDS_PER_TOKEN,
@@ -27,7 +28,6 @@ from ui.context import PageContext
 from ui.render import WARNING_MARK
 from ui.tabs.compare_view import CompareView
 
-MAX_CHARS = 200_000  # beyond this the page, not the tokenizer, becomes the bottleneck
 PREVIEW_TOKENS = 2000
 MAX_VIEWS = 4
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -56,8 +56,8 @@ RULE = (
 def tokens_view(ctx: PageContext, text: str, names: list[str], table_for: str | None = None) -> list:
     """Per tokenizer a header and a capped coloured preview, then the summary rows, a timing note and the id table."""
     text, note = text or "", ""
-    if len(text) > MAX_CHARS:
-        text, note = text[:MAX_CHARS], f" Only the first {MAX_CHARS:,} characters are tokenised here."
+    if len(text) > MAX_TEXT_CHARS:
+        text, note = text[:MAX_TEXT_CHARS], f" Only the first {MAX_TEXT_CHARS:,} characters are tokenised here."
     start = time.perf_counter()
     done = [tokenize(text, name, ctx.registry) for name in names]
     elapsed = time.perf_counter() - start
