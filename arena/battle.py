@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from compare import Column, Comparison, make_messages
 from compare.result import Result
+from compare.tokens import TokenCounter
 from providers import Registry, Sampling
 from providers.events import Chunk
 
@@ -48,7 +49,7 @@ class Battle:
     prompt: str
     model_a: str
     model_b: str
-    counter: object = None
+    counter: TokenCounter | None = None
     temperature: float | None = 0.7
     max_tokens: int | None = 256
     live: bool = False

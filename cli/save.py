@@ -12,10 +12,10 @@ def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
     """Save the run under COMPARE_OWNER (or a new owner token) and print its id; 1 when the store failed."""
     from store import new_owner_token, open_store, valid_owner_token
 
-    owner = settings.get("COMPARE_OWNER")
-    owner = owner if valid_owner_token(owner) else new_owner_token()
+    given = settings.get("COMPARE_OWNER")
+    owner = given if given is not None and valid_owner_token(given) else new_owner_token()
     try:
-        store = open_store(settings)
+        store = open_store(settings.env, settings.redact, settings.secret_values())
         run_id = store.save_run(record, owner)
         store.close()
     except Exception as exc:  # the replies are printed already; say why they were not kept

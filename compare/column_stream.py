@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from providers.base import ChatRequest, Message, ProviderError, Sampling
+from providers.base import BaseProvider, ChatRequest, Message, ProviderError, Sampling
 from providers.events import Chunk, Finish, Notice, Phase, Status
 from providers.param_rules import shape_request
 from providers.registry import ModelInfo, Registry, UnknownModelError
@@ -94,18 +94,19 @@ class ColumnStream:
         meter.notes += notes
         meter.sent = True
         try:
-            return await self._stream(provider, request)
+            await self._stream(provider, request)
         except ProviderError as exc:
             retry = self._retry(exc, request)
             if retry is None:
                 return str(exc)
             try:
-                return await self._stream(provider, retry)
+                await self._stream(provider, retry)
             except ProviderError as again:
                 return str(again)
         except Exception as exc:  # a provider bug must end only its own column
             detail = self.registry.settings.redact(str(exc))[:300]
             return f"{provider.label}: unexpected {type(exc).__name__}: {detail}"
+        return None
 
     def _retry(self, exc: ProviderError, request: ChatRequest) -> ChatRequest | None:
         """The request to send once more, before any output: without a parameter the server rejected by name, or
@@ -121,9 +122,9 @@ class ColumnStream:
         if exc.status != 400 or not field_name or getattr(request, field_name, None) is None:
             return None
         meter.notes.append(f"{field_name} {getattr(request, field_name)} was rejected by the server; sent without it")
-        return replace(request, **{field_name: None})
+        return request.without(field_name)
 
-    async def _stream(self, provider, request: ChatRequest) -> None:
+    async def _stream(self, provider: BaseProvider, request: ChatRequest) -> None:
         meter, splitter, count = self.meter, ThinkTagSplitter(), 0
 
         def text(piece: str, thinking: bool, at: float | None) -> bool:
@@ -153,4 +154,3 @@ class ColumnStream:
                 self.emit(item)
         for part, is_thinking in splitter.flush():
             text(part, is_thinking, None)
-        return None

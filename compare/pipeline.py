@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -107,6 +107,7 @@ class PipelineDone:
 
 
 PipelineEvent = Event | PipelineDone
+PipelineItem = tuple[str, int | None, PipelineEvent]  # (pipeline key, step index or None, event)
 
 
 def render_template(template: str, text: str, previous: str) -> str:
@@ -138,7 +139,7 @@ class PipelineRun:
         self._current: dict[str, tuple[int, Comparison]] = {}
         self._tasks: list[asyncio.Task] = []
 
-    async def _run_pipeline(self, spec: PipelineSpec, queue: asyncio.Queue) -> None:
+    async def _run_pipeline(self, spec: PipelineSpec, queue: BatchQueue[PipelineItem]) -> None:
         result = self.results[spec.key]
         previous = self.text
         try:
@@ -161,26 +162,25 @@ class PipelineRun:
         finally:
             queue.put_nowait((spec.key, None, PipelineDone(result)))
 
-    def _start(self) -> BatchQueue:
-        queue = BatchQueue(lambda item: isinstance(item[2], PipelineDone) or is_urgent(item[2]))
+    def _start(self) -> BatchQueue[PipelineItem]:
+        queue: BatchQueue[PipelineItem] = BatchQueue(_urgent)
         self._tasks = [
             asyncio.create_task(self._run_pipeline(p, queue), name=f"pipeline-{p.key}") for p in self.pipelines
         ]
         return queue
 
-    async def events(self) -> AsyncIterator[tuple[str, int | None, PipelineEvent]]:
+    async def events(self) -> AsyncIterator[PipelineItem]:
         """Yield (pipeline key, step index, event); PipelineDone comes with step None. Closing cancels everything."""
         async with aclosing(self.batches(0)) as batches:
             async for batch in batches:
                 for item in batch:
                     yield item
 
-    async def batches(self, interval=0.05) -> AsyncIterator[list[tuple[str, int | None, PipelineEvent]]]:
+    async def batches(self, interval: float = 0.05) -> AsyncGenerator[list[PipelineItem], None]:
         """Events coalesced to at most one list per interval; first tokens and state changes go out at once."""
         queue = self._start()
         try:
-            done = lambda item: isinstance(item[2], PipelineDone)  # noqa: E731
-            async for batch in coalesced(queue, len(self._tasks), done, interval):
+            async for batch in coalesced(queue, len(self._tasks), _is_done, interval):
                 yield batch
         finally:
             await self.cancel()
@@ -202,7 +202,8 @@ class PipelineRun:
     def record(self, started_at: str) -> RunRecord:
         """The run's record: each step of each pipeline is a column (model, its system prompt, its prompt)."""
         temperature, max_tokens = self.sampling.temperature, self.sampling.max_tokens
-        columns, results = [], []
+        columns: list[ColumnRecord] = []
+        results: list[Result] = []
         for spec in self.pipelines:
             for index, result in enumerate(self.results[spec.key].steps):
                 step, persona = self.steps[index], f"pipeline {int(spec.key) + 1} · step {index + 1}"
@@ -215,5 +216,13 @@ class PipelineRun:
 
     def live_ttft(self, key: str, step: int) -> float | None:
         """A running step's time to first token, once it has one."""
-        index, comparison = self._current.get(key, (None, None))
-        return comparison.live_ttft(f"{key}/{step}") if index == step else None
+        current = self._current.get(key)
+        return current[1].live_ttft(f"{key}/{step}") if current is not None and current[0] == step else None
+
+
+def _urgent(item: PipelineItem) -> bool:
+    return isinstance(item[2], PipelineDone) or is_urgent(item[2])
+
+
+def _is_done(item: PipelineItem) -> bool:
+    return isinstance(item[2], PipelineDone)

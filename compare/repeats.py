@@ -58,7 +58,15 @@ def summarize(model: str, runs: list[dict]) -> dict:
 
 def compare_pair(metric: str, a: str, b: str, xs: Sequence[float], ys: Sequence[float], alpha: float = ALPHA) -> dict:
     """Two-sided Mann–Whitney U between two columns' samples; `better` is a model id, or None for within noise."""
-    out = {"metric": metric, "a": a, "b": b, "better": None, "p_value": None, "n_a": len(xs), "n_b": len(ys)}
+    out: dict[str, object] = {
+        "metric": metric,
+        "a": a,
+        "b": b,
+        "better": None,
+        "p_value": None,
+        "n_a": len(xs),
+        "n_b": len(ys),
+    }
     if len(xs) < MIN_RUNS or len(ys) < MIN_RUNS:
         out["note"] = f"fewer than {MIN_RUNS} successful runs in a column: no verdict"
         return out

@@ -14,8 +14,14 @@ from .column_stream import Column, ColumnStream, Event
 from .result import Result
 from .tokens import TokenCounter
 
+
+class _ColumnDone:
+    """A column's task has ended (however it ended): the reader's count of live columns drops."""
+
+
+_DONE = _ColumnDone()
 ColumnEvent = tuple[str, int, Event]  # (column key, run number from 1, event)
-_DONE = object()  # a column's task has ended (however it ended): the reader's count of live columns drops
+_Queued = tuple[str, int, Event | _ColumnDone]  # ... or (column key, 0, _DONE), which readers never see
 
 
 class Comparison:
@@ -38,27 +44,28 @@ class Comparison:
         """Each column's first Result (a stopped partial one when cancelled), for the columns that have one."""
         return {key: runs[0] for key, runs in self.runs.items() if runs}
 
-    async def _start(self, queue: BatchQueue | None) -> None:
+    async def _start(self, queue: BatchQueue[_Queued] | None) -> None:
         # SDK imports and client set-up (TLS contexts, pools) happen before any column's clock starts, off the loop.
         await self.registry.prepare_clients([c.model_id for c in self.columns])
         self._tasks = [asyncio.create_task(self._column(c, queue), name=f"column-{c.key}") for c in self.columns]
         if queue is not None:
             # A done callback runs even for a task cancelled before it started, so no reader waits for a lost column.
             for column, task in zip(self.columns, self._tasks):
-                task.add_done_callback(lambda _task, key=column.key: queue.put_nowait((key, 0, _DONE)))
+                task.add_done_callback(_done_marker(queue, column.key))
 
     async def events(self) -> AsyncIterator[ColumnEvent]:
         """Yield (column key, run, event) as they happen; closing this generator cancels every stream."""
-        queue = BatchQueue(lambda item: item[2] is _DONE or is_urgent(item[2]))
+        queue: BatchQueue[_Queued] = BatchQueue(_urgent)
         await self._start(queue)
         remaining = len(self._tasks)
         try:
             while remaining:
                 item = await queue.get()
-                if item[2] is _DONE:
+                key, run, event = item
+                if isinstance(event, _ColumnDone):
                     remaining -= 1
                 else:
-                    yield item
+                    yield key, run, event
         finally:
             await self.cancel()
 
@@ -68,11 +75,11 @@ class Comparison:
         A first token, a Result or a state change other than "waiting" goes out at once; the initial "waiting"
         states wait up to one interval so they can share a frame with a fast first token.
         """
-        queue = BatchQueue(lambda item: item[2] is _DONE or is_urgent(item[2]))
+        queue: BatchQueue[_Queued] = BatchQueue(_urgent)
         await self._start(queue)
         try:
-            async for batch in coalesced(queue, len(self._tasks), lambda item: item[2] is _DONE, interval):
-                events = [item for item in batch if item[2] is not _DONE]
+            async for batch in coalesced(queue, len(self._tasks), _is_done, interval):
+                events = [(key, run, e) for key, run, e in batch if not isinstance(e, _ColumnDone)]
                 if events:
                     yield events
         finally:
@@ -103,7 +110,7 @@ class Comparison:
         stream = self._current.get(key)
         return stream.meter.ttft() if stream else None
 
-    async def _column(self, column: Column, queue: BatchQueue | None) -> None:
+    async def _column(self, column: Column, queue: BatchQueue[_Queued] | None) -> None:
         runs = self.runs[column.key]
         for k in range(1, self.repeat + 1):
             if self._cancelled:
@@ -119,6 +126,19 @@ class Comparison:
             result = await stream.run()
             if result.stopped:
                 break
+
+
+def _urgent(item: _Queued) -> bool:
+    return isinstance(item[2], _ColumnDone) or is_urgent(item[2])
+
+
+def _is_done(item: _Queued) -> bool:
+    return isinstance(item[2], _ColumnDone)
+
+
+def _done_marker(queue: BatchQueue[_Queued], key: str) -> Callable[[asyncio.Task], None]:
+    """A done callback that tells the reader this column's task has ended."""
+    return lambda _task: queue.put_nowait((key, 0, _DONE))
 
 
 def is_urgent(event: Event) -> bool:

@@ -65,6 +65,7 @@ def as_number(label: str, value):
     """A finite numeric field as given (int or float), None for blank; InputError naming the field otherwise."""
     if value is None or value == "":
         return None
+    number: float | None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = value
     else:

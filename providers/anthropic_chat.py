@@ -36,6 +36,8 @@ WIRE_TO_FIELD = {
 class AnthropicProvider(BaseProvider):
     """Claude models through the official anthropic SDK."""
 
+    clients: ClientCache
+
     name = "anthropic"
     label = "Anthropic"
     key_env = "ANTHROPIC_API_KEY"

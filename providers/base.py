@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 from .param_rules import ParamRules
 
 if TYPE_CHECKING:
+    from .client_cache import ClientCache
     from .events import StreamItem
 
 
@@ -68,6 +69,12 @@ class ChatRequest:
             rules or ParamRules(),
             client,
         )
+
+    def without(self, name: str) -> ChatRequest:
+        """This request with the sampling setting `name` left to the provider's default (None)."""
+        values: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        values[name] = None
+        return ChatRequest(**values)
 
     @property
     def system(self) -> str | None:
@@ -155,7 +162,7 @@ class BaseProvider:
     models_from: ModelSource = ModelSource.CATALOG
     runs_locally: bool = False  # computed on this machine (embedded, Ollama, a keyless local server): no key
     embedded: bool = False  # computed by this app's own engine: no key and no server
-    clients = None  # a ClientCache when requests go through an SDK client
+    clients: ClientCache | None = None  # set when requests go through an SDK client
 
     @property
     def base_url(self) -> str:

@@ -21,6 +21,8 @@ FINISH = {"stop": "stop", "length": "length"}
 class OllamaProvider(BaseProvider):
     """Models served by an Ollama server at OLLAMA_HOST."""
 
+    clients: ClientCache
+
     name = "ollama"
     label = "Ollama"
     runs_locally = True

@@ -36,6 +36,8 @@ WIRE_TO_FIELD = {
 class OpenAICompatProvider(BaseProvider):
     """One OpenAI-compatible endpoint (OpenAI itself, Gemini, Groq, LM Studio, ...)."""
 
+    clients: ClientCache
+
     def __init__(self, endpoint: Endpoint, settings: Settings):
         self.endpoint = endpoint
         self.name = endpoint.name

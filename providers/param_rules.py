@@ -47,7 +47,7 @@ def shape_request(request: ChatRequest, rules: ParamRules, model_id: str) -> tup
         for name in ("temperature", "top_p"):
             value = getattr(request, name)
             if value is not None:
-                request = replace(request, **{name: None})
+                request = request.without(name)
                 if value != 1:
                     notes.append(f"{name} {value:g} not sent: {model_id} only takes the default")
     level = request.reasoning

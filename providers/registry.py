@@ -59,7 +59,7 @@ class Registry:
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic):
         self.settings = settings
-        self._providers: dict[str, object] | None = None
+        self._providers: dict[str, BaseProvider] | None = None
         self.listings = ListingCache(clock=clock)
         self.listing_notes: dict[str, str] = {}  # provider -> why its live model list is missing (catalog shown)
 
@@ -160,6 +160,7 @@ class Registry:
         defaults = catalog.get("provider_defaults", {}).get(provider, {})
         table, price_note = None, None
         declared = self.settings.declared_price(model_id)
+        source: str | None
         if isinstance(declared, tuple):
             (input_per_m, output_per_m), source = declared, "prices from compare.toml"
         else:
@@ -229,8 +230,9 @@ class Registry:
         provider = self.providers[name]
         reason = provider.unavailable_reason()
         if reason:
-            rows = [self.info(f"{name}:{m}", False, reason) for m in provider.catalog_models()]
-            return rows or [self.info(f"{name}:*", False, reason)]
+            unusable = [self.info(f"{name}:{m}", False, reason) for m in provider.catalog_models()]
+            return unusable or [self.info(f"{name}:*", False, reason)]
+        rows: dict[str, str | None]
         if provider.models_from != ModelSource.SERVER:
             rows = await self._merge_live(name, provider, timeout)
         else:

@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from .base import ConfigError
 
@@ -96,6 +97,12 @@ class Settings:
                 return self.prices[key]
         return None
 
+    @overload
+    def get(self, name: str) -> str | None: ...
+
+    @overload
+    def get(self, name: str, default: str) -> str: ...
+
     def get(self, name: str, default: str | None = None) -> str | None:
         """An environment value, treating empty strings as unset."""
         value = self.env.get(name)
@@ -179,7 +186,12 @@ def _user_endpoints(user: dict, path: Path) -> list[Endpoint]:
             raise ConfigError(f"{where}: 'models' must be a list of strings.")
         out.append(
             Endpoint(
-                row["name"], row.get("label", row["name"]), row["base_url"], row.get("key_env"), None, tuple(models)
+                row["name"],
+                str(row.get("label", row["name"])),
+                row["base_url"],
+                row.get("key_env"),
+                None,
+                tuple(models),
             )
         )
     return out

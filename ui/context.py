@@ -9,21 +9,13 @@ from pathlib import Path
 
 from compare import Comparison, RequestCheck, RunRequest
 from compare.presets import Preset, load_presets
-from compare.request import SHARED, SHARED_PERSONA
 from compare.tokens import TokenCounter
-from compare.validate import MAX_MODELS
 from providers import ModelInfo, Registry, Settings
 from store import Store, open_store
+from ui.names import N_SLOTS, SHARED_SYSTEM
 from ui.web.queued_stop import StopRequests
 from ui.web.safety import PageOptions, RateLimiter
 from ui.web.visitor import visitor_key
-
-N_SLOTS = MAX_MODELS
-SHARED_SYSTEM = SHARED_PERSONA
-SHARED_TEMPERATURE = SHARED_REASONING = SHARED
-TEMPERATURE_CHOICES = [SHARED_TEMPERATURE, "0", "0.3", "0.7", "1.0", "1.2", "1.5", "2.0"]
-PROVIDER_DEFAULT = "default"
-REASONING_CHOICES = [PROVIDER_DEFAULT, "off", "low", "medium", "high"]
 
 
 @dataclass
@@ -124,7 +116,8 @@ class PageContext:
     def store(self) -> Store:
         """Where runs are kept (COMPARE_DB or DATABASE_URL, see store/), opened on first use."""
         if self._store is None:
-            self._store = open_store(self.registry.settings)
+            settings = self.registry.settings
+            self._store = open_store(settings.env, settings.redact, settings.secret_values())
         return self._store
 
     def prewarm_in_background(self) -> None:

@@ -13,7 +13,7 @@ _HTML_MEDIA = re.compile(
     r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg|input|style)\b[^>]*>", re.I
 )
 _FETCHING_ATTRS = re.compile(r"""\s(style|background|poster|srcset)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
-# Marks drawn by the page's CSS (ui/web/styles.py), not emoji: a browser without an emoji font shows ⏳ as an empty box.
+# Marks drawn by the page's CSS (ui/web/static/page.css), not emoji: without an emoji font ⏳ shows as an empty box.
 _STATUS_ICONS = {
     Phase.QUEUED: "queued",
     Phase.LOADING: "loading",

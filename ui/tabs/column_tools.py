@@ -14,13 +14,14 @@ from compare.validate import InputError
 from compare.word_diff import diff_html, similarity
 from providers.base import Message
 from providers.events import Phase
-from ui.context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, PageContext
+from ui.context import ActiveRun, PageContext
+from ui.names import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM
 from ui.render import WARNING_MARK, escape_md, status_line
 from ui.tabs.column_view import ColumnView, empty_history, frame, transcript
 from ui.tabs.compare_run import stream_views
 from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
 from ui.tabs.preset_sync import wire_preset_custom
-from ui.web.page_js import BUSY_JS
+from ui.web.assets import BUSY_JS
 
 SAME_MODEL = "(same model)"
 COLUMN_NAMES = [f"Column {i + 1}" for i in range(N_SLOTS)]

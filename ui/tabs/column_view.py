@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from compare.result import Result
 from providers.base import Message
 from providers.events import Chunk, Phase, Status
-from ui.context import N_SLOTS
+from ui.names import N_SLOTS
 from ui.render import result_line, status_line, thinking_block, thinking_head, untrusted_markdown
 from ui.tabs.compare_view import CompareUpdate
 

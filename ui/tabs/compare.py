@@ -6,7 +6,8 @@ import time
 import gradio as gr
 
 from compare.validate import MAX_REPEAT
-from ui.context import (
+from ui.context import PageContext
+from ui.names import (
     N_SLOTS,
     PROVIDER_DEFAULT,
     REASONING_CHOICES,
@@ -14,9 +15,8 @@ from ui.context import (
     SHARED_SYSTEM,
     SHARED_TEMPERATURE,
     TEMPERATURE_CHOICES,
-    PageContext,
 )
-from ui.tabs.column_settings import column_settings_field, pack_columns, unpack_columns
+from ui.tabs.column_settings import column_header, column_settings_field, pack_columns, unpack_columns
 from ui.tabs.column_tools import build_column_tools, wire_column_tools
 from ui.tabs.column_view import empty_history
 from ui.tabs.compare_run import RUN_FIELDS, run_stream, stop_run
@@ -29,7 +29,7 @@ from ui.tabs.repeat_page import run_views
 from ui.tabs.results_panel import results_panel
 from ui.tabs.results_view import SUMMARY_HEADERS
 from ui.tabs.run_end import RunEndPart
-from ui.web.page_js import IDLE_JS, column_header, headers_js
+from ui.web.assets import HEADERS_JS, IDLE_JS
 from ui.web.queued_stop import queued_at
 
 __all__ = ["build_compare_tab", "_models_rows", "_unavailable_summary"]
@@ -62,7 +62,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
             placeholder="Ask something… (Enter runs, Shift+Enter adds a line)",
         )
         run_btn = gr.Button("Run", variant="primary", scale=0, min_width=70, elem_id="run")
-        # Inactive until a run starts: the page's script (ui/web/page_js.py) switches it, so no event gains an output.
+        # Inactive until a run starts: page.js (ui/web/static/) switches it, so no event gains an output.
         stop_btn = gr.Button("Stop", variant="stop", scale=0, min_width=70, elem_id="stop", interactive=False)
         clear_btn = gr.Button("Clear", scale=0, min_width=70, elem_id="clear")
     with gr.Row(elem_id="setup-row", equal_height=True):
@@ -243,7 +243,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     column_settings = column_settings_field(
         pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds, **hidden
     )
-    column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
+    column_settings.change(None, [column_settings], heads, js=HEADERS_JS, **hidden)
     view = CompareView(
         prompt,
         system,
@@ -285,7 +285,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     run_inputs = set(view.targets(*RUN_FIELDS, "history", "column_settings"))
     run_outputs = view.targets(*FRAME)
     # Raw values in and out (no per-component pre/postprocessing, each a thread hop): build_request checks them.
-    # No `js` step either: the page's script marks Stop active when it sees the click (ui/web/page_js.py).
+    # No `js` step either: the page's script marks Stop active when it sees the click (ui/web/static/page.js).
     run_options = dict(preprocess=False, postprocess=False)
 
     async def on_run(values: dict, request: gr.Request):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from compare.request import make_messages
-from ui.context import N_SLOTS, PageContext
+from ui.context import PageContext
+from ui.names import N_SLOTS
 from ui.render import context_gauge, escape_md
 from ui.tabs.column_view import empty_history
 

@@ -8,15 +8,8 @@ from compare.record import RunRecord
 from compare.repeat_report import repeats_markdown
 from compare.report import fmt_tokens
 from store import RunSummary, StoredRun
-from ui.context import (
-    N_SLOTS,
-    PROVIDER_DEFAULT,
-    SHARED_REASONING,
-    SHARED_SYSTEM,
-    SHARED_TEMPERATURE,
-    TEMPERATURE_CHOICES,
-    PageContext,
-)
+from ui.context import PageContext
+from ui.names import N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES
 from ui.render import escape_md, thinking_block, untrusted_markdown
 from ui.tabs.column_settings import pack_columns, unpack_columns
 from ui.tabs.compare_run import empty_history

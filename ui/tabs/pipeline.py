@@ -25,7 +25,7 @@ from ui.render import (
     untrusted_markdown,
 )
 from ui.web.abandon import cancelled_if_abandoned
-from ui.web.page_js import PIPELINE_BUSY_JS, PIPELINE_IDLE_JS
+from ui.web.assets import PIPELINE_BUSY_JS, PIPELINE_IDLE_JS
 from ui.web.queued_stop import NOT_STARTED, queued_at
 
 STEP2_HINT = "{previous} is replaced by the step-1 reply (added at the end when missing)"

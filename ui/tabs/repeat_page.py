@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compare.record import RunRecord
-from ui.context import N_SLOTS
+from ui.names import N_SLOTS
 from ui.tabs.column_view import ColumnView
 from ui.tabs.compare_view import CompareUpdate
 

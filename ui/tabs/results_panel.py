@@ -7,8 +7,8 @@ import pandas as pd
 from compare.record import RunRecord
 from compare.repeat_report import SPREAD_HEADERS, spread_rows
 from ui.context import PageContext
+from ui.dot_charts import dot_charts_html
 from ui.tabs.compare_view import CompareUpdate
-from ui.tabs.repeat_chart import dot_charts_html
 from ui.tabs.repeat_page import run_choices
 from ui.tabs.results_view import CHARTS, chart_frames, summary_table
 from ui.web.export import write_downloads

@@ -7,7 +7,7 @@ import time
 
 import gradio as gr
 
-from compare import Column, Comparison, make_messages
+from compare import Comparison, build_request, make_messages
 from compare.report import fmt_cost, fmt_tokens
 from compare.tokenview import (
     CHARS_PER_TOKEN,
@@ -23,7 +23,6 @@ from compare.tokenview import (
     tokenize,
 )
 from compare.validate import InputError, check_prompt
-from providers import Sampling
 from ui.context import PageContext
 from ui.render import WARNING_MARK
 from ui.tabs.compare_view import CompareView
@@ -131,10 +130,12 @@ async def measure_overhead(ctx: PageContext, session: str, text: str, models: li
     runnable = [m for m in dict.fromkeys(models or []) if m in ctx.available_ids][: ctx.options.models_cap]
     if not runnable:
         raise InputError("None of the chosen models can run now: add an available one (local:smollm2 needs no key).")
-    if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+    request = build_request(
+        {"prompt": text, "models": runnable, "temperature": 0.0, "max_tokens": 1}, ctx.registry, ctx.request_check()
+    )
+    if ctx.options.demo_caps and (limited := ctx.limiter.check(session, request.upstream_requests)):
         raise InputError(limited)
-    columns = [Column(str(i), m, make_messages(text), Sampling(0.0, max_tokens=1)) for i, m in enumerate(runnable)]
-    results = await Comparison(ctx.registry, columns, ctx.counter).run()
+    results = await Comparison(ctx.registry, request.engine_columns(), ctx.counter).run()
     rows = []
     for r in results:
         raw = ctx.counter.count_text(r.model, text)

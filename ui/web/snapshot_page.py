@@ -14,8 +14,8 @@ from compare.repeat_report import SPREAD_HEADERS, SPREAD_NOTE, spread_rows, verd
 from compare.report import fmt_status, fmt_tokens
 from compare.result import Result
 from store import StoredRun
+from ui.dot_charts import dot_charts_html
 from ui.render import untrusted_markdown
-from ui.tabs.repeat_chart import dot_charts_html
 from ui.web.export import REPORT_COLUMNS
 
 # The snapshot's own CSP: no scripts, no frames, no remote anything.
