@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
         from arena.cli import main as leaderboard
 
         return leaderboard(argv[1:])
+    if argv[:1] == ["eval"]:
+        return _evaluate(argv[1:])
     args = parse_args(argv)
     try:
         registry = Registry(Settings.load(config_path=args.config))
@@ -28,6 +30,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.prompt is None:
             raise InputError('No prompt given: python -m compare -m local:smollm2 "Explain what a token is"')
         return asyncio.run(run(args, registry))
+    except (InputError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130
+
+
+def _evaluate(argv: list[str]) -> int:
+    """`python -m compare eval ...`: bad input exits 2 with one clear line, Ctrl-C 130."""
+    from .evaluate import parse_args as eval_args
+    from .evaluate import run_eval
+
+    args = eval_args(argv)
+    try:
+        return asyncio.run(run_eval(args, Registry(Settings.load())))
     except (InputError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

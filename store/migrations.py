@@ -99,9 +99,52 @@ def _battles_and_votes(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _evaluations(conn: Connection) -> None:
+    """Evaluations (evaluate/repository.py): a prompt set across columns, each answer and each judgement stored as it
+    finishes, so a stopped or crashed evaluation resumes without asking anything twice."""
+    md = sa.MetaData()
+    sa.Table(
+        "evaluations",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("owner", sa.String(128), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),  # the prompt set's name
+        sa.Column("spec", sa.Text, nullable=False),  # prompts, columns, judge and sampling as JSON
+        sa.Index("ix_evaluations_owner_created_at", "owner", "created_at"),
+    )
+    sa.Table(
+        "evaluation_answers",
+        md,
+        sa.Column(
+            "evaluation_id", sa.String(64), sa.ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("prompt_id", sa.String(64), primary_key=True),
+        sa.Column("column_id", sa.String(300), primary_key=True),
+        sa.Column("result", sa.Text, nullable=False),  # compare.result.Result as JSON
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "evaluation_judgements",
+        md,
+        sa.Column(
+            "evaluation_id", sa.String(64), sa.ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("prompt_id", sa.String(64), primary_key=True),
+        sa.Column("a", sa.String(300), primary_key=True),
+        sa.Column("b", sa.String(300), primary_key=True),
+        sa.Column("swapped", sa.Boolean, primary_key=True),  # False: a shown as Assistant A; True: b shown as A
+        sa.Column("verdict", sa.String(1), nullable=True),  # A, B, C, or null when the judge gave none
+        sa.Column("result", sa.Text, nullable=False),  # the judge's Result as JSON (its full explanation is the text)
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs", _runs),
     Migration(2, "battles and votes", _battles_and_votes),
+    Migration(3, "evaluations, their answers and judgements", _evaluations),
 ]
 
 

@@ -8,6 +8,7 @@ from ui.api.classroom import register_classroom_api
 from ui.context import PageContext
 from ui.tabs.arena import build_arena_tab
 from ui.tabs.compare import build_compare_tab
+from ui.tabs.evaluate import build_evaluate_tab
 from ui.tabs.history import build_history_tab, wire_history_saving
 from ui.tabs.lesson_banner import build_lesson_banner
 from ui.tabs.lessons import LessonTargets, build_lessons_tab, wire_lessons
@@ -60,6 +61,8 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
                 banners["pipeline"] = build_lesson_banner("pipeline")
                 pipeline = build_pipeline_tab(ctx)
                 wire_pipeline_saving(ctx, pipeline, saving)
+            with gr.Tab("Evaluate", id="evaluate", elem_id="tab-evaluate"):
+                build_evaluate_tab(ctx)
             with gr.Tab("Arena", id="arena", elem_id="tab-arena") as arena_tab:
                 build_arena_tab(ctx, arena_tab)
             # --- History: saved runs and their snapshot links (ui/tabs/history.py) ---
@@ -86,9 +89,13 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
 def _register_api(ctx: PageContext) -> None:
     from ui.api.arena import register_arena_api
     from ui.api.compare import make_compare_api
+    from ui.api.evaluate import make_evaluate_api
 
     gr.api(
         make_compare_api(ctx), api_name="compare", concurrency_limit=ctx.options.concurrency, concurrency_id="compare"
+    )
+    gr.api(
+        make_evaluate_api(ctx), api_name="evaluate", concurrency_limit=ctx.options.concurrency, concurrency_id="compare"
     )
     register_classroom_api(ctx)
     register_arena_api(ctx)

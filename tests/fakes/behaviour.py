@@ -6,6 +6,7 @@ import functools
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -64,6 +65,7 @@ class Behaviour:
     jitter: float = 0.0
     jitter_seed: int = 0
     number_replies: bool = False  # start each reply with "reply N:", N counting this behaviour's requests
+    reply_for: Callable[[str], str] | None = None  # the reply as a function of the last user message (judges)
 
     def __post_init__(self) -> None:
         if self.fault not in FAULTS:

@@ -80,7 +80,7 @@ class OpenAIServer(FakeServer):
 
     def _chat(self, h: Handler, body: dict[str, Any]) -> None:
         model = str(body.get("model", ""))
-        beh = self.behaviour_for(model)
+        beh = self.behaviour_for(model, body)
         if self.pre_fault(h, beh):
             return
         if not self.knows(model):

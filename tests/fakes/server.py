@@ -5,9 +5,20 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
-from .behaviour import DEFAULT_REPLY, ERRORS, FAULTS, Behaviour, RecordedRequest, count_tokens, prompt_words, sse
+from .behaviour import (
+    DEFAULT_REPLY,
+    ERRORS,
+    FAULTS,
+    Behaviour,
+    RecordedRequest,
+    count_tokens,
+    last_user_text,
+    prompt_words,
+    sse,
+)
 from .handler import Handler, _HTTPServer
 
 __all__ = ["Behaviour", "DEFAULT_REPLY", "FAULTS", "FakeServer", "Handler", "RecordedRequest", "prompt_words", "sse"]
@@ -185,9 +196,13 @@ class FakeServer:
         """Whether `model` is served: any name goes unless `models` was given."""
         return self._models is None or model in self.models
 
-    def behaviour_for(self, model: str) -> Behaviour:
-        """The per-model behaviour when set, else the server's."""
-        return self.per_model.get(model, self.behaviour).jittered()
+    def behaviour_for(self, model: str, body: Any = None) -> Behaviour:
+        """The per-model behaviour when set, else the server's (its reply written for this request's body when it
+        has a `reply_for`)."""
+        beh = self.per_model.get(model, self.behaviour).jittered()
+        if beh.reply_for is not None and body is not None:
+            beh = replace(beh, reply=beh.reply_for(last_user_text(body)), reply_for=None)
+        return beh
 
     def extra_headers(self) -> dict[str, str]:
         """Headers added to every response (request ids...)."""

@@ -154,6 +154,7 @@ def start_server(demo, host: str, port: int, share: bool = False, auth=None, rea
     from starlette.middleware import Middleware
 
     from ui import CSS
+    from ui.web.evaluation_page import evaluation_routes  # /evaluation/<id>: read-only evaluations
     from ui.web.snapshots import snapshot_routes  # /snapshot/<id>: read-only saved runs
 
     demo.queue(default_concurrency_limit=demo.ctx.options.concurrency)
@@ -166,7 +167,10 @@ def start_server(demo, host: str, port: int, share: bool = False, auth=None, rea
         share=share,
         auth=auth,
         css=CSS,
-        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
+        app_kwargs={
+            "middleware": [Middleware(ContentSecurityPolicy)],
+            "routes": snapshot_routes() + evaluation_routes(),
+        },
         footer_links=["api", "gradio"],
         prevent_thread_lock=True,
         quiet=True,

@@ -7,8 +7,9 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from compare.request import Limits
+from evaluate.service import EvaluationLimits
 
-OWN_POLICY_PATHS = ("/snapshot/",)  # ui/web/snapshots.py: script-free pages with their own, stricter CSP
+OWN_POLICY_PATHS = ("/snapshot/", "/evaluation/")  # ui/web/snapshots.py: script-free pages with their own, stricter CSP
 CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'"
 
 
@@ -30,6 +31,15 @@ class PageOptions:
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
     proxy_header: str | None = None  # a trusted proxy's header holding the client address (ui/web/visitor.py)
     proxy_hops: int = 1  # how many trusted proxies appended to that header
+    max_eval_prompts: int = 20  # prompts per evaluation, when caps are on
+    allow_keyed_judge: bool = False  # with caps on, may a judge be a model that costs money (not run on this machine)?
+    eval_confirm_usd: float = 1.0  # an evaluation estimated above this asks to confirm first
+    max_upload_mb: float = 1.0  # a prompt-set file, when caps are on
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest file a visitor may upload, when caps are on."""
+        return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def prompt_cap(self) -> int | None:
@@ -47,6 +57,13 @@ class PageOptions:
         if not self.demo_caps:
             return Limits()
         return Limits(self.max_prompt_chars, self.max_conversation_chars, self.max_tokens_cap, self.max_models)
+
+    @property
+    def evaluation_limits(self) -> EvaluationLimits:
+        """What an evaluation may ask for on this page."""
+        if not self.demo_caps:
+            return EvaluationLimits()
+        return EvaluationLimits(self.max_eval_prompts, self.allow_keyed_judge)
 
     @property
     def models_cap(self) -> int:
@@ -97,6 +114,21 @@ class RateLimiter:
             for key in [k for k, r in self._runs.items() if not r or now - r[-1][0] >= 60]:
                 del self._runs[key]
         return None
+
+    def take_request(self, visitor: str) -> float:
+        """Take one upstream request from the visitor's budget now (0.0), or say how many seconds until one frees:
+        a long job (an evaluation) is paced by the budget instead of refused."""
+        budget = self.requests_per_minute
+        if budget is None:
+            return 0.0
+        now = self._clock()
+        runs = self._runs[visitor]
+        while runs and now - runs[0][0] >= 60:
+            runs.popleft()
+        if sum(n for _, n in runs) + 1 <= budget:
+            runs.append((now, 1))
+            return 0.0
+        return max(0.05, 60 - (now - runs[0][0]))
 
 
 class ContentSecurityPolicy:
