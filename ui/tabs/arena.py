@@ -139,7 +139,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
 
     def on_board(since_text, until_text):
         try:
-            rows = arena.leaderboard(since_text, until_text)
+            rows = arena.leaderboard(since_text, until_text).rows
         except ArenaError as exc:
             return gr.skip(), f"{WARNING_MARK} {escape_md(str(exc))}"
         note = "" if rows else "No counted votes yet: battle, vote, and the ratings appear here."
