@@ -27,6 +27,10 @@ CODE_LENGTH = 6
 _CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
 
+class RoomGone(ArenaError):
+    """No such room, or it has expired: a page showing it can stop asking."""
+
+
 @dataclass(frozen=True)
 class RoomStarted:
     """A new room (or its next battle): its code, the teacher's token (only when the room is new) and the battle."""
@@ -129,10 +133,10 @@ class Rooms:
             raise ArenaError(f"A room code is {CODE_LENGTH} letters and digits, like K7PQ2M (got {text[:40]!r}).")
         room = self.repository.view(text.upper())
         if room is None:
-            raise ArenaError(f"No room {text.upper()}: check the code, or ask your teacher for the link.")
+            raise RoomGone(f"No room {text.upper()}: check the code, or ask your teacher for the link.")
         if room.expires_at <= self.clock():
             hours = self.ttl_s / 3600
-            raise ArenaError(
+            raise RoomGone(
                 f"Room {room.code} has expired (a room lasts {hours:g} hours after its last battle started); "
                 "start a new one."
             )

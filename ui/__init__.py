@@ -63,7 +63,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
                 pipeline = build_pipeline_tab(ctx)
                 wire_pipeline_saving(ctx, pipeline, saving)
             with gr.Tab("Arena", id="arena", elem_id="tab-arena") as arena_tab:
-                build_arena_tab(ctx, arena_tab)
+                build_arena_tab(ctx, arena_tab, tabs)
             # --- History: saved runs and their snapshot links (ui/tabs/history.py) ---
             with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
                 build_history_tab(ctx, history_tab, tabs, compare, saving)
