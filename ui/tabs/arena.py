@@ -12,7 +12,7 @@ from ui.api.arena import arena_for, battle_params, checked_pool
 from ui.context import PageContext
 from ui.render import WARNING_MARK, escape_md, mark, untrusted_markdown
 from ui.tabs.arena_board import build_board, wire_board
-from ui.tabs.arena_room import VOTER_STORAGE_KEY, VOTER_STORAGE_SECRET, build_room_panel, wire_room_panel
+from ui.tabs.arena_room import build_room_panel, wire_room_panel
 
 VOTES = (("a", "A is better"), ("b", "B is better"), ("tie", "Tie"), ("both_bad", "Both are bad"))
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -25,11 +25,11 @@ INTRO = (
 )
 
 
-def build_arena_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs) -> dict:
-    """Lay out the Arena tab and wire its events; the leaderboard fills when the tab is opened."""
+def build_arena_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, browser: tuple) -> dict:
+    """Lay out the Arena tab and wire its events; the leaderboard fills when the tab is opened. `browser` is
+    ui.tabs.arena_room.browser_values(), built outside the tabs."""
     arena = arena_for(ctx)
-    # the browser's own random voter token (one vote per battle in a room; the export's side-picking flag)
-    voter = gr.BrowserState("", storage_key=VOTER_STORAGE_KEY, secret=VOTER_STORAGE_SECRET)
+    voter, teacher_tokens = browser
     battle_box = gr.Column()
     with battle_box:
         gr.Markdown(INTRO)
@@ -43,7 +43,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs) -> dict:
             elem_id="arena-pool",
         )
         battle_parts = {**_build_battle(), "voter": voter}
-    room = build_room_panel(voter)
+    room = build_room_panel(voter, teacher_tokens)
     board = build_board()
     vote_events = _wire_battle(ctx, arena, pool, battle_parts)
     wire_board(ctx, arena, board, tab, vote_events)

@@ -63,14 +63,24 @@ class RoomPanel:
         return [self.head, self.prompt, *self.answers, self.count, self.bar, *self.vote_buttons, self.shown]
 
 
-def build_room_panel(voter: gr.BrowserState) -> RoomPanel:
-    """Lay out the room panel (hidden until the page shows a room); `voter` is the browser's voter token."""
+def browser_values() -> tuple[gr.BrowserState, gr.BrowserState]:
+    """The browser's own random voter token (one vote per battle in a room; the export's side-picking flag) and the
+    teacher tokens of the rooms it started. They sit at the page's top level: a tab's components are mounted only
+    when the tab is shown, and a room link's load event must read them before the Arena tab is: build them outside
+    the tabs."""
+    voter = gr.BrowserState("", storage_key=VOTER_STORAGE_KEY, secret=VOTER_STORAGE_SECRET)
+    tokens = gr.BrowserState({}, storage_key=ROOMS_STORAGE_KEY, secret=ROOMS_STORAGE_SECRET)
+    return voter, tokens
+
+
+def build_room_panel(voter: gr.BrowserState, teacher_tokens: gr.BrowserState) -> RoomPanel:
+    """Lay out the room panel (hidden until the page shows a room), with the values of browser_values()."""
     with gr.Column(visible=False, elem_id="room") as box:
         head = gr.Markdown(elem_id="room-head")
         prompt = gr.Markdown(elem_id="room-prompt")
         # the count and the reveal above the answers: on a projector they are what the room looks at
         count = gr.Markdown(elem_id="room-count")
-        bar = gr.HTML(elem_id="room-bar", js_on_load=None)
+        bar = gr.HTML(elem_id="room-bar", js_on_load=None, visible=False)
         note = gr.Markdown(elem_id="room-note")
         with gr.Row(elem_id="room-sides"):
             answers = []
@@ -106,7 +116,7 @@ def build_room_panel(voter: gr.BrowserState) -> RoomPanel:
         gr.State({}),
         gr.Timer(POLL_S, active=False),
         voter,
-        gr.BrowserState({}, storage_key=ROOMS_STORAGE_KEY, secret=ROOMS_STORAGE_SECRET),
+        teacher_tokens,
     )
 
 
@@ -129,6 +139,8 @@ def render(panel: RoomPanel, state: dict, link: str, role: str, shown: dict) -> 
     for name, component in components.items():
         if values[name] != shown.get(name):
             out[component] = values[name]
+    if values["bar"] != shown.get("bar"):  # hidden while empty: no gap above the answers before the reveal
+        out[panel.bar] = gr.HTML(values["bar"], visible=bool(values["bar"]))
     if voting != shown.get("voting"):
         out.update({b: gr.Button(interactive=voting) for b in panel.vote_buttons})
     return out
