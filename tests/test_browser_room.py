@@ -13,6 +13,7 @@ from tests.browser_fixtures import PAGE_LOAD_MS, TIMEOUT_MS, VIEWPORTS, md_text,
 from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
+from tests.test_accessibility import describe, scan
 from tests.test_browser_arena import pick_pool
 
 LONG = "Paris is the capital of France.\n\n" + "\n".join(f"- **Point {i}:** more about Paris." for i in range(15))
@@ -82,6 +83,8 @@ def test_a_room_on_phones_and_a_projector(new_page, browser, app):
         assert {md_text(phone, "room-a"), md_text(phone, "room-b")} >= {SHORT}
         assert not [n for n in NAMES if n in phone.locator("#room").inner_text().lower()]
     screenshot(phones[0], "room-phone-before-vote", full_page=False)
+    found = scan(phones[0], "room-phone")
+    assert not found, describe(found)
 
     phones[0].locator("#room-vote-a").tap()  # one tap is the whole vote
     phones[1].locator("#room-vote-b").tap()
@@ -102,6 +105,8 @@ def test_a_room_on_phones_and_a_projector(new_page, browser, app):
     names = projector.locator(".room-names").inner_text()
     assert f"A was {battle.model_a}" in names and f"B was {battle.model_b}" in names
     screenshot(projector, "room-projector-revealed", full_page=False)
+    found = scan(projector, "room-projector-revealed")
+    assert not found, describe(found)
     phones[1].locator(".room-bar").wait_for()
     screenshot(phones[1], "room-phone-revealed")
 
