@@ -227,6 +227,11 @@ def test_cli_leaderboard_reads_the_same_store(make_arena, db_env, fake):
     text = cli("leaderboard", env=db_env)
     assert text.returncode == 0 and text.stdout.splitlines()[0].split()[:3] == ["rank", "model", "rating"]
     assert "openai:gpt-4o " in text.stdout
+    styled = cli("leaderboard", "--json", "--style-control", "--by", "model", env=db_env)
+    assert styled.returncode == 0, styled.stderr
+    assert json.loads(styled.stdout) == arena.leaderboard(style_control=True, by="model").to_json()
+    table = cli("leaderboard", "--style-control", env=db_env).stdout
+    assert "style-controlled" in table.splitlines()[0] and "style length: " in table
     bad = cli("leaderboard", "--since", "soon", env=db_env)
     assert bad.returncode == 2 and "'since' must be a date" in bad.stderr and "Traceback" not in bad.stderr
     # "leaderboard" after a flag is still a prompt
