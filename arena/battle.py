@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from compare import Column, Comparison, Delta, Finished, make_messages
 from compare.metrics import Result
 from compare.setups import Setup
+from compare.tokens import TokenCounter
 from providers import Registry, Sampling
 
 from .leaks import Identity, named_in
@@ -52,7 +53,7 @@ class Battle:
     setup_a: Setup
     setup_b: Setup
     systems: tuple[str | None, str | None] = (None, None)  # each side's system prompt: its persona's, or none
-    counter: object = None
+    counter: TokenCounter | None = None
     temperature: float | None = 0.7  # for a side whose setup names no temperature
     max_tokens: int | None = 256
     live: bool = False

@@ -45,7 +45,7 @@ def table(board: stats.Leaderboard) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [head, *body]]
     if styled:
         lines.append("")
-        lines += [f"style {name}: {coefficient_text(c)}" for name, c in board.style.items()]
+        lines += [f"style {name}: {coefficient_text(c)}" for name, c in (board.style or {}).items()]
     return "\n".join(lines)
 
 

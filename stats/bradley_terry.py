@@ -64,7 +64,11 @@ class Tally:
 
 def as_game(game: Game | Sequence[str]) -> Game:
     """A Game from a Game or an (a, b, winner) tuple."""
-    return game if isinstance(game, Game) else Game(*game)
+    if isinstance(game, Game):
+        return game
+    if len(game) != 3:
+        raise ValueError(f"a game is (model_a, model_b, winner); got {game!r}")
+    return Game(game[0], game[1], game[2])
 
 
 def tally(games: Iterable[Game | Sequence[str]]) -> Tally:

@@ -50,7 +50,7 @@ class Row:
             "win_rate": round(self.win_rate, 4),
             "rank": self.rank,
         }
-        if self.style_rating is not None:
+        if self.style_rating is not None and self.style_ci_low is not None and self.style_ci_high is not None:
             out["style_rating"] = round(self.style_rating, 1)
             out["style_ci_low"] = round(self.style_ci_low, 1)
             out["style_ci_high"] = round(self.style_ci_high, 1)

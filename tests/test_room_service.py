@@ -1,6 +1,6 @@
-"""Rooms and vote hygiene below the page: expiry, a reveal racing the class's votes, two rooms' replicas on one
-database, the by-model view and the export's flags. Real fake server, the real store on SQLite
-(tests/test_arena_postgres.py runs the database-facing ones again on PostgreSQL)."""
+"""Rooms, style control and vote hygiene below the page: expiry, a reveal racing the class's votes, two replicas on
+one database, style features read from the stored answers, the by-model view and the export's flags. Real fake
+server, the real store on SQLite (tests/test_arena_postgres.py runs the database-facing ones again on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import json
 import random
 import secrets
 import threading
+import uuid
 
+import numpy as np
 import pytest
 
-from arena import ArenaError
+from arena import ArenaError, BattleRecord, VoteRecord
 from arena.room_repository import SqlRooms
 from arena.rooms import Rooms
 from tests import test_arena_service as arena_tests
@@ -121,3 +123,33 @@ def test_the_export_flags_a_voter_who_always_picks_one_side_and_weights_repeated
         arena.vote(finished_battle(arena, prompt="HI "), "b")
     weights = {line["weight"] for line in map(json.loads, arena.export().splitlines()) if line["judge"] is None}
     assert weights == {round(10 / 12, 4)}
+
+
+def test_style_control_reads_length_from_the_stored_answers(make_arena):
+    # Two setups of equal substance; "long" writes longer answers but the lengths overlap; voters pick the longer
+    # answer 9 times in 10. Stored as battles and votes, rated through the arena.
+    arena = make_arena()
+    rng = np.random.default_rng(11)
+    for i in range(240):
+        words = {"x:long": int(rng.integers(60, 160)), "x:short": int(rng.integers(30, 130))}
+        a, b = ("x:long", "x:short") if rng.random() < 0.5 else ("x:short", "x:long")
+        longer = "a" if words[a] > words[b] else "b"
+        choice = longer if rng.random() < 0.9 else "ab".replace(longer, "")
+        battle = BattleRecord(
+            uuid.uuid4().hex,
+            1_700_000_000.0 + i,
+            f"Question {i}?",
+            a,
+            b,
+            {"text": "word " * words[a]},
+            {"text": "word " * words[b]},
+        )
+        arena.repository.add_battle(battle)
+        arena.repository.add_vote(VoteRecord(battle.id, choice, True, None, battle.created_at))
+    board = arena.leaderboard(style_control=True)
+    rows = {r.model: r for r in board.rows}
+    long, short = rows["x:long"], rows["x:short"]
+    assert long.ci_low > short.ci_high  # raw: the longer setup clearly ahead
+    assert abs(long.style_rating - short.style_rating) < (long.rating - short.rating) / 2
+    assert long.style_ci_low <= short.style_ci_high and short.style_ci_low <= long.style_ci_high
+    assert board.style["length"].coef > 0 and board.style["bold"].coef is None
