@@ -131,35 +131,48 @@ def fit(
     x = np.zeros((len(t.a), 0)) if covariates is None else np.asarray(covariates, dtype=float)
     k = x.shape[1]
     w = t.count * t.weight if weights is None else weights
-    # one design row per game row: +1 for A's strength, −1 for B's, then the covariates
-    design = np.zeros((len(t.a), n + k))
-    np.add.at(design, (np.arange(len(t.a)), t.a), 1.0)
-    np.add.at(design, (np.arange(len(t.a)), t.b), -1.0)
-    design[:, n:] = x
     params = np.zeros(n + k)
 
+    def margin(p: np.ndarray) -> np.ndarray:
+        return p[t.a] - p[t.b] + x @ p[n:]
+
     def objective(p: np.ndarray) -> float:
-        d = design @ p
+        d = margin(p)
         # log σ(d) = -log(1 + e^-d), computed without overflow
         loss = w * (t.score * np.logaddexp(0, -d) + (1 - t.score) * np.logaddexp(0, d))
         return float(-loss.sum() - 0.5 * prior * (p @ p))
 
+    def by_model(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=values, minlength=n)
+
     current = objective(params)
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-(design @ params)))
-        grad = design.T @ (w * (t.score - p)) - prior * params
-        curv = design.T @ (design * (w * p * (1 - p))[:, None]) + prior * np.eye(n + k)
+        p = 1 / (1 + np.exp(-margin(params)))
+        residual, c = w * (t.score - p), w * p * (1 - p)
+        grad = np.concatenate([by_model(residual, t.a) - by_model(residual, t.b), x.T @ residual]) - prior * params
+        # The curvature, block by block: a game moves A's and B's strengths in opposite directions (bincount over
+        # the n×n cells is far faster than a dense design-matrix product) and its covariates with them.
+        curv = np.zeros((n + k, n + k))
+        cells = np.bincount(t.a * n + t.b, weights=c, minlength=n * n).reshape(n, n)
+        curv[:n, :n] = np.diag(by_model(c, t.a) + by_model(c, t.b)) - cells - cells.T
+        if k:
+            cross = np.stack([by_model(c * x[:, j], t.a) - by_model(c * x[:, j], t.b) for j in range(k)], axis=1)
+            curv[:n, n:], curv[n:, :n], curv[n:, n:] = cross, cross.T, x.T @ (x * c[:, None])
+        curv += prior * np.eye(n + k)
         step = np.linalg.pinv(curv) @ grad  # pinv: without a prior, strengths are only defined up to a constant
+        if np.max(np.abs(step), initial=0.0) < 1e-10:
+            break
+        # Halve the step until the likelihood does not fall (Newton can overshoot); "fall" allows for rounding in a
+        # sum over many games, which would otherwise halve every step near the optimum.
+        slack = 1e-12 * max(1.0, abs(current))
         scale = 1.0
-        while scale > 1e-6:  # halve the step until the likelihood does not fall (Newton can overshoot)
+        while True:
             candidate = params + scale * step
             value = objective(candidate)
-            if value >= current - 1e-12:
+            if value >= current - slack or scale < 1e-6:
                 break
             scale /= 2
         params, current = candidate, value
-        if np.max(np.abs(scale * step), initial=0.0) < 1e-10:
-            break
     return Fit(params[:n], params[n:])
 
 
