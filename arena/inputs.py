@@ -12,12 +12,12 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")  # voter and teacher tokens, as His
 MAX_ID_CHARS = 200
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def valid_text(label: str, value, blank_ok: bool = True) -> str:
+def valid_text(label: str, value: object, blank_ok: bool = True) -> str:
     """A text field as given: a string of valid Unicode (None is blank when allowed)."""
     if value is None and blank_ok:
         return ""
@@ -32,7 +32,7 @@ def valid_text(label: str, value, blank_ok: bool = True) -> str:
     return value
 
 
-def setup_ids(value) -> list[str]:
+def setup_ids(value: object) -> list[str]:
     """Setup ids as a list of strings (blank: none; one id alone is accepted)."""
     if value is None or value == "":
         return []
@@ -46,7 +46,7 @@ def setup_ids(value) -> list[str]:
     return [valid_text("A setup id", v) for v in value]
 
 
-def choice_of(value) -> str:
+def choice_of(value: object) -> str:
     """A vote choice: a, b, tie or both_bad."""
     choice = valid_text("The vote", value).strip().lower()
     if choice not in CHOICES:
@@ -54,12 +54,12 @@ def choice_of(value) -> str:
     return choice
 
 
-def battle_id_of(value) -> str:
+def battle_id_of(value: object) -> str:
     """A battle id as given (looked up afterwards)."""
     return valid_text("battle_id", value).strip()[:MAX_ID_CHARS]
 
 
-def token_of(label: str, value, blank_ok: bool = False) -> str:
+def token_of(label: str, value: object, blank_ok: bool = False) -> str:
     """A voter or teacher token: 16 to 128 letters, digits, - or _ (blank only when allowed)."""
     token = valid_text(label, value).strip()
     if not token and blank_ok:

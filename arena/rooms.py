@@ -60,7 +60,9 @@ class Rooms:
                 return RoomStarted(code, battle.id, token)
         raise ArenaError("Could not find a free room code; try again.")
 
-    async def next(self, code, teacher_token, prompt: str, interval: float = 0.05, **params) -> RoomStarted:
+    async def next(
+        self, code: object, teacher_token: object, prompt: str, interval: float = 0.05, **params
+    ) -> RoomStarted:
         """Close the battle shown now and show a new one (same pool); only the teacher can."""
         room = self.teacher_room(code, teacher_token)
         pool = self.arena.pool(room.pool, [])  # still available?
@@ -69,7 +71,7 @@ class Rooms:
             raise ArenaError("Another battle was started in this room meanwhile; it is the one shown now.")
         return RoomStarted(room.code, battle.id)
 
-    def state(self, code, voter=None) -> dict:
+    def state(self, code: object, voter: object = None) -> dict:
         """What anyone in the room may see now: the answers and how many voted; after the reveal, also the tallies
         and both setups. With a voter token, also whether that voter has voted."""
         token = token_of("voter", voter, blank_ok=True)
@@ -89,7 +91,7 @@ class Rooms:
             out.update(self._revealed(room, self.repository.tallies(room.battle.id)))
         return out
 
-    def vote(self, code, voter, choice, battle_id=None) -> dict:
+    def vote(self, code: object, voter: object, choice: object, battle_id: object = None) -> dict:
         """One vote per voter per battle, while the battle is open: {"counted", "reason"}. With `battle_id` (the
         battle the voter saw) a vote that arrives after the next battle started is refused, not moved to it."""
         token, choice, seen = token_of("voter", voter), choice_of(choice), battle_id_of(battle_id)
@@ -103,7 +105,7 @@ class Rooms:
             return {"counted": False, "reason": "Voting has closed: the teacher has revealed this battle."}
         return {"counted": True, "reason": None}
 
-    def reveal(self, code, teacher_token) -> dict:
+    def reveal(self, code: object, teacher_token: object) -> dict:
         """Close voting and show the tallies and both setups; only the teacher can. Revealing again repeats it."""
         room = self.teacher_room(code, teacher_token)
         return self._revealed(room, self.repository.close(room.battle.id, self.clock()))
@@ -127,7 +129,7 @@ class Rooms:
     def _expiry(self) -> float:
         return self.clock() + self.ttl_s
 
-    def _room(self, code) -> RoomView:
+    def _room(self, code: object) -> RoomView:
         text = valid_text("room", code).strip()
         if not _CODE.fullmatch(text):
             raise ArenaError(f"A room code is {CODE_LENGTH} letters and digits, like K7PQ2M (got {text[:40]!r}).")
@@ -142,7 +144,7 @@ class Rooms:
             )
         return room
 
-    def teacher_room(self, code, teacher_token) -> RoomView:
+    def teacher_room(self, code: object, teacher_token: object) -> RoomView:
         """The room, when it exists, has not expired and the token is its teacher's; ArenaError otherwise."""
         room = self._room(code)
         token = valid_text("teacher_token", teacher_token).strip()

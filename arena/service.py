@@ -126,7 +126,7 @@ class Arena:
             final = snapshot
         return {"battle_id": battle.id, "a": final.a, "b": final.b}
 
-    def vote(self, battle_id, choice, visitor: str | None = None, voter=None) -> dict:
+    def vote(self, battle_id: object, choice: object, visitor: str | None = None, voter: object = None) -> dict:
         """Record the battle's one vote and reveal both setups and their metrics; `voter` is the browser's token."""
         choice, battle_id = choice_of(choice), battle_id_of(battle_id)
         voter_key = token_hash(token) if (token := token_of("voter", voter, blank_ok=True)) else None
@@ -150,10 +150,10 @@ class Arena:
 
     def leaderboard(
         self,
-        since=None,
-        until=None,
-        style_control=False,
-        by="setup",
+        since: object = None,
+        until: object = None,
+        style_control: object = False,
+        by: object = "setup",
         rounds: int = stats.ROUNDS,
         seed: int = stats.SEED,
     ) -> stats.Leaderboard:
@@ -164,9 +164,9 @@ class Arena:
         if by not in BY:
             raise ArenaError(f"by must be one of {', '.join(BY)} (got {str(by)[:40]!r}).")
         pairs = self.repository.votes(*date_range(since, until))
-        return standings(pairs, by, style_control, rounds, seed)
+        return standings(pairs, str(by), style_control, rounds, seed)
 
-    def export(self, since=None, until=None) -> str:
+    def export(self, since: object = None, until: object = None) -> str:
         """The counted votes as JSON lines shaped like FastChat's battle logs."""
         return json_lines(self.repository.votes(*date_range(since, until)))
 
@@ -185,10 +185,10 @@ def reveal(battle: BattleRecord, vote: VoteRecord) -> dict:
     }
 
 
-def date_range(since, until) -> tuple[float | None, float | None]:
+def date_range(since: object, until: object) -> tuple[float | None, float | None]:
     """[start of `since`, end of `until`) in Unix time; blank means open-ended."""
 
-    def day(text, label: str) -> datetime | None:
+    def day(text: object, label: str) -> datetime | None:
         text = valid_text(f"'{label}'", text).strip()
         if not text:
             return None
