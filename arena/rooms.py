@@ -9,6 +9,7 @@ after its last battle started. A revealed (or replaced) battle's votes count in 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 import secrets
@@ -56,7 +57,10 @@ class Rooms:
         for _ in range(8):  # a taken code is unlikely (32^6 codes); try another
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             record = battle.record(room=code)
-            if self.repository.open_room(code, token_hash(token), pool, record, self.clock() + self.ttl_s):
+            opened = await asyncio.to_thread(  # database round trips: off the loop
+                self.repository.open_room, code, token_hash(token), pool, record, self._expiry()
+            )
+            if opened:
                 return RoomStarted(code, battle.id, token)
         raise ArenaError("Could not find a free room code; try again.")
 
@@ -64,10 +68,11 @@ class Rooms:
         self, code: object, teacher_token: object, prompt: str, interval: float = 0.05, **params
     ) -> RoomStarted:
         """Close the battle shown now and show a new one (same pool); only the teacher can."""
-        room = self.teacher_room(code, teacher_token)
+        room = await asyncio.to_thread(self.teacher_room, code, teacher_token)
         pool = self.arena.pool(room.pool, [])  # still available?
         battle = await self._finished(self.arena.start(prompt, pool, **params), interval)
-        if not self.repository.next_battle(room.code, room.battle.id, battle.record(room=room.code), self._expiry()):
+        record = battle.record(room=room.code)
+        if not await asyncio.to_thread(self.repository.next_battle, room.code, room.battle.id, record, self._expiry()):
             raise ArenaError("Another battle was started in this room meanwhile; it is the one shown now.")
         return RoomStarted(room.code, battle.id)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import gradio as gr
 
 from arena.rooms import Rooms
@@ -40,7 +42,7 @@ async def next_room_battle(ctx: PageContext, room, teacher_token, prompt, reques
     """Check, run the room's next battle and show it: {"room", "link", "battle_id"}."""
     checked_prompt(ctx, prompt)
     rooms = rooms_for(ctx)
-    rooms.teacher_room(room, teacher_token)  # before anything is spent (rooms.next checks again)
+    await asyncio.to_thread(rooms.teacher_room, room, teacher_token)  # before anything is spent (next checks again)
     await ready_to_spend(ctx, ctx.visitor(request))
     async with cancelled_if_abandoned(cancel_this_task()):
         started = await rooms.next(room, teacher_token, prompt, ctx.options.coalesce_s, **battle_params(ctx))

@@ -7,6 +7,7 @@ address: a teacher's browser that started a room gets the Reveal and Next battle
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import gradio as gr
@@ -146,6 +147,11 @@ def render(panel: RoomPanel, state: dict, link: str, role: str, shown: dict) -> 
     return out
 
 
+def teacher_token(tokens: object, code: str) -> str:
+    """The teacher token this browser keeps for a room ("" when it did not start it)."""
+    return str(tokens.get(code) or "") if isinstance(tokens, dict) else ""
+
+
 def failure(panel: RoomPanel, exc: Exception) -> dict:
     """A refused room action, said in the panel's note."""
     return {panel.note: f"{WARNING_MARK} {escape_md(str(exc))}"}
@@ -180,8 +186,9 @@ def wire_room_panel(ctx: PageContext, panel: RoomPanel, start: gr.Button, prompt
             state = rooms.state(code, voter)
         except REFUSED as exc:
             return {**out, panel.box: gr.Column(visible=True), **failure(panel, exc)}
-        token = (tokens or {}).get(state["room"]) if isinstance(tokens, dict) else None
-        role = TEACHER if token else PROJECTOR if params.get("present") == "1" else STUDENT
+        role = (
+            TEACHER if teacher_token(tokens, state["room"]) else PROJECTOR if params.get("present") == "1" else STUDENT
+        )
         return {**out, **showing(state["room"], role), **render(panel, state, room_link(request, code), role, {})}
 
     root = gr.context.Context.root_block
@@ -197,7 +204,7 @@ def wire_room_panel(ctx: PageContext, panel: RoomPanel, start: gr.Button, prompt
             return
         kept = dict(list((tokens if isinstance(tokens, dict) else {}).items())[-(KEPT_ROOMS - 1) :])
         kept[started["room"]] = started["teacher_token"]
-        state = rooms.state(started["room"])
+        state = await asyncio.to_thread(rooms.state, started["room"])  # a database read: off the loop
         projector = started["link"] + "&present=1"
         note = f"Room ready. Projector view: [{escape_md(projector)}]({projector}) · Reveal when the class has voted."
         yield {
@@ -252,7 +259,7 @@ def wire_room_panel(ctx: PageContext, panel: RoomPanel, start: gr.Button, prompt
 
     def on_reveal(request: gr.Request, code, role, tokens, shown):
         try:
-            rooms.reveal(code, (tokens or {}).get(code, "") if isinstance(tokens, dict) else "")
+            rooms.reveal(code, teacher_token(tokens, code))
             return refresh(request, code, role, "", shown, "")
         except REFUSED as exc:
             return failure(panel, exc)
@@ -263,10 +270,9 @@ def wire_room_panel(ctx: PageContext, panel: RoomPanel, start: gr.Button, prompt
 
     async def on_next(request: gr.Request, code, role, tokens, text, shown):
         yield {panel.note: f"{mark('waiting')} **Generating both answers for the next battle…**"}
-        token = (tokens or {}).get(code, "") if isinstance(tokens, dict) else ""
         try:
-            await next_room_battle(ctx, code, token, text, request)
-            yield refresh(request, code, role, "", shown, "")
+            await next_room_battle(ctx, code, teacher_token(tokens, code), text, request)
+            yield await asyncio.to_thread(refresh, request, code, role, "", shown, "")
         except REFUSED as exc:
             yield failure(panel, exc)
 
