@@ -11,7 +11,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from tests.appserver import AppServer
-from tests.engine_helpers import CATALOG_PRICES
+from tests.arena_helpers import openai_app_env
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 
@@ -29,13 +29,7 @@ def fake():
 
 @pytest.fixture(scope="module")
 def app(fake, tmp_path_factory):
-    env = {
-        "OPENAI_API_KEY": "sk-test-rooms",
-        "OPENAI_BASE_URL": fake.url + "/v1",
-        "COMPARE_CONFIG": str(CATALOG_PRICES),
-        "COMPARE_DB": str(tmp_path_factory.mktemp("rooms") / "rooms.db"),
-    }
-    with AppServer(env) as running:
+    with AppServer(openai_app_env(fake, tmp_path_factory.mktemp("rooms") / "rooms.db")) as running:
         yield running
 
 

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from tests.appserver import AppServer
+from tests.arena_helpers import openai_app_env
 from tests.browser_fixtures import PAGE_LOAD_MS, TIMEOUT_MS, VIEWPORTS, md_text, screenshot
-from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from tests.test_accessibility import describe, scan
@@ -31,13 +31,7 @@ def fake():
 
 @pytest.fixture(scope="module")
 def app(fake, tmp_path_factory):
-    env = {
-        "OPENAI_API_KEY": "sk-test",
-        "OPENAI_BASE_URL": fake.url + "/v1",
-        "COMPARE_CONFIG": str(CATALOG_PRICES),
-        "COMPARE_DB": str(tmp_path_factory.mktemp("room") / "room.db"),
-    }
-    with AppServer(env) as running:
+    with AppServer(openai_app_env(fake, tmp_path_factory.mktemp("room") / "room.db")) as running:
         yield running
 
 
