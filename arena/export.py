@@ -1,10 +1,13 @@
-"""Votes as JSON lines in the shape of FastChat's cleaned battle logs (clean_battle_data.py's conv_release mode)."""
+"""Votes as JSON lines in the shape of FastChat's cleaned battle logs (clean_battle_data.py's conv_release mode), plus
+what vote hygiene found: who voted (a hash, as FastChat's `judge`), whether that voter keeps picking one side, and the
+weight the leaderboard gives the battle (below 1 for a prompt asked very often)."""
 
 from __future__ import annotations
 
 import json
 
 from .records import BattleRecord, VoteRecord
+from .standings import battle_weights, voter_flags
 
 
 def battle_line(battle: BattleRecord, vote: VoteRecord) -> dict:
@@ -23,9 +26,16 @@ def battle_line(battle: BattleRecord, vote: VoteRecord) -> dict:
         "turn": 1,
         "anony": True,
         "tstamp": vote.created_at,
+        "judge": vote.voter,
     }
 
 
 def json_lines(pairs: list[tuple[BattleRecord, VoteRecord]]) -> str:
-    """One JSON object per line, oldest vote first."""
-    return "".join(json.dumps(battle_line(b, v), ensure_ascii=False) + "\n" for b, v in pairs)
+    """One JSON object per line, oldest vote first, each with `room`, `judge_flag` and `weight`."""
+    flags, weights = voter_flags(pairs), battle_weights(pairs)
+    lines = []
+    for battle, vote in pairs:
+        line = battle_line(battle, vote)
+        line.update(room=battle.room, judge_flag=flags.get(vote.voter or ""), weight=round(weights[battle.id], 4))
+        lines.append(json.dumps(line, ensure_ascii=False) + "\n")
+    return "".join(lines)

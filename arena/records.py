@@ -26,17 +26,19 @@ class BattleRecord:
     result_a: dict  # compare.metrics.Result.to_json()
     result_b: dict
     invalid: str | None = None  # decided when the battle finished: a reply errored or named its model
+    room: str | None = None  # the room whose class voted on it (None: an ordinary battle with its one vote)
 
 
 @dataclass(frozen=True)
 class VoteRecord:
-    """The one vote a battle gets."""
+    """A vote: an ordinary battle's one vote, or one voter's vote on a room's battle."""
 
     battle_id: str
     choice: str  # a key of CHOICES
     counted: bool
     reason: str | None
     created_at: float
+    voter: str | None = None  # a hash of the voter's browser token (never the token, never an address)
 
     @property
     def winner(self) -> str:
@@ -65,4 +67,4 @@ class Repository(Protocol):
     def votes(
         self, since: float | None = None, until: float | None = None, counted_only: bool = True
     ) -> list[tuple[BattleRecord, VoteRecord]]:
-        """Votes cast in [since, until), oldest first, with their battles."""
+        """Votes cast in [since, until), oldest first, with their battles (a room's votes once its battle closed)."""

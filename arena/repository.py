@@ -1,107 +1,39 @@
-"""Battles and votes in the store's database (tables made by store/migrations.py's "battles and votes" step)."""
+"""Battles and votes in the store's database (tables made by store/migrations.py; read and written as arena/tables.py
+describes them). A room's votes (arena/room_repository.py writes them) are read back here with the ordinary ones."""
 
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from .records import ArenaError, BattleRecord, VoteRecord
+from .records import BattleRecord, VoteRecord
+from .tables import BATTLES, ROOM_BATTLES, ROOM_VOTES, VOTES, SqlAccess, to_time, to_unix
 
-_md = sa.MetaData()
-BATTLES = sa.Table(
-    "battles",
-    _md,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("prompt", sa.Text, nullable=False),
-    sa.Column("model_a", sa.String(200), nullable=False),
-    sa.Column("model_b", sa.String(200), nullable=False),
-    sa.Column("result_a", sa.Text, nullable=False),
-    sa.Column("result_b", sa.Text, nullable=False),
-    sa.Column("invalid", sa.Text, nullable=True),
-)
-VOTES = sa.Table(
-    "votes",
-    _md,
-    sa.Column("battle_id", sa.String(64), sa.ForeignKey("battles.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("choice", sa.String(16), nullable=False),
-    sa.Column("counted", sa.Boolean, nullable=False),
-    sa.Column("reason", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
+# a battle row with the room it belongs to, if any
+_BATTLE_COLUMNS = [*BATTLES.c, ROOM_BATTLES.c.room]
+_WITH_ROOM = BATTLES.outerjoin(ROOM_BATTLES, ROOM_BATTLES.c.battle_id == BATTLES.c.id)
 
 
-def _time(unix: float) -> datetime:
-    return datetime.fromtimestamp(unix, UTC)
-
-
-def _unix(value: datetime) -> float:
-    # SQLite hands back naive datetimes; every stored time is UTC
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
-
-
-class SqlRepository:
+class SqlRepository(SqlAccess):
     """The arena's repository over a store.Store (SQLite or PostgreSQL).
 
     One vote per battle is the votes table's key.
     """
 
-    def __init__(self, store):
-        self._store = store  # a Store, or a function giving one (so nothing opens until the arena is used)
-        self._migrated = False
-
-    @property
-    def store(self):
-        """The store (opened now if it was given as a function)."""
-        if callable(self._store):
-            self._store = self._store()
-        return self._store
-
-    def ready(self) -> None:
-        """Raise ArenaError now if the database cannot be reached (checked before a battle spends anything)."""
-        if not self._migrated:
-            with self._read():
-                pass
-
-    @contextmanager
-    def _read(self):
-        """A connection for reading (the schema brought up to date on first use)."""
-        with _reachable():
-            if not self._migrated:
-                self.store.migrate()
-                self._migrated = True
-            with self.store.engine.connect() as conn:
-                yield conn
-
-    @contextmanager
-    def _write(self):
-        with _reachable(), self.store.begin() as conn:
-            yield conn
-
     def add_battle(self, battle: BattleRecord) -> None:
-        """Store a finished battle (results scrubbed of keys as the store scrubs runs)."""
-        row = {
-            "id": battle.id,
-            "created_at": _time(battle.created_at),
-            "prompt": battle.prompt,
-            "model_a": battle.model_a,
-            "model_b": battle.model_b,
-            "invalid": battle.invalid,
-            "result_a": json.dumps(self.store.scrub(battle.result_a), ensure_ascii=False),
-            "result_b": json.dumps(self.store.scrub(battle.result_b), ensure_ascii=False),
-        }
+        """Store a finished ordinary battle."""
+        row = battle_row(self.store, battle)
         with self._write() as conn:
             conn.execute(BATTLES.insert().values(**row))
 
     def battle(self, battle_id: str) -> BattleRecord | None:
         """The battle with this id, or None."""
         with self._read() as conn:
-            row = conn.execute(sa.select(BATTLES).where(BATTLES.c.id == battle_id)).mappings().first()
-        return _battle(row) if row else None
+            stmt = sa.select(*_BATTLE_COLUMNS).select_from(_WITH_ROOM).where(BATTLES.c.id == battle_id)
+            row = conn.execute(stmt).mappings().first()
+        return battle_of(row) if row else None
 
     def vote_for(self, battle_id: str) -> VoteRecord | None:
         """The battle's vote, or None."""
@@ -116,7 +48,8 @@ class SqlRepository:
             "choice": vote.choice,
             "counted": vote.counted,
             "reason": vote.reason,
-            "created_at": _time(vote.created_at),
+            "created_at": to_time(vote.created_at),
+            "voter": vote.voter,
         }
         try:
             with self._write() as conn:
@@ -128,49 +61,90 @@ class SqlRepository:
     def votes(
         self, since: float | None = None, until: float | None = None, counted_only: bool = True
     ) -> list[tuple[BattleRecord, VoteRecord]]:
-        """Votes cast in [since, until), oldest first, with their battles."""
-        stmt = (
-            sa.select(BATTLES, *[c.label(f"vote_{c.name}") for c in VOTES.c])
-            .join(VOTES, VOTES.c.battle_id == BATTLES.c.id)
-            .order_by(VOTES.c.created_at, VOTES.c.battle_id)
+        """Votes cast in [since, until), oldest first, with their battles: the ordinary ones, and each room's once
+        its battle closed (revealed, or replaced by the room's next battle)."""
+        ordinary = (
+            sa.select(*_BATTLE_COLUMNS, *[c.label(f"vote_{c.name}") for c in VOTES.c])
+            .select_from(_WITH_ROOM.join(VOTES, VOTES.c.battle_id == BATTLES.c.id))
+            .where(*_window(VOTES.c.created_at, since, until))
         )
-        if since is not None:
-            stmt = stmt.where(VOTES.c.created_at >= _time(since))
-        if until is not None:
-            stmt = stmt.where(VOTES.c.created_at < _time(until))
         if counted_only:
-            stmt = stmt.where(VOTES.c.counted.is_(True))
+            ordinary = ordinary.where(VOTES.c.counted.is_(True))
+        in_rooms = (
+            sa.select(*_BATTLE_COLUMNS, *[c.label(f"vote_{c.name}") for c in ROOM_VOTES.c])
+            .select_from(_WITH_ROOM.join(ROOM_VOTES, ROOM_VOTES.c.battle_id == BATTLES.c.id))
+            .where(ROOM_BATTLES.c.closed_at.is_not(None), *_window(ROOM_VOTES.c.created_at, since, until))
+        )
+        if counted_only:
+            in_rooms = in_rooms.where(BATTLES.c.invalid.is_(None))
         with self._read() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        return [(_battle(r), _vote({c.name: r[f"vote_{c.name}"] for c in VOTES.c})) for r in rows]
+            pairs = [(battle_of(r), _vote(_prefixed(r, VOTES))) for r in conn.execute(ordinary).mappings()]
+            for r in conn.execute(in_rooms).mappings():
+                battle = battle_of(r)
+                pairs.append((battle, room_vote(battle, _prefixed(r, ROOM_VOTES))))
+        return sorted(pairs, key=lambda p: (p[1].created_at, p[1].battle_id, p[1].voter or ""))
 
 
-@contextmanager
-def _reachable():
-    """A database that is down or locked becomes one clear ArenaError (the page and the API show it)."""
-    try:
-        yield
-    except OperationalError as exc:
-        raise ArenaError(
-            f"The arena's database is not reachable right now ({str(exc.orig)[:200]}); try again later."
-        ) from None
+def battle_row(store, battle: BattleRecord) -> dict:
+    """A finished battle as its row (results scrubbed of keys as the store scrubs runs)."""
+    return {
+        "id": battle.id,
+        "created_at": to_time(battle.created_at),
+        "prompt": battle.prompt,
+        "model_a": battle.model_a,
+        "model_b": battle.model_b,
+        "invalid": battle.invalid,
+        "result_a": json.dumps(store.scrub(battle.result_a), ensure_ascii=False),
+        "result_b": json.dumps(store.scrub(battle.result_b), ensure_ascii=False),
+    }
 
 
-def _battle(row) -> BattleRecord:
+def _window(column, since: float | None, until: float | None) -> list:
+    """Conditions keeping `column` within [since, until) (open-ended where None)."""
+    clauses = []
+    if since is not None:
+        clauses.append(column >= to_time(since))
+    if until is not None:
+        clauses.append(column < to_time(until))
+    return clauses
+
+
+def _prefixed(row, table: sa.Table) -> dict:
+    return {c.name: row[f"vote_{c.name}"] for c in table.c}
+
+
+def battle_of(row) -> BattleRecord:
+    """A battle from its row (with the room column of the outer join, when selected)."""
     return BattleRecord(
         row["id"],
-        _unix(row["created_at"]),
+        to_unix(row["created_at"]),
         row["prompt"],
         row["model_a"],
         row["model_b"],
         json.loads(row["result_a"]),
         json.loads(row["result_b"]),
         row["invalid"],
+        row.get("room"),
     )
 
 
 def _vote(row) -> VoteRecord:
-    return VoteRecord(row["battle_id"], row["choice"], bool(row["counted"]), row["reason"], _unix(row["created_at"]))
+    return VoteRecord(
+        row["battle_id"],
+        row["choice"],
+        bool(row["counted"]),
+        row["reason"],
+        to_unix(row["created_at"]),
+        row.get("voter"),
+    )
+
+
+def room_vote(battle: BattleRecord, row) -> VoteRecord:
+    """A room vote as a VoteRecord: it counts unless its battle cannot (a reply failed or named its model)."""
+    reason = f"not counted: {battle.invalid}" if battle.invalid else None
+    return VoteRecord(
+        row["battle_id"], row["choice"], battle.invalid is None, reason, to_unix(row["created_at"]), row["voter"]
+    )
 
 
 def open_repository(store=None) -> SqlRepository:

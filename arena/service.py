@@ -1,4 +1,4 @@
-"""The arena's operations, shared by the page and the API: battle, vote, leaderboard and export."""
+"""The arena's operations, shared by the page and the API: battle, vote, leaderboard and export (rooms: rooms.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import stats
+from compare.presets import Preset, load_presets
 from providers import Registry
-from providers.registry import UnknownModelError
 
-from . import rating
 from .battle import Battle, Snapshot, draw
+from .contestants import Contestants
 from .export import json_lines
-from .records import CHOICES, ArenaError, BattleRecord, Repository, VoteRecord
+from .inputs import battle_id_of, choice_of, token_hash, token_of, valid_text
+from .records import ArenaError, BattleRecord, Repository, VoteRecord
+from .standings import BY, standings
 
 METRICS = (
     "status",
@@ -64,7 +67,7 @@ class VoteCap:
 
 
 class Arena:
-    """Blind battles between two models drawn from a pool, one vote each, and the ratings those votes give."""
+    """Blind battles between two setups drawn from a pool, one vote each, and the ratings those votes give."""
 
     def __init__(
         self,
@@ -75,6 +78,7 @@ class Arena:
         live: bool = False,
         vote_cap: VoteCap | None = None,
         clock=time.time,
+        presets: list[Preset] | None = None,
     ):
         self.registry = registry
         self.repository = repository
@@ -83,38 +87,23 @@ class Arena:
         self.live = live
         self.vote_cap = vote_cap
         self.clock = clock
+        self.contestants = Contestants(registry, load_presets() if presets is None else presets)
 
     def pool(self, requested: list[str] | str | None, available: list[str]) -> list[str]:
-        """The models a battle draws from: the ones asked for (default: all available); at least two usable."""
-        asked = [requested] if isinstance(requested, str) else list(requested or [])
-        ids = list(dict.fromkeys(m.strip() for m in asked if m and m.strip()))
-        if not ids:
-            ids = list(available)
-        for model_id in ids:
-            try:
-                reason = self.registry.unusable_reason(model_id)
-            except UnknownModelError as exc:
-                raise ArenaError(f"Unknown model in the pool: {exc}.") from None
-            if reason:
-                raise ArenaError(f"{model_id} is not available: {reason}.")
-        if len(ids) < 2:
-            have = ", ".join(ids) or "none"
-            raise ArenaError(
-                f"A battle needs at least two different available models (the pool has: {have}). "
-                "Add a key in .env or start a local server to get another model."
-            )
-        return ids
+        """The setup ids a battle draws from (see Contestants.pool); at least two, each usable now."""
+        return self.contestants.pool(requested, available)
 
     def start(
         self, prompt: str, pool: list[str], temperature: float | None = 0.7, max_tokens: int | None = 256
     ) -> Battle:
-        """A battle between two models drawn from a checked pool (see `pool`), not yet running."""
-        left, right = draw(pool, self.rng)
+        """A battle between two setups drawn from a checked pool (see `pool`), not yet running."""
+        left, right = (self.contestants.setup(s) for s in draw(pool, self.rng))
         return Battle(
             self.registry,
             prompt,
             left,
             right,
+            (self.contestants.system(left), self.contestants.system(right)),
             self.counter,
             temperature,
             max_tokens,
@@ -126,17 +115,8 @@ class Arena:
         """Run a battle; it is stored before the final snapshot, so a vote can follow at once."""
         async for snapshot in battle.snapshots(interval):
             if snapshot.done:
-                record = BattleRecord(
-                    battle.id,
-                    battle.created_at,
-                    battle.prompt,
-                    battle.model_a,
-                    battle.model_b,
-                    battle.results["a"].to_json(),
-                    battle.results["b"].to_json(),
-                    battle.invalid_reason(),
-                )
-                await asyncio.to_thread(self.repository.add_battle, record)  # a database round trip: off the loop
+                # a database round trip: off the loop
+                await asyncio.to_thread(self.repository.add_battle, battle.record())
             yield snapshot
 
     async def battle(self, prompt: str, pool: list[str], interval: float = 0.05, **params) -> dict:
@@ -146,23 +126,22 @@ class Arena:
             final = snapshot
         return {"battle_id": battle.id, "a": final.a, "b": final.b}
 
-    def vote(self, battle_id: str, choice: str, visitor: str | None = None) -> dict:
-        """Record the battle's one vote and reveal both models and their metrics."""
-        choice = str(choice or "").strip().lower()
-        if choice not in CHOICES:
-            raise ArenaError(f"The vote must be one of {', '.join(CHOICES)} (got {choice[:40]!r}).")
-        battle = self.repository.battle(str(battle_id or "").strip())
+    def vote(self, battle_id: object, choice: object, visitor: str | None = None, voter: object = None) -> dict:
+        """Record the battle's one vote and reveal both setups and their metrics; `voter` is the browser's token."""
+        choice, battle_id = choice_of(choice), battle_id_of(battle_id)
+        voter_key = token_hash(token) if (token := token_of("voter", voter, blank_ok=True)) else None
+        battle = self.repository.battle(battle_id)
         if battle is None:
-            raise ArenaError(
-                f"No battle with id {str(battle_id)[:64]!r}: start a battle first and vote with its battle_id."
-            )
+            raise ArenaError(f"No battle with id {battle_id[:64]!r}: start a battle first and vote with its battle_id.")
+        if battle.room is not None:
+            raise ArenaError("This battle belongs to a room: vote in the room (room_vote), not here.")
         if self.repository.vote_for(battle.id) is not None:
             raise ArenaError("This battle already has its vote; voting is closed. Start a new battle.")
         cap = self.vote_cap if visitor is not None else None
         if cap is not None and visitor is not None and (message := cap.take(visitor)):
             raise ArenaError(message)
         reason = f"not counted: {battle.invalid}" if battle.invalid else None
-        vote = VoteRecord(battle.id, choice, battle.invalid is None, reason, self.clock())
+        vote = VoteRecord(battle.id, choice, battle.invalid is None, reason, self.clock(), voter_key)
         if not self.repository.add_vote(vote):  # another vote got in first
             if cap is not None and visitor is not None:
                 cap.give_back(visitor)
@@ -170,13 +149,24 @@ class Arena:
         return reveal(battle, vote)
 
     def leaderboard(
-        self, since: str | None = None, until: str | None = None, rounds: int = rating.ROUNDS, seed: int = rating.SEED
-    ) -> list[rating.Row]:
-        """Ratings from the counted votes cast on or after `since` and on or before `until` (YYYY-MM-DD, UTC)."""
+        self,
+        since: object = None,
+        until: object = None,
+        style_control: object = False,
+        by: object = "setup",
+        rounds: int = stats.ROUNDS,
+        seed: int = stats.SEED,
+    ) -> stats.Leaderboard:
+        """Ratings from the counted votes cast on or after `since` and on or before `until` (YYYY-MM-DD, UTC), of
+        setups or (by="model") models, optionally style-controlled."""
+        if not isinstance(style_control, bool):
+            raise ArenaError(f"style_control must be true or false (got {str(style_control)[:40]!r}).")
+        if by not in BY:
+            raise ArenaError(f"by must be one of {', '.join(BY)} (got {str(by)[:40]!r}).")
         pairs = self.repository.votes(*date_range(since, until))
-        return rating.leaderboard([(b.model_a, b.model_b, v.winner) for b, v in pairs], rounds, seed)
+        return standings(pairs, str(by), style_control, rounds, seed)
 
-    def export(self, since: str | None = None, until: str | None = None) -> str:
+    def export(self, since: object = None, until: object = None) -> str:
         """The counted votes as JSON lines shaped like FastChat's battle logs."""
         return json_lines(self.repository.votes(*date_range(since, until)))
 
@@ -195,11 +185,11 @@ def reveal(battle: BattleRecord, vote: VoteRecord) -> dict:
     }
 
 
-def date_range(since: str | None, until: str | None) -> tuple[float | None, float | None]:
+def date_range(since: object, until: object) -> tuple[float | None, float | None]:
     """[start of `since`, end of `until`) in Unix time; blank means open-ended."""
 
-    def day(text: str | None, label: str) -> datetime | None:
-        text = (text or "").strip()
+    def day(text: object, label: str) -> datetime | None:
+        text = valid_text(f"'{label}'", text).strip()
         if not text:
             return None
         try:

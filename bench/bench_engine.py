@@ -16,8 +16,9 @@ os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
 
 from bench.bench_local_batch import engine_curve  # noqa: E402
 from bench.fakeproc import fake_server  # noqa: E402
-from compare import Column, Comparison, Delta, make_messages  # noqa: E402
+from compare import Column, Comparison, make_messages  # noqa: E402
 from providers import Registry, Sampling, Settings  # noqa: E402
+from providers.events import Chunk  # noqa: E402
 
 ROUNDS = 5
 WORDS = " ".join(f"w{i}" for i in range(100))
@@ -80,8 +81,8 @@ async def ttft_overhead(url) -> float:
     async def engine() -> float:
         start = time.perf_counter()
         first = None
-        async for _, event in Comparison(reg, cols(["openai:m"])).events():
-            if first is None and isinstance(event, Delta):
+        async for _, _, event in Comparison(reg, cols(["openai:m"])).events():
+            if first is None and isinstance(event, Chunk):
                 first = time.perf_counter() - start
         return first
 

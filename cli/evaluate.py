@@ -104,13 +104,20 @@ async def run_eval(args: argparse.Namespace, registry: Registry) -> int:
     run = EvaluationRun(registry, repository, stored, counter, per_provider=max(1, args.per_provider))
     interrupted = _stop_on_ctrl_c(run)
 
+    printed = {
+        (j.prompt_id, j.a, j.b)
+        for j in stored.judgements.values()
+        if (j.prompt_id, j.a, j.b, not j.swapped) in stored.judgements
+    }
+
     def heard(event) -> None:
         if isinstance(event, Answered):
             _print(args.json, answer_line(event.prompt_id, event.column, event.result))
         elif isinstance(event, Judged):
             j = event.judgement
             other = stored.judgements.get((j.prompt_id, j.a, j.b, not j.swapped))
-            if other is not None:
+            if other is not None and (j.prompt_id, j.a, j.b) not in printed:
+                printed.add((j.prompt_id, j.a, j.b))
                 for line in judgement_lines(spec, [j, other]):
                     _print(args.json, line)
         elif isinstance(event, Progress) and not args.json and event.last:

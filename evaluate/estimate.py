@@ -27,6 +27,8 @@ class CostEstimate:
 
     def describe(self) -> str:
         """One sentence: the estimate, and what it leaves out."""
+        if not self.usd and self.unknown:
+            return f"Estimated cost: unknown (no price known for {', '.join(self.unknown)})."
         text = f"Estimated cost: at most about ${self.usd:.4f} (answers counted at their max tokens)"
         if self.unknown:
             text += f"; not included, no price known for {', '.join(self.unknown)}"

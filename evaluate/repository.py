@@ -1,4 +1,4 @@
-"""Evaluations in the store: the spec, then each answer and each judgement as it finishes (migration 3's tables)."""
+"""Evaluations in the store: the spec, then each answer and each judgement as it finishes (migration 4's tables)."""
 
 from __future__ import annotations
 

@@ -99,6 +99,43 @@ def _battles_and_votes(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _rooms_and_voters(conn: Connection) -> None:
+    """The arena's rooms (arena/room_repository.py): a teacher's room shows one battle at a time to a class, each
+    voter votes once per battle; and who cast an ordinary vote (a hash of the browser's voter token, or null)."""
+    md = sa.MetaData()
+    sa.Table("battles", md, sa.Column("id", sa.String(64), primary_key=True))  # made by step 2: for the keys only
+    rooms = sa.Table(
+        "rooms",
+        md,
+        sa.Column("code", sa.String(16), primary_key=True),
+        sa.Column("teacher", sa.String(64), nullable=False),  # sha-256 of the teacher's token, never the token
+        sa.Column("pool", sa.Text, nullable=False),  # the setup ids its battles draw from, as JSON
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("battle_id", sa.String(64), sa.ForeignKey("battles.id"), nullable=False),  # the battle shown now
+    )
+    room_battles = sa.Table(
+        "room_battles",
+        md,
+        sa.Column("battle_id", sa.String(64), sa.ForeignKey("battles.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("room", sa.String(16), nullable=False),
+        sa.Column("votes", sa.Integer, nullable=False),  # updated with each vote: its row lock orders votes and reveal
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),  # revealed, or replaced by the next one
+        sa.Index("ix_room_battles_room", "room"),
+    )
+    room_votes = sa.Table(
+        "room_votes",
+        md,
+        sa.Column("battle_id", sa.String(64), sa.ForeignKey("battles.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("voter", sa.String(64), primary_key=True),  # sha-256 of the browser's voter token
+        sa.Column("choice", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Index("ix_room_votes_created_at", "created_at"),
+    )
+    md.create_all(conn, tables=[rooms, room_battles, room_votes])
+    conn.execute(sa.text("ALTER TABLE votes ADD COLUMN voter VARCHAR(64)"))
+
+
 def _evaluations(conn: Connection) -> None:
     """Evaluations (evaluate/repository.py): a prompt set across columns, each answer and each judgement stored as it
     finishes, so a stopped or crashed evaluation resumes without asking anything twice."""
@@ -144,7 +181,8 @@ def _evaluations(conn: Connection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "runs", _runs),
     Migration(2, "battles and votes", _battles_and_votes),
-    Migration(3, "evaluations, their answers and judgements", _evaluations),
+    Migration(3, "rooms, room votes and voters", _rooms_and_voters),
+    Migration(4, "evaluations, their answers and judgements", _evaluations),
 ]
 
 

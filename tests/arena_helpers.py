@@ -5,9 +5,20 @@ from __future__ import annotations
 import threading
 import time
 
+from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.openai_server import OpenAIServer
 
 GATED = "gated"  # model name (openai:gated) whose request waits for `gate`
+
+
+def openai_app_env(fake: OpenAIServer, db) -> dict:
+    """The app's settings for an arena over one OpenAI fake (catalog prices, so costs are known) and a SQLite file."""
+    return {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": fake.url + "/v1",
+        "COMPARE_CONFIG": str(CATALOG_PRICES),
+        "COMPARE_DB": str(db),
+    }
 
 
 class GatedOpenAIServer(OpenAIServer):

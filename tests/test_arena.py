@@ -157,9 +157,27 @@ def test_bad_input_is_refused_clearly_and_stores_nothing(client, db):
         lambda: vote(client, out["battle_id"], "maybe")
     )
     assert "The prompt is empty" in refused(lambda: battle(client, [MINI, FOUR_O], prompt="  "))
-    assert "at least two different available models" in refused(lambda: battle(client, [MINI]))
-    assert "at least two different available models" in refused(lambda: battle(client, [MINI, MINI]))
+    assert "at least two different setups" in refused(lambda: battle(client, [MINI]))
+    assert "at least two different setups" in refused(lambda: battle(client, [MINI, MINI]))
     assert "Unknown model in the pool" in refused(lambda: battle(client, [MINI, "nosuch:model"]))
+    assert "no persona named 'grumpy'" in refused(lambda: battle(client, [MINI, f"{MINI}#grumpy"]))
+    # hostile shapes (issue 27): one sentence each, never a traceback
+    assert "models must be a list of setup ids" in refused(lambda: battle(client, [[MINI], [FOUR_O]]))
+    assert "The prompt must be text (got int 42)" in refused(lambda: battle(client, [MINI, FOUR_O], prompt=42))
+    assert "'since' must be text (got int 20251130)" in refused(
+        lambda: client.predict(20251130, "", api_name="/leaderboard")
+    )
+    assert "'until' must be text (got list" in refused(lambda: client.predict("", ["2025"], api_name="/leaderboard"))
+    assert "style_control must be true or false" in refused(
+        lambda: client.predict("", "", "yes", api_name="/leaderboard")
+    )
+    assert "by must be one of setup, model" in refused(
+        lambda: client.predict("", "", False, "x", api_name="/leaderboard")
+    )
+    assert "battle_id must be text" in refused(lambda: vote(client, ["nope"], "a"))
+    assert "voter must be 16 to 128 letters" in refused(
+        lambda: client.predict(out["battle_id"], "a", "me", api_name="/vote")
+    )
     assert (count(db, "battles"), count(db, "votes")) == (before[0] + 1, before[1])  # only the good battle
     assert vote(client, out["battle_id"], "both_bad")["counted"] is True  # the bad votes did not close it
 
@@ -180,6 +198,13 @@ def test_leaderboard_reflects_counted_votes_and_filters_by_date(client, app):
     assert client.predict(str(today + timedelta(days=1)), "", api_name="/leaderboard")["rows"] == []
     assert pool[0] in [r["model"] for r in client.predict(str(today), str(today), api_name="/leaderboard")["rows"]]
     assert "must be a date" in refused(lambda: client.predict("last week", "", api_name="/leaderboard"))
+    styled = client.predict("", "", True, api_name="/leaderboard")
+    assert set(styled["style"]) == {"length", "headers", "lists", "bold"}
+    assert set(styled["style"]["length"]) == {"coef", "ci_low", "ci_high"}
+    plain = {r["model"]: r for r in client.predict(api_name="/leaderboard")["rows"]}
+    for row in styled["rows"]:  # the raw columns are the plain leaderboard's; style control adds its own
+        assert {k: row[k] for k in plain[row["model"]]} == plain[row["model"]]
+        assert row["style_ci_low"] <= row["style_rating"] <= row["style_ci_high"]
     lines = [json.loads(line) for line in app.ctx.arena.export().splitlines()]
     assert lines and all(
         {"model_a", "model_b", "winner", "tstamp", "conversation_a", "conversation_b"} <= set(x) for x in lines
@@ -187,11 +212,42 @@ def test_leaderboard_reflects_counted_votes_and_filters_by_date(client, app):
     assert CLAUDE not in {m for x in lines for m in (x["model_a"], x["model_b"])}  # uncounted votes stay out
 
 
-def test_fewer_than_two_available_models_is_a_clear_message(tmp_path):
-    with AppServer({"COMPARE_DB": str(tmp_path / "a.db")}) as lone:  # no keys: only the embedded model
-        with api_client(lone.url) as c:
-            message = refused(lambda: battle(c, None))
-    assert "A battle needs at least two different available models (the pool has: local:smollm2)" in message
+def test_a_persona_is_the_side_s_system_prompt_and_its_temperature_the_side_s(client, app, fakes):
+    oa, _ = fakes
+    sarcastic = f"{MINI}#04-sarcastic-persona~1.20"
+    out = battle(client, [sarcastic, MINI], prompt="Which setup am I talking to?")
+    stored = app.ctx.arena.repository.battle(out["battle_id"])
+    assert {stored.model_a, stored.model_b} == {f"{MINI}#sarcastic-persona~1.2", MINI}  # canonical setup ids
+    sent = [r.body for r in oa.requests if r.path == "/v1/chat/completions"][-2:]
+    by_system = {body["messages"][0]["role"]: body for body in sent}
+    persona = by_system["system"]
+    assert persona["messages"][0]["content"].startswith("You are a witty, sarcastic assistant.")
+    assert persona["temperature"] == 1.2
+    plain = by_system["user"]  # no persona: no system prompt at all, the arena's temperature
+    assert plain["messages"] == [{"role": "user", "content": "Which setup am I talking to?"}]
+    assert plain["temperature"] == 0.7
+    shown = vote(client, out["battle_id"], "tie")
+    assert shown["counted"] is True  # both sides are one model: a reply naming it would not tell them apart
+    assert {shown["a_model"], shown["b_model"]} == {f"{MINI}#sarcastic-persona~1.2", MINI}
+
+
+def test_without_keys_two_setups_of_the_embedded_model_battle(tmp_path):
+    # no keys: only the embedded model; a tiny token cap keeps the real model quick
+    options = PageOptions(demo_caps=True, max_tokens_cap=8, runs_per_minute=30)
+    with AppServer({"COMPARE_DB": str(tmp_path / "a.db")}, options) as lone, api_client(lone.url) as c:
+        named = battle(c, ["local:smollm2", "local:smollm2~1.2"], prompt="Name a colour.")
+        assert named["a"].strip() and named["b"].strip()
+        shown = vote(c, named["battle_id"], "a")
+        assert {shown["a_model"], shown["b_model"]} == {"local:smollm2", "local:smollm2~1.2"}
+        assert shown["a_metrics"]["status"] in ("done", "warning") and shown["a_metrics"]["output_tokens"] <= 8
+        drawn = battle(c, [], prompt="Name an animal.")  # the default pool: the model plain and under two personas
+        stored = lone.ctx.arena.repository.battle(drawn["battle_id"])
+        default_pool = {"local:smollm2", "local:smollm2#sarcastic-persona", "local:smollm2#explain-like-five"}
+        assert {stored.model_a, stored.model_b} <= default_pool and stored.model_a != stored.model_b
+        assert vote(c, drawn["battle_id"], "b")["counted"] is True
+        rows = c.predict(api_name="/leaderboard")["rows"]
+        assert {r["model"] for r in rows} == {"local:smollm2", "local:smollm2~1.2", stored.model_a, stored.model_b}
+        assert c.predict("", "", False, "model", api_name="/leaderboard")["rows"] == []  # one model: nothing to rate
 
 
 def test_demo_vote_cap_per_visitor(fakes, tmp_path):

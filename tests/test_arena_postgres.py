@@ -13,6 +13,12 @@ from tests.test_arena_service import (  # noqa: F401  (its fixtures, and its tes
     test_one_vote_per_battle_is_enforced_by_the_database,
     test_vote_cap_per_visitor_per_hour,
 )
+from tests.test_room_service import (  # noqa: F401  (rooms across replicas live in the database: again on PostgreSQL)
+    test_a_reveal_racing_the_class_counts_exactly_the_votes_that_got_in,
+    test_a_room_expires_after_its_last_battle,
+    test_only_one_next_battle_wins_a_race,
+    test_the_export_flags_a_voter_who_always_picks_one_side_and_weights_repeated_prompts,
+)
 
 
 @pytest.fixture

@@ -128,15 +128,25 @@ def test_one_vote_per_battle_is_enforced_by_the_database(make_arena):
 
 def test_pool_problems_are_clear_sentences(make_arena):
     arena = make_arena()
-    with pytest.raises(ArenaError, match="at least two different available models"):
+    with pytest.raises(ArenaError, match="at least two different setups"):
         arena.pool([FAST, FAST], [])
-    with pytest.raises(ArenaError, match="at least two different available models"):
-        arena.pool([], [FAST])  # the default pool is every available model: here only one
+    with pytest.raises(ArenaError, match="at least two different setups"):
+        arena.pool([" openai:gpt-4o-mini~0.70 ", "openai:gpt-4o-mini~0.7"], [])  # one setup, spelt twice
     with pytest.raises(ArenaError, match="Unknown model"):
         arena.pool([FAST, "nonsense"], [])
     with pytest.raises(ArenaError, match="anthropic:claude-3-5-haiku-latest is not available: set ANTHROPIC_API_KEY"):
-        arena.pool([FAST, "anthropic:claude-3-5-haiku-latest"], [])
+        arena.pool([FAST, "anthropic:claude-3-5-haiku-latest#sarcastic-persona"], [])
+    with pytest.raises(ArenaError, match="no persona named 'grumpy' \\(personas: explain-like-five, helpful-"):
+        arena.pool([FAST, f"{FAST}#grumpy"], [])
+    with pytest.raises(ArenaError, match="temperature must be between 0 and 2 \\(got 9\\)"):
+        arena.pool([FAST, f"{FAST}~9"], [])
+    with pytest.raises(ArenaError, match="models must be a list of setup ids"):
+        arena.pool([[FAST], ["openai:gpt-4o"]], [])
     assert arena.pool(None, [FAST, "openai:gpt-4o"]) == [FAST, "openai:gpt-4o"]
+    # Setup ids come back canonical: the preset's short name, the temperature as a plain number.
+    assert arena.pool([FAST, f"{FAST}#04-sarcastic-persona~1.20"], []) == [FAST, f"{FAST}#sarcastic-persona~1.2"]
+    # With one model available, the default pool is that model plain and under two personas.
+    assert arena.pool([], [FAST]) == [FAST, f"{FAST}#sarcastic-persona", f"{FAST}#explain-like-five"]
 
 
 def test_vote_cap_per_visitor_per_hour(make_arena):
@@ -160,9 +170,9 @@ def test_date_filter_and_fastchat_shaped_export(make_arena):
     for choice in ("a", "b", "tie", "both_bad"):
         arena.vote(finished_battle(arena), choice)
         clock[0] += 86400  # one vote a day: 11-30, 12-01, 12-02, 12-03
-    assert sum(r.battles for r in arena.leaderboard()) == 8
-    assert sum(r.battles for r in arena.leaderboard("2025-12-01", "2025-12-02")) == 4
-    assert arena.leaderboard("2025-12-04") == []
+    assert sum(r.battles for r in arena.leaderboard().rows) == 8
+    assert sum(r.battles for r in arena.leaderboard("2025-12-01", "2025-12-02").rows) == 4
+    assert arena.leaderboard("2025-12-04").rows == []
     with pytest.raises(ArenaError, match="'since' must be a date"):
         arena.leaderboard("yesterday")
     with pytest.raises(ArenaError, match="empty"):
@@ -209,7 +219,7 @@ def test_cli_leaderboard_reads_the_same_store(make_arena, db_env, fake):
     done = cli("leaderboard", "--json", env=db_env)
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)["rows"]
-    assert rows == [r.to_json() for r in arena.leaderboard()]
+    assert rows == [r.to_json() for r in arena.leaderboard().rows]
     assert [(r["model"], r["battles"], r["win_rate"], r["rank"]) for r in rows] == [
         ("openai:gpt-4o", 3, 1.0, 1),
         ("openai:gpt-4o-mini", 3, 0.0, 2),
@@ -217,6 +227,11 @@ def test_cli_leaderboard_reads_the_same_store(make_arena, db_env, fake):
     text = cli("leaderboard", env=db_env)
     assert text.returncode == 0 and text.stdout.splitlines()[0].split()[:3] == ["rank", "model", "rating"]
     assert "openai:gpt-4o " in text.stdout
+    styled = cli("leaderboard", "--json", "--style-control", "--by", "model", env=db_env)
+    assert styled.returncode == 0, styled.stderr
+    assert json.loads(styled.stdout) == arena.leaderboard(style_control=True, by="model").to_json()
+    table = cli("leaderboard", "--style-control", env=db_env).stdout
+    assert "style-controlled" in table.splitlines()[0] and "style length: " in table
     bad = cli("leaderboard", "--since", "soon", env=db_env)
     assert bad.returncode == 2 and "'since' must be a date" in bad.stderr and "Traceback" not in bad.stderr
     # "leaderboard" after a flag is still a prompt

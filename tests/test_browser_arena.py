@@ -10,9 +10,8 @@ import json
 import pytest
 
 from tests.appserver import AppServer
-from tests.arena_helpers import GATED, GatedOpenAIServer, wait_for
+from tests.arena_helpers import GATED, GatedOpenAIServer, openai_app_env, wait_for
 from tests.browser_fixtures import history, md_text, screenshot, start_history
-from tests.engine_helpers import CATALOG_PRICES
 from tests.fakes.server import Behaviour
 
 FAST_REPLY, SLOW_REPLY = "Quick answer: Paris.", "Slow but sure: the capital of France is Paris."
@@ -32,13 +31,7 @@ def fake():
 
 @pytest.fixture(scope="module")
 def app(fake, tmp_path_factory):
-    env = {
-        "OPENAI_API_KEY": "sk-test",
-        "OPENAI_BASE_URL": fake.url + "/v1",
-        "COMPARE_CONFIG": str(CATALOG_PRICES),
-        "COMPARE_DB": str(tmp_path_factory.mktemp("arena") / "arena.db"),
-    }
-    with AppServer(env) as running:
+    with AppServer(openai_app_env(fake, tmp_path_factory.mktemp("arena") / "arena.db")) as running:
         yield running
 
 

@@ -40,8 +40,8 @@ def answers_shown(judge_prompt: str) -> dict[str, str]:
 
 
 def prefers_longer(prompt: str) -> str:
-    shown = answers_shown(prompt)
-    return "Longer is better. [[A]]" if len(shown["A"]) > len(shown["B"]) else "Longer is better. [[B]]"
+    a, b = (len(text) for text in answers_shown(prompt).values())
+    return "Longer is better. " + ("[[A]]" if a > b else "[[B]]" if b > a else "[[C]]")
 
 
 def question_number(prompt: str) -> int:

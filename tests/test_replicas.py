@@ -135,6 +135,23 @@ def test_an_arena_vote_through_nginx_counts_on_the_other_replicas_leaderboard(cl
             other.predict(battle["battle_id"], "b", api_name="/vote")
 
 
+def test_a_room_started_through_nginx_is_voted_on_and_revealed_through_the_other_replica(client, balancer, replicas):
+    started = client.predict([MINI, FOUR_O], PROMPT, api_name="/room_start")
+    code, token = started["room"], started["teacher_token"]
+    assert started["link"] == f"{balancer.url}?room={code}"  # the public address, not a replica's
+    voters = [f"replica-voter-{i:08d}" for i in range(3)]
+    with api_client(the_other(replicas, balancer).url) as other:
+        for voter, choice in zip(voters, ("a", "a", "b")):
+            assert other.predict(code, voter, choice, "", api_name="/room_vote")["counted"] is True
+        # the one-vote-per-voter rule holds across replicas too: the database closes it
+        assert client.predict(code, voters[0], "b", "", api_name="/room_vote")["counted"] is False
+        assert client.predict(code, "", api_name="/room_state")["votes"] == 3
+        revealed = other.predict(code, token, api_name="/room_reveal")
+    assert revealed["tallies"] == {"a": 2, "b": 1, "tie": 0, "both_bad": 0}
+    state = client.predict(code, "", api_name="/room_state")
+    assert state["revealed"] is True and state["tallies"] == revealed["tallies"]
+
+
 def test_compose_fills_every_placeholder_of_the_nginx_template():
     import yaml  # Gradio's dependency
 

@@ -7,6 +7,7 @@ import gradio as gr
 from ui.api.classroom import register_classroom_api
 from ui.context import PageContext
 from ui.tabs.arena import build_arena_tab
+from ui.tabs.arena_room import browser_values
 from ui.tabs.compare import build_compare_tab
 from ui.tabs.evaluate import build_evaluate_tab
 from ui.tabs.history import build_history_tab, wire_history_saving
@@ -42,6 +43,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
                 f"{o.max_tokens_cap} tokens, {o.max_models} models per run, "
                 f"{o.runs_per_minute} runs per minute.</small>"
             )
+        arena_browser = browser_values()  # read by a room link's load event, before the Arena tab is shown
         # "wrap": on a phone every tab stays one tap away instead of hiding behind an overflow menu.
         with gr.Tabs(elem_id="tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
@@ -64,7 +66,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
             with gr.Tab("Evaluate", id="evaluate", elem_id="tab-evaluate"):
                 build_evaluate_tab(ctx)
             with gr.Tab("Arena", id="arena", elem_id="tab-arena") as arena_tab:
-                build_arena_tab(ctx, arena_tab)
+                build_arena_tab(ctx, arena_tab, tabs, arena_browser)
             # --- History: saved runs and their snapshot links (ui/tabs/history.py) ---
             with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
                 build_history_tab(ctx, history_tab, tabs, compare, saving)

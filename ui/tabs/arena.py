@@ -1,8 +1,7 @@
-"""The Arena tab: a blind battle between two models drawn from a pool, one vote, the reveal, and the leaderboard."""
+"""The Arena tab: a blind battle between two setups drawn from a pool, one vote, the reveal; a teacher's room
+(ui/tabs/arena_room.py); and the leaderboard (ui/tabs/arena_board.py)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import gradio as gr
 
@@ -12,26 +11,48 @@ from compare.validate import InputError
 from ui.api.arena import arena_for, battle_params, checked_pool
 from ui.context import PageContext
 from ui.render import WARNING_MARK, escape_md, mark, untrusted_markdown
+from ui.tabs.arena_board import build_board, wire_board
+from ui.tabs.arena_room import build_room_panel, wire_room_panel
 
 VOTES = (("a", "A is better"), ("b", "B is better"), ("tie", "Tie"), ("both_bad", "Both are bad"))
-BOARD_HEADERS = ["rank", "model", "rating", "95% interval", "battles", "win rate"]
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
 ANSWERING = f"{mark('waiting')} **Both answering…** the answers appear together when both have finished."
 INTRO = (
-    "Two models drawn at random from the pool answer as **A** and **B**. Nothing tells you which is which "
-    "until you vote; then both names and their metrics are revealed. A vote does not count when an answer "
-    "names its own model or maker, or fails."
+    "Two setups drawn at random from the pool answer as **A** and **B**. A setup is a model, optionally with a "
+    "persona and a temperature: `local:smollm2#sarcastic-persona~1.2`. Nothing tells you which is which until you "
+    "vote; then both are revealed with their metrics. A vote does not count when an answer names its own model or "
+    "maker, or fails. **Start a room** runs one battle for a whole class: students vote on their phones, you reveal."
 )
 
 
-def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
-    """Lay out the Arena tab and wire its events; the leaderboard fills when the tab is opened."""
+def build_arena_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, browser: tuple) -> dict:
+    """Lay out the Arena tab and wire its events; the leaderboard fills when the tab is opened. `browser` is
+    ui.tabs.arena_room.browser_values(), built outside the tabs."""
     arena = arena_for(ctx)
-    gr.Markdown(INTRO)
-    choices = ctx.available_ids
-    pool = gr.Dropdown(
-        choices, value=choices, multiselect=True, label="Pool (two are drawn at random)", elem_id="arena-pool"
-    )
+    voter, teacher_tokens = browser
+    battle_box = gr.Column()
+    with battle_box:
+        gr.Markdown(INTRO)
+        default = arena.contestants.default_pool(ctx.available_ids)
+        pool = gr.Dropdown(
+            list(dict.fromkeys(default + ctx.available_ids)),
+            value=default,
+            multiselect=True,
+            allow_custom_value=True,
+            label="Pool: setup ids (two are drawn at random; type model#persona~temperature and press Enter to add)",
+            elem_id="arena-pool",
+        )
+        battle_parts = {**_build_battle(), "voter": voter}
+    room = build_room_panel(voter, teacher_tokens)
+    board = build_board()
+    vote_events = _wire_battle(ctx, arena, pool, battle_parts)
+    wire_board(ctx, arena, board, tab, vote_events)
+    wire_room_panel(ctx, room, battle_parts["room"], battle_parts["prompt"], pool, [battle_box, board.box], tabs)
+    return {"pool": pool, **battle_parts, "room_panel": room, "board": board}
+
+
+def _build_battle() -> dict:
+    """The battle's components: prompt, buttons, status, both panes, votes and the reveal."""
     with gr.Row(equal_height=True):
         prompt = gr.Textbox(
             label="Prompt",
@@ -39,10 +60,11 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
             max_lines=8,
             scale=4,
             elem_id="arena-prompt",
-            placeholder="Ask both models something… (Enter starts the battle)",
+            placeholder="Ask both setups something… (Enter starts the battle)",
         )
         battle_btn = gr.Button("Battle", variant="primary", scale=1, min_width=100, elem_id="arena-battle")
         new_btn = gr.Button("New battle", scale=1, min_width=100, elem_id="arena-new")
+        room_btn = gr.Button("Start a room", scale=1, min_width=100, elem_id="arena-room-start")
     status = gr.Markdown(elem_id="arena-status")
     with gr.Row(elem_id="arena-sides"):
         heads, panes = [], []
@@ -55,19 +77,26 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
     with gr.Row():
         vote_btns = [gr.Button(label, interactive=False, elem_id=f"arena-vote-{key}") for key, label in VOTES]
     reveal = gr.Markdown(elem_id="arena-reveal")
-    battle_id = gr.State(None)
+    return {
+        "prompt": prompt,
+        "battle": battle_btn,
+        "new": new_btn,
+        "room": room_btn,
+        "status": status,
+        "heads": heads,
+        "panes": panes,
+        "votes": vote_btns,
+        "reveal": reveal,
+        "battle_id": gr.State(None),
+    }
 
-    with gr.Accordion("Leaderboard", open=True):
-        with gr.Row(equal_height=True):
-            since = gr.Textbox(label="Since (YYYY-MM-DD)", scale=1, elem_id="arena-since")
-            until = gr.Textbox(label="Until (YYYY-MM-DD)", scale=1, elem_id="arena-until")
-            refresh = gr.Button("Refresh", scale=1, elem_id="arena-refresh")
-            export_btn = gr.Button("Export votes (JSON lines)", scale=1, elem_id="arena-export-btn")
-        board_note = gr.Markdown(elem_id="arena-board-note")
-        board = gr.Dataframe(headers=BOARD_HEADERS, interactive=False, elem_id="arena-leaderboard", wrap=True)
-        export_file = gr.File(
-            label="Votes as JSON lines (FastChat's battle shape)", elem_id="arena-export", visible=False
-        )
+
+def _wire_battle(ctx: PageContext, arena, pool, parts: dict) -> list:
+    """Battle, New battle and the four votes; returns the vote events (the leaderboard refreshes after each)."""
+    prompt, battle_btn, status, reveal, battle_id = (
+        parts[k] for k in ("prompt", "battle", "status", "reveal", "battle_id")
+    )
+    heads, panes, vote_btns = parts["heads"], parts["panes"], parts["votes"]
 
     def closed():
         return [gr.Button(interactive=False) for _ in vote_btns]
@@ -89,7 +118,7 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
     async def on_battle(request: gr.Request, text, chosen):
         try:
             fight = arena.start(text, await checked_pool(ctx, text, chosen, ctx.visitor(request)), **battle_params(ctx))
-        except (ArenaError, InputError, TypeError) as exc:
+        except (ArenaError, InputError) as exc:
             yield view("", "", f"{WARNING_MARK} {escape_md(str(exc))}")
             return
         yield view("", "", ANSWERING, running=True)
@@ -113,12 +142,12 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
         **HIDDEN,
         show_progress_on=[status],
     )
-    new_btn.click(lambda: view("", "", ""), None, outputs, cancels=[battle_event], **HIDDEN)
+    parts["new"].click(lambda: view("", "", ""), None, outputs, cancels=[battle_event], **HIDDEN)
 
     def make_vote(choice: str):
-        def on_vote(request: gr.Request, current):
+        def on_vote(request: gr.Request, current, voter):
             try:
-                shown = arena.vote(current, choice, ctx.visitor(request))
+                shown = arena.vote(current, choice, ctx.visitor(request), voter)
             except ArenaError as exc:
                 return [
                     gr.skip(),
@@ -137,41 +166,17 @@ def build_arena_tab(ctx: PageContext, tab: gr.Tab) -> dict:
 
         return on_vote
 
-    def on_board(since_text, until_text):
-        try:
-            rows = arena.leaderboard(since_text, until_text)
-        except ArenaError as exc:
-            return gr.skip(), f"{WARNING_MARK} {escape_md(str(exc))}"
-        note = "" if rows else "No counted votes yet: battle, vote, and the ratings appear here."
-        return [
-            [r.rank, r.model, round(r.rating), f"{r.ci_low:.0f} – {r.ci_high:.0f}", r.battles, f"{r.win_rate:.0%}"]
-            for r in rows
-        ], note
-
-    board_args = (on_board, [since, until], [board, board_note])
-    board_options = dict(concurrency_limit=2, concurrency_id="arena-board", **HIDDEN)
-    gr.on([tab.select, refresh.click, since.submit, until.submit], *board_args, **board_options)
-    for (choice, _), btn in zip(VOTES, vote_btns):
+    return [
         btn.click(
             make_vote(choice),
-            [battle_id],
+            [battle_id, parts["voter"]],
             [status, reveal, *vote_btns, *heads],
             concurrency_limit=4,
             concurrency_id="arena-vote",
             **HIDDEN,
-        ).then(*board_args, **board_options)
-
-    def on_export(since_text, until_text):
-        try:
-            lines = arena.export(since_text, until_text)
-        except ArenaError as exc:
-            return gr.File(visible=False), f"{WARNING_MARK} {escape_md(str(exc))}"
-        path = ctx.downloads_dir / f"arena-votes-{datetime.now(UTC):%Y%m%d-%H%M%S}.jsonl"
-        path.write_text(lines, encoding="utf-8")
-        return gr.File(str(path), visible=True), f"{lines.count(chr(10))} counted votes exported."
-
-    export_btn.click(on_export, [since, until], [export_file, board_note], **HIDDEN)
-    return {"pool": pool, "prompt": prompt, "battle": battle_btn, "panes": panes, "votes": vote_btns, "reveal": reveal}
+        )
+        for (choice, _), btn in zip(VOTES, vote_btns)
+    ]
 
 
 def _pane(text: str) -> str:

@@ -22,8 +22,10 @@ from ui.render import WARNING_MARK, escape_md
 from ui.tabs.evaluate_view import (
     ALL,
     ANSWER_HEADERS,
+    CATEGORY_HEADERS,
     PAIR_HEADERS,
     answers_frame,
+    categories_frame,
     columns_frame,
     pairs_frame,
     progress_html,
@@ -90,6 +92,13 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
     with gr.Column(elem_id="ev-results"):
         judge_line = gr.Markdown(elem_id="ev-judge-line")
         pairs = gr.Dataframe(headers=PAIR_HEADERS, interactive=False, wrap=True, label="Pairs", elem_id="ev-pairs")
+        categories = gr.Dataframe(
+            headers=CATEGORY_HEADERS,
+            interactive=False,
+            wrap=True,
+            elem_id="ev-categories",
+            label="By category (few prompts each: wide intervals)",
+        )
         columns = gr.Dataframe(interactive=False, wrap=True, label="Columns", elem_id="ev-columns")
         with gr.Row(equal_height=True):
             only_disagreed = gr.Checkbox(
@@ -105,6 +114,7 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
     parts = {
         "judge_line": judge_line,
         "pairs": pairs,
+        "categories": categories,
         "columns": columns,
         "category": category,
         "answers": answers,
@@ -209,6 +219,7 @@ def _results(ctx: PageContext, stored: StoredEvaluation) -> dict:
     return {
         "judge_line": summary_markdown(summary, escape_md),
         "pairs": pairs_frame(summary),
+        "categories": categories_frame(summary),
         "columns": columns_frame(summary),
         "category": gr.Dropdown([ALL, *stored.spec.prompts.categories], value=ALL),
         "answers": answers_frame(stored),

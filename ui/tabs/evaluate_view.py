@@ -11,7 +11,7 @@ from evaluate.judge import PairVerdict
 from evaluate.repository import StoredEvaluation
 from evaluate.runner import Progress
 from evaluate.summary import verdicts
-from evaluate.text_report import COLUMN_HEADERS, column_rows, judge_sentence, pair_sentence
+from evaluate.text_report import COLUMN_HEADERS, column_rows, judge_sentence
 
 PAIR_HEADERS = ["A", "B", "A wins", "B wins", "ties", "unparseable", "A's win rate (95% interval)", "verdict"]
 ANSWER_HEADERS = ["prompt", "category", "column", "answer", "verdicts", "judge's explanations"]
@@ -58,11 +58,22 @@ def columns_frame(summary: dict) -> pd.DataFrame:
 
 
 def summary_markdown(summary: dict, escape) -> str:
-    """The judge's consistency in a sentence, and each category's pairs."""
-    lines = [escape(judge_sentence(summary["judge"]))]
+    """The judge's consistency in a sentence."""
+    return escape(judge_sentence(summary["judge"]))
+
+
+CATEGORY_HEADERS = ["category", "A", "B", "wins–losses–ties", "A's win rate (95% interval)", "prompts"]
+
+
+def categories_frame(summary: dict) -> pd.DataFrame:
+    """Each category's pairs (few prompts per category give wide intervals: read them as such)."""
+    rows = []
     for name, part in summary.get("categories", {}).items():
-        lines += ["", f"**{escape(name)}**"] + [f"- {escape(pair_sentence(p))}" for p in part["pairs"]]
-    return "\n".join(lines)
+        for p in part["pairs"]:
+            rate = "—" if p["win_rate_a"] is None else f"{p['win_rate_a']:.0%} ({p['ci_low']:.0%}–{p['ci_high']:.0%})"
+            judged = p["wins_a"] + p["wins_b"] + p["ties"]
+            rows.append([name, p["a"], p["b"], f"{p['wins_a']}–{p['wins_b']}–{p['ties']}", rate, judged])
+    return pd.DataFrame(rows, columns=CATEGORY_HEADERS)
 
 
 def answers_frame(stored: StoredEvaluation, only_disagreed: bool = False, category: str = ALL) -> pd.DataFrame:

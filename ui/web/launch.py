@@ -36,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--arena-live", action="store_true", help="stream arena answers as they come (shows which side finished first)"
     )
+    p.add_argument("--room-hours", default="2", help="an arena room expires this many hours after its last battle")
     p.add_argument(
         "--concurrency",
         help="how many comparisons may stream at once across all visitors (default: COMPARE_CONCURRENCY or 32)",
@@ -84,6 +85,7 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
         concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
         votes_per_hour=_count("--votes-per-hour", args.votes_per_hour),
         arena_live=args.arena_live,
+        room_hours=_count("--room-hours", args.room_hours),
         proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
         proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"),
     )

@@ -29,6 +29,7 @@ class PageOptions:
     coalesce_s: float = 0.05
     votes_per_hour: int = 30  # arena votes per visitor, when caps are on
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
+    room_hours: int = 2  # an arena room expires this long after its last battle started
     proxy_header: str | None = None  # a trusted proxy's header holding the client address (ui/web/visitor.py)
     proxy_hops: int = 1  # how many trusted proxies appended to that header
     max_eval_prompts: int = 20  # prompts per evaluation, when caps are on

@@ -7,8 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from arena import rating
-from arena.rating import bootstrap, fit_strengths, leaderboard, ranks, tally, to_rating
+import stats
+from stats import bootstrap, fit_strengths, ranks, tally, to_rating
+
+
+def leaderboard(games):
+    """The rows of the plain (not style-controlled) leaderboard."""
+    return stats.leaderboard(games).rows
 
 
 def games(*spec: tuple[str, str, str, int]) -> list[tuple[str, str, str]]:
@@ -111,7 +116,7 @@ def test_interval_contains_the_estimate_and_narrows_with_more_data():
     for row in large:
         assert row.ci_high - row.ci_low < width[row.model] / 2  # ten times the data: about a third as wide
     # The bounds are the 2.5th and 97.5th percentiles of the seeded bootstrap.
-    samples = bootstrap(tally(big_sample(1)), rating.ROUNDS, rating.SEED)
+    samples = bootstrap(tally(big_sample(1)), stats.ROUNDS, stats.SEED)
     by_model = {r.model: r for r in small}
     for i, model in enumerate(tally(big_sample(1)).models):
         assert by_model[model].ci_low == pytest.approx(np.percentile(samples[:, i], 2.5))
