@@ -53,9 +53,10 @@ def column_rows(summary: dict) -> list[list[str]]:
     for c in summary["columns"]:
         r = ratings.get(c["model"])
         rating = f"{r['rating']:.0f} ({r['ci_low']:.0f}–{r['ci_high']:.0f})" if r else "—"
+        name = c["model"] + (" (also the judge)" if c["judge_is_this_model"] else "")
         rows.append(
             [
-                c["model"],
+                name,
                 rating,
                 median_range(c["ttft_s"]),
                 median_range(c["total_s"]),
