@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import sys
 
 from compare.presets import load_presets
@@ -21,6 +20,8 @@ from evaluate.service import build_spec
 from evaluate.summary import answer_line, judgement_lines, summarize
 from evaluate.text_report import summary_text
 from providers import Registry
+
+from .interrupt import stop_on_ctrl_c
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -102,7 +103,7 @@ async def run_eval(args: argparse.Namespace, registry: Registry) -> int:
     for line in judgement_lines(spec, stored.judgements.values()):
         _print(args.json, line)
     run = EvaluationRun(registry, repository, stored, counter, per_provider=max(1, args.per_provider))
-    interrupted = _stop_on_ctrl_c(run)
+    interrupted = stop_on_ctrl_c(run.cancel)
 
     printed = {
         (j.prompt_id, j.a, j.b)
@@ -150,18 +151,3 @@ def _confirmed(usd: float, limit: float) -> bool:
         return False
     answer = input(f"This evaluation may cost about ${usd:.4f} (above ${limit:g}). Run it? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
-
-
-def _stop_on_ctrl_c(run: EvaluationRun) -> asyncio.Event:
-    """Ctrl-C stops every request; what finished is kept, and --resume continues from there."""
-    interrupted = asyncio.Event()
-
-    def stop() -> None:
-        interrupted.set()
-        asyncio.ensure_future(run.cancel())
-
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop)
-    except (NotImplementedError, RuntimeError):
-        pass
-    return interrupted

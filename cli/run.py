@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import signal
 import sys
 
 from compare import Comparison, RunRequest, build_request
@@ -14,6 +12,7 @@ from compare.result import Result
 from providers import Registry
 from providers.events import Chunk
 
+from .interrupt import stop_on_ctrl_c
 from .repeat import print_run, print_summaries
 from .save import save_and_report
 from .streaming import LinePrinter, json_line
@@ -43,7 +42,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     labels = request.labels()
     comparison = Comparison(registry, request.engine_columns(), repeat=request.repeat)
     started = now_iso()
-    interrupted = _stop_on_ctrl_c(comparison)
+    interrupted = stop_on_ctrl_c(comparison.cancel)
     printer = LinePrinter(labels)
     async for key, k, event in comparison.events():
         if request.repeat > 1:
@@ -63,18 +62,3 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
         print("\n" + table(record.results, list(labels.values())))
     saved = save_and_report(registry.settings, record.to_json(), args.json) if args.save else 0
     return 130 if interrupted.is_set() else saved
-
-
-def _stop_on_ctrl_c(comparison: Comparison) -> asyncio.Event:
-    """Ctrl-C stops every stream; each column still prints what it had, marked stopped."""
-    interrupted = asyncio.Event()
-
-    def stop() -> None:
-        interrupted.set()
-        asyncio.ensure_future(comparison.cancel())
-
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop)
-    except (NotImplementedError, RuntimeError):  # no signal handlers on this platform or thread
-        pass
-    return interrupted
