@@ -12,9 +12,8 @@ from ui.api.arena import arena_for, battle_params, checked_pool
 from ui.context import PageContext
 from ui.render import WARNING_MARK, escape_md, mark, untrusted_markdown
 from ui.tabs.arena_board import build_board, wire_board
-from ui.tabs.arena_room import build_room_panel, wire_room_panel
+from ui.tabs.arena_room import VOTES, build_room_panel, wire_room_panel
 
-VOTES = (("a", "A is better"), ("b", "B is better"), ("tie", "Tie"), ("both_bad", "Both are bad"))
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
 ANSWERING = f"{mark('waiting')} **Both answering…** the answers appear together when both have finished."
 INTRO = (
@@ -25,7 +24,9 @@ INTRO = (
 )
 
 
-def build_arena_tab(ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, browser: tuple) -> dict:
+def build_arena_tab(
+    ctx: PageContext, tab: gr.Tab, tabs: gr.Tabs, browser: tuple[gr.BrowserState, gr.BrowserState]
+) -> dict:
     """Lay out the Arena tab and wire its events; the leaderboard fills when the tab is opened. `browser` is
     ui.tabs.arena_room.browser_values(), built outside the tabs."""
     arena = arena_for(ctx)
