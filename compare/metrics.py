@@ -9,7 +9,7 @@ from providers import prices
 from providers.events import Finish, Phase, Usage
 from providers.registry import ModelInfo
 
-from .counts import settle_counts
+from .counts import Counts, settle_counts
 from .result import Result
 
 
@@ -111,17 +111,16 @@ class StreamMeter:
         if dropped:
             warnings.append(f"server timings dropped as implausible: {', '.join(dropped)}")
         status = Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE
+        reason, distrust = self._checked_finish(counts)
         if status == Phase.DONE:
-            ending = self._ending_warnings(answer, thinking)
+            ending = self._ending_warnings(reason, answer, thinking)
             warnings += ending
             status = Phase.WARNING if ending else status
+        warnings += distrust
         cached = self._cached(counts.input_tokens)
         cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens, *cached)
         itl = [(b - a) * 1000 for a, b in zip(self._answer_times, self._answer_times[1:])]
-        note = {
-            "reported": "exact: reported by the provider",
-            "disputed": "disputed: the provider's count and a local count differ",
-        }.get(counts.source)
+        note = _token_note(counts)
         return Result(
             column=self.column,
             model=self.info.id,
@@ -140,7 +139,8 @@ class StreamMeter:
             cache_write_tokens=cached[1] or None,
             tokens_exact=counts.source == "reported",
             tokens_source=counts.source,
-            token_note=note or "; ".join(dict.fromkeys(counts.notes)) or "estimated locally",
+            token_note=note,
+            tokenizer=counts.tokenizer,
             local_input_tokens=counts.local_input,
             local_output_tokens=counts.local_output,
             tokens_per_s=rate,
@@ -154,7 +154,7 @@ class StreamMeter:
             started_at=self._started_at,
             reasoning=thinking,
             reasoning_s=self._thinking_seconds(),
-            finish_reason=self.finish.reason if self.finish else None,
+            finish_reason=reason,
             warnings=warnings,
         )
 
@@ -172,9 +172,30 @@ class StreamMeter:
         end = self._answer_times[0] if self._answer_times else self._thinking_span[-1]
         return max(0.0, end - self._thinking_span[0])
 
-    def _ending_warnings(self, answer: str, thinking: str) -> list[str]:
+    def _checked_finish(self, counts: Counts) -> tuple[str | None, list[str]]:
+        """The finish reason checked against the counts: a "stop" after every allowed token was used is a cut
+        (Ollama-API proxies say "stop" when max tokens cut the reply); the server's word is then a warning."""
+        finish = self.finish
+        reason = finish.reason if finish else None
+        if finish is None or reason != "stop" or not finish.cap:
+            return reason, []
+        if counts.source == "reported":
+            count, sure = counts.output_tokens, True
+        else:  # no count from the server, or one in dispute: ours, trusted when made with the model's tokenizer
+            count, sure = counts.local_output, counts.local_exact
+        if count is None or count < finish.cap:
+            return reason, []
+        said = finish.raw or reason
+        if sure:
+            return "length", [
+                f'finish reason "{said}" not trusted: the reply used {count:,} of the {finish.cap:,} tokens allowed'
+            ]
+        return reason, [
+            f'maybe cut off by max tokens: ~{count:,} of {finish.cap:,} tokens counted here (it said "{said}")'
+        ]
+
+    def _ending_warnings(self, reason: str | None, answer: str, thinking: str) -> list[str]:
         out = []
-        reason = self.finish.reason if self.finish else None
         raw = self.finish.raw if self.finish else ""
         if reason is None:
             out.append("no finish signal: the stream ended without the provider's end marker")
@@ -211,6 +232,18 @@ class StreamMeter:
             return prices.cost(info.table, usage, self._start), ""
         except (LookupError, ValueError) as exc:  # e.g. more cached tokens reported than the whole prompt
             return None, f"the {prices.label()} could not price this usage: {exc}"
+
+
+def _token_note(counts: Counts) -> str:
+    """Where the counts shown come from, naming the tokenizer of any local count."""
+    made_with = f" ({counts.tokenizer})" if counts.tokenizer else ""
+    if counts.source == "reported":
+        return "exact: reported by the provider"
+    if counts.source == "disputed":
+        return f"disputed: the provider's count and a local count{made_with} differ"
+    if counts.local_exact and counts.tokenizer:
+        return f"~ counted here with {counts.tokenizer}: the provider reported no usage"
+    return "; ".join(dict.fromkeys(counts.notes)) or f"estimated locally{made_with}"
 
 
 def _plausible(timings: dict[str, float], request_s: float) -> tuple[dict[str, float], list[str]]:

@@ -44,6 +44,7 @@ class Result:
     reasoning_s: float | None = None
     finish_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
+    tokenizer: str = ""  # what the local counts (estimates, checks) were made with; "" when nothing was counted here
 
     @property
     def stopped(self) -> bool:

@@ -12,6 +12,7 @@ from .param_rules import ParamRules
 if TYPE_CHECKING:
     from .client_cache import ClientCache
     from .events import StreamItem
+    from .server_tokenizer import ServerTokenizer
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class BaseProvider:
     runs_locally: bool = False  # computed on this machine (embedded, Ollama, a keyless local server): no key
     embedded: bool = False  # computed by this app's own engine: no key and no server
     clients: ClientCache | None = None  # set when requests go through an SDK client
+    server_tokenizer: ServerTokenizer | None = None  # the server's own tokenizer and template, where it may have one
 
     @property
     def base_url(self) -> str:

@@ -129,9 +129,8 @@ class OllamaProvider(BaseProvider):
                             if getattr(part, k, None)
                         }
                         raw = part.done_reason or ""
-                        yield Finish(
-                            FINISH.get(raw, "stop"), raw, Usage(part.prompt_eval_count, part.eval_count, timings)
-                        )
+                        usage = Usage(part.prompt_eval_count, part.eval_count, timings)
+                        yield Finish(FINISH.get(raw, "stop"), raw, usage, options.get("num_predict"))
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as exc:

@@ -94,6 +94,14 @@ class Registry:
             return None
         return provider.tokenizer(model)
 
+    def server_tokenizer(self, model_id: str):
+        """(the server's own tokenizer, the model's name there) when the id's server may offer one, else None."""
+        try:
+            provider, model = self.resolve(model_id)
+        except UnknownModelError:
+            return None
+        return None if provider.server_tokenizer is None else (provider.server_tokenizer, model)
+
     def tokenizer_ids(self) -> list[str]:
         """Every model id whose provider has its own tokenizer for it (the Tokens tab offers them)."""
         return [

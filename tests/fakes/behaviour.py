@@ -14,7 +14,7 @@ DEFAULT_REPLY = (
     "cancellation and error handling against the real client libraries without any network access, "
     "model weights or API keys being involved at all in the whole run."
 )
-FAULTS = (None, "401", "429", "500", "timeout", "cut", "malformed")
+FAULTS = (None, "401", "429", "500", "timeout", "cut", "malformed", "error_event")
 ERRORS = {
     "401": (401, "Invalid API key (fake server)"),
     "429": (429, "Rate limit reached (fake server)"),
@@ -53,6 +53,9 @@ class Behaviour:
     # OpenAI-compatible parameter rules.
     reasoning_model: bool = False
     rejects: tuple[str, ...] = ()
+    # OpenAI-compatible: the server's own tokenizer and template at its root ("llama.cpp" | "vllm"; tokenizer_api.py);
+    # its reported counts are then made with that tokenizer.
+    tokenizer_api: str | None = None
     # Ollama only.
     thinks: bool = True
     think_by_default: bool = False  # real Ollama turns thinking on when `think` is absent for thinking models

@@ -168,8 +168,10 @@ class Handler(BaseHTTPRequestHandler):
         render: Callable[[Any], bytes],
         tail: Callable[[], Iterable[bytes]],
         malformed: bytes,
+        error_event: bytes | None = None,
     ) -> None:
-        """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed."""
+        """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed, and
+        error_event (the protocol's in-stream error, then the end of the response) where the protocol has one."""
         fake = self.fake
         fake._stream_started()
         try:
@@ -186,6 +188,11 @@ class Handler(BaseHTTPRequestHandler):
                     return self.abort()
                 if i == beh.cut_after and beh.fault == "malformed":
                     buf.append(malformed)
+                if i == beh.cut_after and beh.fault == "error_event" and error_event is not None:
+                    buf.append(error_event)
+                    self._flush(buf)
+                    self.send(b"0\r\n\r\n")
+                    return
                 if piece is None:
                     break
                 due, now = t0 + i * interval, time.perf_counter()
