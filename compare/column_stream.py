@@ -55,13 +55,22 @@ class ColumnStream:
             # the end is stamped here, on the loop: waiting for a worker thread is not the request's time
             result = await asyncio.to_thread(meter.result, self.counter, messages, error, end=meter.now())
         except asyncio.CancelledError:
-            self.emit(meter.result(self.counter, messages, stopped=True))
+            self.emit(await self._stopped_result())
             raise
         except Exception as exc:  # whatever happens, the column must finish so the run can end
             message = self.registry.settings.redact(f"{type(exc).__name__}: {exc}")[:300]
             result = meter.result(None, messages, error=f"internal error: {message}")
         self.emit(result)
         return result
+
+    async def _stopped_result(self) -> Result:
+        """The partial reply as a stopped Result. The upstream stream is closed by now; counting (tiktoken may load
+        its vocabulary, a server may be asked) goes to a thread so that it holds up no other column's close."""
+        meter, end = self.meter, self.meter.now()
+        try:
+            return await asyncio.to_thread(meter.result, self.counter, self.column.messages, stopped=True, end=end)
+        except asyncio.CancelledError:  # cancelled again meanwhile: end at once, without counting
+            return meter.result(None, self.column.messages, stopped=True, end=end)
 
     async def _precheck(self) -> str | None:
         """Unusable model or a prompt that cannot fit: report without sending anything."""

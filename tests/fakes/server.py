@@ -36,6 +36,7 @@ class FakeServer:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self.spans: list[tuple[float, float]] = []  # (start, end) perf_counter of each stream, in end order
+        self.disconnect_times: list[float] = []  # perf_counter when each client hang-up was noticed
         self._disconnects = self._active = self._peak = self._finished = self._drops = 0
         self.disconnected = threading.Event()
         self._stopping = threading.Event()
@@ -125,6 +126,7 @@ class FakeServer:
         with self._lock:
             self._requests.clear()
             self._disconnects = self._finished = 0
+            self.disconnect_times.clear()
             self._peak = self._active
             self.disconnected.clear()
 
@@ -158,6 +160,7 @@ class FakeServer:
     def _record_disconnect(self) -> None:
         with self._lock:
             self._disconnects += 1
+            self.disconnect_times.append(time.perf_counter())
         self.disconnected.set()
 
     def _stream_started(self) -> None:
