@@ -47,6 +47,7 @@ class Comparison:
     async def _start(self, queue: BatchQueue[_Queued] | None) -> None:
         # SDK imports and client set-up (TLS contexts, pools) happen before any column's clock starts, off the loop.
         await self.registry.prepare_clients([c.model_id for c in self.columns])
+        await self.registry.prepare_models([c.model_id for c in self.columns])  # e.g. an Ollama model's window
         self._tasks = [asyncio.create_task(self._column(c, queue), name=f"column-{c.key}") for c in self.columns]
         if queue is not None:
             # A done callback runs even for a task cancelled before it started, so no reader waits for a lost column.

@@ -193,6 +193,16 @@ class BaseProvider:
         """The model's context window when the provider itself knows it (None: take the catalog's)."""
         return None
 
+    def remote_route(self, model: str) -> str | None:
+        """Where a model of a local provider is really computed when that is elsewhere (an Ollama cloud route's
+        host), else None."""
+        return None
+
+    async def prepare_model(self, model: str) -> None:
+        """Learn what must be known about a model before it runs (its window, whether it is a cloud route); called
+        before a run's clocks start, quietly bounded: a failure here is the chat's to report."""
+        return None
+
     def tokenizer(self, model: str):
         """The model's own tokenizer (tokenize, split, prompt_tokens) when the provider has it, else None."""
         return None

@@ -62,6 +62,7 @@ class Behaviour:
     context_length: int = 131072
     num_ctx: int | None = None
     timing_scale: float = 1.0
+    cloud_route: bool = False  # /api/show says the model is a cloud route (details.format "cloud", a remote_host)
     # Run-to-run spread: each request scales first_token_delay_s and tokens_per_s by U(1-jitter, 1+jitter),
     # drawn from a seeded RNG so a test's samples are the same every time.
     jitter: float = 0.0
