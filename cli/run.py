@@ -33,6 +33,7 @@ def request_of(args: argparse.Namespace, registry: Registry) -> RunRequest:
         "seed": args.seed,
         "reasoning": args.reasoning,
         "repeat": args.repeat,
+        "same_server": args.same_server,
     }
     return build_request(raw, registry)
 
@@ -41,7 +42,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     """Validate input, run the comparison, print the replies and metrics."""
     request = request_of(args, registry)
     labels = request.labels()
-    comparison = Comparison(registry, request.engine_columns(), repeat=request.repeat)
+    comparison = request.comparison(registry)
     started = now_iso()
     interrupted = _stop_on_ctrl_c(comparison)
     printer = LinePrinter(labels)

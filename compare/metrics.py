@@ -25,6 +25,7 @@ class StreamMeter:
         self.finish: Finish | None = None  # the provider's own end record (finish signal and usage), if it sent one
         self.notes: list[str] = []
         self.sent = False
+        self.server_wait_s: float | None = None  # how long it waited for other columns on a shared server, if it did
         self.phase = Phase.WAITING
         self._t0 = self._phase_since = clock()
         self._waits = {Phase.QUEUED: 0.0, Phase.LOADING: 0.0}
@@ -73,6 +74,11 @@ class StreamMeter:
         if t is None:
             return None
         return t - self._t0 - self._waits[Phase.QUEUED] - self._waits[Phase.LOADING]
+
+    @property
+    def first_token_at(self) -> float | None:
+        """When the first token of any kind came (this meter's clock), if one has."""
+        return self._first
 
     def ttft(self) -> float | None:
         """Time to the first token of any kind (thinking or answer), excluding queueing and model loading."""
@@ -156,6 +162,7 @@ class StreamMeter:
             reasoning_s=self._thinking_seconds(),
             finish_reason=reason,
             warnings=warnings,
+            server_wait_s=self.server_wait_s,
         )
 
     def _rate(self, output_tokens: int | None, hidden_reasoning: bool) -> float | None:

@@ -7,6 +7,7 @@ timeout and any failure means "not available": the caller falls back to a labell
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -31,11 +32,9 @@ class ServerTokenizer:
     def __init__(self, base_url: str, timeout: float = TIMEOUT_S):
         self.root = base_url.rstrip("/").removesuffix("/v1")
         self._timeout = timeout
-        self._lock = threading.Lock()
         self._probe_lock = threading.Lock()
         self._kind: str | None = None
         self._probed = False
-        self._client: Any = None
 
     @property
     def name(self) -> str:
@@ -86,28 +85,24 @@ class ServerTokenizer:
     def _post(self, path: str, body: dict, probing: bool = False) -> Any:
         """The JSON answer, or None for an error status or a body that is not JSON; OSError when probing and the
         server could not be reached (so that it is asked again later)."""
-        import httpx
+        # urllib, not httpx: importing httpx on a counting thread raced the SDKs reading it on the event loop.
+        import urllib.error
+        import urllib.request
 
+        request = urllib.request.Request(
+            self.root + path, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+        )
         try:
-            response = self._http().post(self.root + path, json=body)
-        except httpx.HTTPError as exc:
+            # No proxies: the server is local (the endpoints are asked of keyless servers on this machine or network).
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with opener.open(request, timeout=self._timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError:  # the server answered: it has no such endpoint, or refused this body
+            return None
+        except (OSError, ValueError):  # unreachable, timed out or cut (OSError); not JSON (ValueError)
             if probing:
-                raise OSError(str(exc)) from None
+                raise OSError(f"no answer from {self.root}") from None
             return None
-        if response.status_code != 200:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return None
-
-    def _http(self):
-        import httpx
-
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(timeout=self._timeout)
-            return self._client
 
 
 def _token_list(answer: Any) -> int | None:

@@ -173,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
         """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed, and
         error_event (the protocol's in-stream error, then the end of the response) where the protocol has one."""
         fake = self.fake
+        if not self.wait_for_slot():
+            return
         fake._stream_started()
         try:
             self.send_head(200, content_type, None, None)
@@ -205,6 +207,16 @@ class Handler(BaseHTTPRequestHandler):
                 fake._stream_finished()
         finally:
             fake._stream_ended()
+            if fake.slot is not None:
+                fake.slot.release()
+
+    def wait_for_slot(self) -> bool:
+        """On a serial server, wait (sending nothing) for its one slot; False if the client hung up meanwhile."""
+        slot = self.fake.slot
+        while slot is not None and not slot.acquire(timeout=0.02):
+            if not self.wait_until(time.perf_counter() + 0.03):
+                return False
+        return True
 
     def send_whole(self, beh: Behaviour, obj: Any, n_pieces: int) -> None:
         """Send a non-streamed JSON reply (or a callable making it) after the time the stream would take."""

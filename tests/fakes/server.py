@@ -27,8 +27,11 @@ class FakeServer:
         list_status: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        serial: bool = False,
     ):
         self.behaviour = behaviour or Behaviour()
+        # A server with one slot (llama.cpp with --parallel 1): each stream waits until the one before it ended.
+        self.slot = threading.Lock() if serial else None
         self.list_status = list_status  # the model listing answers this error status; chats are unaffected
         self.per_model = dict(per_model or {})
         self._models = list(models) if models is not None else None
