@@ -37,6 +37,7 @@ JSON_KEYS = (
     "local_input_tokens",
     "local_output_tokens",
     "tokenizer",
+    "server_wait_s",
 )
 
 

@@ -1,9 +1,9 @@
 """Columns whose models share one server: taking turns on it, or noticing when it served them one at a time.
 
-A local server (llama.cpp, Ollama, vLLM...) or a custom endpoint may queue requests: four columns against one
-llama.cpp server got their first tokens 0.5, 1.8, 3.2 and 4.5 s after sending, because the server ran them in turn.
-A provider's own cloud API is not treated as shared: it serves concurrent requests, and a late first token there is
-the model's own time.
+A local server (llama.cpp, Ollama, vLLM...) may queue requests: four columns against one llama.cpp server got their
+first tokens 0.5, 1.8, 3.2 and 4.5 s after sending, because the server ran them in turn. Servers elsewhere are not
+treated as shared: a provider's cloud API serves concurrent requests, and behind a custom endpoint (often a proxy to
+several clouds) a late first token is as likely the model's own time as a queue.
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ def as_sharing(value) -> Sharing | None:
 
 def server_of(registry: Registry, model_id: str) -> str | None:
     """The server a model's requests queue on, when it may serve them one at a time: the embedded engine (its
-    models share this machine's cores), or a local or custom server by host and port; None for a provider's own
-    cloud API and for cloud routes."""
+    models share this machine's cores), or a local server (a keyless row, Ollama) by host and port; None for cloud
+    APIs, custom endpoints and cloud routes."""
     try:
         provider, model = registry.resolve(model_id)
     except UnknownModelError:
         return None
     if provider.embedded:
         return EMBEDDED
-    if provider.remote_route(model) or not (provider.runs_locally or provider.connection.custom):
+    if provider.remote_route(model) or not provider.runs_locally:
         return None
     url = provider.base_url
     return urlsplit(url if "://" in url else f"http://{url}").netloc or None

@@ -61,13 +61,14 @@ def test_one_at_a_time_takes_turns_so_no_column_waits_on_the_server_and_the_wait
     assert not any(v.get("left_out") for v in record.repeats.comparisons)
 
 
-def test_a_cloud_api_is_not_a_shared_server():
-    registry = registry_for({"OPENAI_API_KEY": "sk-x"})
-    request = build_request(
-        {"prompt": "p", "models": ["openai:a", "openai:b"], "same_server": "one at a time"}, registry
-    )
-    assert request.comparison(registry).sharing == Sharing.ONE_AT_A_TIME
-    assert shared_servers(registry, [("0", "openai:a"), ("1", "openai:b")], Sharing.ONE_AT_A_TIME) == {}
+def test_cloud_apis_and_custom_endpoints_are_not_shared_servers_but_local_rows_and_the_embedded_engine_are():
+    local = {"LLAMACPP_BASE_URL": "http://127.0.0.1:8080/v1", "OLLAMA_HOST": "http://127.0.0.1:11434"}
+    for env in ({"OPENAI_API_KEY": "sk-x"}, {"OPENAI_API_KEY": "sk-x", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}):
+        registry = registry_for({**env, **local})
+        pairs = [("0", "openai:a"), ("1", "openai:b"), ("2", "llamacpp:a"), ("3", "llamacpp:b"), ("4", "ollama:x")]
+        shared = shared_servers(registry, pairs + [("5", "local:smollm2"), ("6", "local:smollm2")], Sharing.TOGETHER)
+        assert sorted(shared) == ["2", "3", "5", "6"] and shared["2"] is shared["3"]
+        assert shared["2"].label == "the server at 127.0.0.1:8080" and shared["5"].turns is None
 
 
 def run_dicts(ttfts, waited=()):
