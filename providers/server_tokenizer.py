@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from .base import Message
 
 TIMEOUT_S = 2.0
+RETRY_AFTER_S = 30.0
 PROBE = [{"role": "user", "content": "Hi"}]
 NAMES = {
     "llama.cpp": "the server's own tokenizer and chat template (llama.cpp /tokenize, /apply-template)",
@@ -26,7 +28,7 @@ class ServerTokenizer:
     """Counts what a model behind an OpenAI-compatible server sees, with that server's tokenizer and template.
 
     Which kind of server it is (llama.cpp, vLLM or neither) is asked once; an unreachable server is asked again
-    next time, a server that answered without the endpoints is not.
+    after RETRY_AFTER_S, a server that answered without the endpoints is not.
     """
 
     def __init__(self, base_url: str, timeout: float = TIMEOUT_S):
@@ -35,6 +37,7 @@ class ServerTokenizer:
         self._probe_lock = threading.Lock()
         self._kind: str | None = None
         self._probed = False
+        self._next_probe = 0.0  # monotonic time before which an unreachable server is not asked again
 
     @property
     def name(self) -> str:
@@ -68,11 +71,11 @@ class ServerTokenizer:
 
     def _kind_for(self, model: str) -> str | None:
         with self._probe_lock:  # columns counting at once ask the server once
-            if not self._probed:
+            if not self._probed and time.monotonic() >= self._next_probe:
                 try:
                     self._kind, self._probed = self._probe(model), True
-                except OSError:  # unreachable or timed out: ask again next time
-                    return None
+                except OSError:  # unreachable or timed out: not asked again for a while (each try can take seconds)
+                    self._next_probe = time.monotonic() + RETRY_AFTER_S
             return self._kind
 
     def _probe(self, model: str) -> str | None:
