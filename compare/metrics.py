@@ -12,6 +12,8 @@ from providers.registry import ModelInfo
 from .counts import Counts, settle_counts
 from .result import Result
 
+RETOKENIZED_SLACK = 2  # a reply counted again with the model's tokenizer may differ from the tokens made by this many
+
 
 class StreamMeter:
     """Stamps one stream's events with a monotonic clock and turns them into a Result."""
@@ -180,26 +182,22 @@ class StreamMeter:
         return max(0.0, end - self._thinking_span[0])
 
     def _checked_finish(self, counts: Counts) -> tuple[str | None, list[str]]:
-        """The finish reason checked against the counts: a "stop" after every allowed token was used is a cut
-        (Ollama-API proxies say "stop" when max tokens cut the reply); the server's word is then a warning."""
+        """The finish reason checked against the counts: a "stop" from a reply that made exactly the tokens the
+        request allowed is a cut (Ollama-API proxies say "stop" when num_predict cut the reply), and the server's
+        word becomes a warning. A count above the cap means the server did not apply it: its "stop" stands."""
         finish = self.finish
         reason = finish.reason if finish else None
         if finish is None or reason != "stop" or not finish.cap:
             return reason, []
         if counts.source == "reported":
-            count, sure = counts.output_tokens, True
-        else:  # no count from the server, or one in dispute: ours, trusted when made with the model's tokenizer
-            count, sure = counts.local_output, counts.local_exact
-        if count is None or count < finish.cap:
+            hit = counts.output_tokens == finish.cap
+        else:  # no count from the server, or one in dispute: ours, when made with the model's own tokenizer
+            local = counts.local_output
+            hit = counts.local_exact and local is not None and abs(local - finish.cap) <= RETOKENIZED_SLACK
+        if not hit:
             return reason, []
         said = finish.raw or reason
-        if sure:
-            return "length", [
-                f'finish reason "{said}" not trusted: the reply used {count:,} of the {finish.cap:,} tokens allowed'
-            ]
-        return reason, [
-            f'maybe cut off by max tokens: ~{count:,} of {finish.cap:,} tokens counted here (it said "{said}")'
-        ]
+        return "length", [f'finish reason "{said}" not trusted: the reply used all {finish.cap:,} tokens allowed']
 
     def _ending_warnings(self, reason: str | None, answer: str, thinking: str) -> list[str]:
         out = []

@@ -110,7 +110,7 @@ class OpenAIServer(FakeServer):
         if beh.tokenizer_api:  # the server counts with its own tokenizer and template
             if beh.input_tokens is None:
                 plan.n_in = tokenizer_api.prompt_count(list(body.get("messages") or []))
-            if beh.output_tokens is None:
+            if beh.output_tokens is None and not plan.truncated:
                 plan.n_out = len(tokenizer_api.tokenize("".join(plan.content), False)) + plan.n_reasoning
         usage: dict[str, Any] = {
             "prompt_tokens": plan.n_in,
