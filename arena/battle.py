@@ -81,7 +81,7 @@ class Battle:
         ]
         raw = {"prompt": self.prompt, "temperature": self.temperature, "max_tokens": self.max_tokens, "columns": sides}
         request = build_request(raw, self.registry, RequestCheck(available_only=False))
-        return Comparison(self.registry, request.engine_columns(), self.counter)
+        return request.comparison(self.registry, self.counter)
 
     async def snapshots(self, interval: float = 0.05) -> AsyncIterator[Snapshot]:
         """The answers as a reader may see them: once at the end, or (live) as they grow; closing cancels both."""

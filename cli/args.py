@@ -44,6 +44,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="runs per model, 1-10 (default 1); one column's runs go one after another, and a "
         "summary and 'better or within noise' verdicts follow",
     )
+    parser.add_argument(
+        "--same-server",
+        choices=("together", "one-at-a-time", "under-load"),
+        default="together",
+        help="columns whose models share a server (llama.cpp, Ollama, the embedded engine): run together, and leave "
+        "runs that waited for another column out of speed verdicts (default); one-at-a-time for clean speed "
+        "comparisons; or under-load, waits counted",
+    )
     parser.add_argument("--list", action="store_true", help="list every model id, whether it is available, and why not")
     parser.add_argument("--config", default=None, help="user config file (default: compare.toml if present)")
     parser.add_argument(

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from compare import Comparison, RunRequest, build_request
+from compare import RunRequest, build_request
 from compare.record import now_iso
 from compare.result import Result
 from providers import Registry
@@ -32,6 +32,7 @@ def request_of(args: argparse.Namespace, registry: Registry) -> RunRequest:
         "seed": args.seed,
         "reasoning": args.reasoning,
         "repeat": args.repeat,
+        "same_server": args.same_server,
     }
     return build_request(raw, registry)
 
@@ -40,7 +41,7 @@ async def run(args: argparse.Namespace, registry: Registry) -> int:
     """Validate input, run the comparison, print the replies and metrics."""
     request = request_of(args, registry)
     labels = request.labels()
-    comparison = Comparison(registry, request.engine_columns(), repeat=request.repeat)
+    comparison = request.comparison(registry)
     started = now_iso()
     interrupted = stop_on_ctrl_c(comparison.cancel)
     printer = LinePrinter(labels)

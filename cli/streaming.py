@@ -36,6 +36,8 @@ JSON_KEYS = (
     "reasoning_s",
     "local_input_tokens",
     "local_output_tokens",
+    "tokenizer",
+    "server_wait_s",
 )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from providers.base import BaseProvider, ChatRequest, Message, ProviderError, Sampling
@@ -13,6 +14,7 @@ from providers.registry import ModelInfo, Registry, UnknownModelError
 
 from .metrics import StreamMeter
 from .result import Result
+from .server_sharing import SharedServer, wait_note
 from .think_tags import ThinkTagSplitter
 from .tokens import TokenCounter
 
@@ -31,16 +33,27 @@ class Column:
 
 
 class ColumnStream:
-    """Runs one request for a column; `emit` hears every event, the Result last (also when cancelled)."""
+    """Runs one request for a column; `emit` hears every event, the Result last (also when cancelled).
 
-    def __init__(self, registry: Registry, counter: TokenCounter, column: Column, emit: Callable[[Event], None]):
-        self.registry, self.counter, self.column, self.emit = registry, counter, column, emit
+    shared: the server this column shares with others of the run, if any: it takes its turn there (one at a time),
+    and says when its first token came only after another column's stream there ended."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        counter: TokenCounter,
+        column: Column,
+        emit: Callable[[Event], None],
+        shared: SharedServer | None = None,
+    ):
+        self.registry, self.counter, self.column, self.emit, self.shared = registry, counter, column, emit, shared
         try:
             info = registry.info(column.model_id)
         except UnknownModelError:
             info = ModelInfo(column.model_id, column.model_id.partition(":")[0], column.model_id, False)
         self.info = info
         self.meter = StreamMeter(column.key, info)
+        self._end: float | None = None  # when the request's stream ended (None: not sent)
 
     async def run(self) -> Result:
         """Send the request and measure it; a cancel keeps the partial reply as a stopped Result, then re-raises."""
@@ -48,20 +61,59 @@ class ColumnStream:
         try:
             error = await self._precheck()
             if error is None:
-                self.emit(Status(Phase.WAITING))
-                error = await self._pump()
+                async with self._turn():
+                    self.emit(Status(Phase.WAITING))
+                    error = await self._send()
             if error is not None:  # one place scrubs keys and the masked key fragments providers quote back
                 error = self.registry.settings.redact(error)
             # the end is stamped here, on the loop: waiting for a worker thread is not the request's time
-            result = await asyncio.to_thread(meter.result, self.counter, messages, error, end=meter.now())
+            end = meter.now() if self._end is None else self._end
+            result = await asyncio.to_thread(meter.result, self.counter, messages, error, end=end)
         except asyncio.CancelledError:
-            self.emit(meter.result(self.counter, messages, stopped=True))
+            self.emit(await self._stopped_result())
             raise
         except Exception as exc:  # whatever happens, the column must finish so the run can end
             message = self.registry.settings.redact(f"{type(exc).__name__}: {exc}")[:300]
             result = meter.result(None, messages, error=f"internal error: {message}")
         self.emit(result)
         return result
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Wait, queued, while another column of the run has the shared server (when the columns take turns)."""
+        turns = self.shared.turns if self.shared else None
+        if turns is None:
+            yield
+            return
+        if turns.locked():
+            self.meter.status(Phase.QUEUED)
+            self.emit(Status(Phase.QUEUED, "waiting for the other columns on its server (one at a time)"))
+        async with turns:
+            self.meter.status(Phase.WAITING)
+            yield
+
+    async def _send(self) -> str | None:
+        """Send and stream the request (noting its span on a shared server); the error to show, if any."""
+        meter, shared = self.meter, self.shared
+        span = shared.sent(self.column.key, meter.now()) if shared else None
+        try:
+            return await self._pump()
+        finally:
+            self._end = meter.now()
+            if shared and span:
+                span.first_token, span.ended = meter.first_token_at, self._end
+                if waited := shared.waited(span):
+                    meter.server_wait_s = waited[0]
+                    meter.notes.append(wait_note(shared, waited[1]))
+
+    async def _stopped_result(self) -> Result:
+        """The partial reply as a stopped Result. The upstream stream is closed by now; counting (tiktoken may load
+        its vocabulary, a server may be asked) goes to a thread so that it holds up no other column's close."""
+        meter, end = self.meter, self.meter.now()
+        try:
+            return await asyncio.to_thread(meter.result, self.counter, self.column.messages, stopped=True, end=end)
+        except asyncio.CancelledError:  # cancelled again meanwhile: end at once, without counting
+            return meter.result(None, self.column.messages, stopped=True, end=end)
 
     async def _precheck(self) -> str | None:
         """Unusable model or a prompt that cannot fit: report without sending anything."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from providers.events import Usage
 
+from .tokens import OWN_TOKENIZER
+
 DISPUTE_SHARE = 0.25  # a server count is disputed when it differs from ours by more than 25% ...
 DISPUTE_TOKENS = 10  # ... and by more than 10 tokens
 
@@ -22,6 +24,8 @@ class Counts:
     local_input: int | None = None
     local_output: int | None = None
     warnings: list[str] = field(default_factory=list)
+    tokenizer: str = ""  # what the local counts were made with ("" when nothing was counted here)
+    local_exact: bool = False  # the local counts used the model's own tokenizer (its file's, or its server's)
 
 
 def disputed(reported: int, local: int) -> bool:
@@ -44,7 +48,7 @@ def settle_counts(
         out.source = "reported" if out.input_tokens is not None and out.output_tokens is not None else "estimated"
         return out
     if own_tokenizer and out.input_tokens is not None and out.output_tokens is not None:
-        out.source = "reported"
+        out.source, out.tokenizer, out.local_exact = "reported", OWN_TOKENIZER, True
         if thinking and out.reasoning_tokens is None:
             out.reasoning_tokens = counter.count_text(model_id, thinking).count
         out.reasoning_tokens = out.reasoning_tokens or 0
@@ -54,6 +58,7 @@ def settle_counts(
     local_thinking = counter.count_text(model_id, thinking).count if thinking else 0
     out.local_input, out.local_output = local_in.count, local_answer.count + local_thinking
     out.notes = [n for n in (local_in.note, local_answer.note) if n]
+    out.tokenizer, out.local_exact = local_in.tokenizer, local_in.exact and local_answer.exact
     if out.reasoning_tokens is None:
         out.reasoning_tokens = local_thinking
     if out.input_tokens is None or out.output_tokens is None:

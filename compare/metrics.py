@@ -9,8 +9,10 @@ from providers import prices
 from providers.events import Finish, Phase, Usage
 from providers.registry import ModelInfo
 
-from .counts import settle_counts
+from .counts import Counts, settle_counts
 from .result import Result
+
+RETOKENIZED_SLACK = 2  # a reply counted again with the model's tokenizer may differ from the tokens made by this many
 
 
 class StreamMeter:
@@ -25,6 +27,7 @@ class StreamMeter:
         self.finish: Finish | None = None  # the provider's own end record (finish signal and usage), if it sent one
         self.notes: list[str] = []
         self.sent = False
+        self.server_wait_s: float | None = None  # how long it waited for other columns on a shared server, if it did
         self.phase = Phase.WAITING
         self._t0 = self._phase_since = clock()
         self._waits = {Phase.QUEUED: 0.0, Phase.LOADING: 0.0}
@@ -74,6 +77,11 @@ class StreamMeter:
             return None
         return t - self._t0 - self._waits[Phase.QUEUED] - self._waits[Phase.LOADING]
 
+    @property
+    def first_token_at(self) -> float | None:
+        """When the first token of any kind came (this meter's clock), if one has."""
+        return self._first
+
     def ttft(self) -> float | None:
         """Time to the first token of any kind (thinking or answer), excluding queueing and model loading."""
         return self._since_start(self._first)
@@ -111,17 +119,16 @@ class StreamMeter:
         if dropped:
             warnings.append(f"server timings dropped as implausible: {', '.join(dropped)}")
         status = Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE
+        reason, distrust = self._checked_finish(counts)
         if status == Phase.DONE:
-            ending = self._ending_warnings(answer, thinking)
+            ending = self._ending_warnings(reason, answer, thinking)
             warnings += ending
             status = Phase.WARNING if ending else status
+        warnings += distrust
         cached = self._cached(counts.input_tokens)
         cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens, *cached)
         itl = [(b - a) * 1000 for a, b in zip(self._answer_times, self._answer_times[1:])]
-        note = {
-            "reported": "exact: reported by the provider",
-            "disputed": "disputed: the provider's count and a local count differ",
-        }.get(counts.source)
+        note = _token_note(counts)
         return Result(
             column=self.column,
             model=self.info.id,
@@ -140,7 +147,8 @@ class StreamMeter:
             cache_write_tokens=cached[1] or None,
             tokens_exact=counts.source == "reported",
             tokens_source=counts.source,
-            token_note=note or "; ".join(dict.fromkeys(counts.notes)) or "estimated locally",
+            token_note=note,
+            tokenizer=counts.tokenizer,
             local_input_tokens=counts.local_input,
             local_output_tokens=counts.local_output,
             tokens_per_s=rate,
@@ -154,8 +162,9 @@ class StreamMeter:
             started_at=self._started_at,
             reasoning=thinking,
             reasoning_s=self._thinking_seconds(),
-            finish_reason=self.finish.reason if self.finish else None,
+            finish_reason=reason,
             warnings=warnings,
+            server_wait_s=self.server_wait_s,
         )
 
     def _rate(self, output_tokens: int | None, hidden_reasoning: bool) -> float | None:
@@ -172,9 +181,26 @@ class StreamMeter:
         end = self._answer_times[0] if self._answer_times else self._thinking_span[-1]
         return max(0.0, end - self._thinking_span[0])
 
-    def _ending_warnings(self, answer: str, thinking: str) -> list[str]:
+    def _checked_finish(self, counts: Counts) -> tuple[str | None, list[str]]:
+        """The finish reason checked against the counts: a "stop" from a reply that made exactly the tokens the
+        request allowed is a cut (Ollama-API proxies say "stop" when num_predict cut the reply), and the server's
+        word becomes a warning. A count above the cap means the server did not apply it: its "stop" stands."""
+        finish = self.finish
+        reason = finish.reason if finish else None
+        if finish is None or reason != "stop" or not finish.cap:
+            return reason, []
+        if counts.source == "reported":
+            hit = counts.output_tokens == finish.cap
+        else:  # no count from the server, or one in dispute: ours, when made with the model's own tokenizer
+            local = counts.local_output
+            hit = counts.local_exact and local is not None and abs(local - finish.cap) <= RETOKENIZED_SLACK
+        if not hit:
+            return reason, []
+        said = finish.raw or reason
+        return "length", [f'finish reason "{said}" not trusted: the reply used all {finish.cap:,} tokens allowed']
+
+    def _ending_warnings(self, reason: str | None, answer: str, thinking: str) -> list[str]:
         out = []
-        reason = self.finish.reason if self.finish else None
         raw = self.finish.raw if self.finish else ""
         if reason is None:
             out.append("no finish signal: the stream ended without the provider's end marker")
@@ -211,6 +237,18 @@ class StreamMeter:
             return prices.cost(info.table, usage, self._start), ""
         except (LookupError, ValueError) as exc:  # e.g. more cached tokens reported than the whole prompt
             return None, f"the {prices.label()} could not price this usage: {exc}"
+
+
+def _token_note(counts: Counts) -> str:
+    """Where the counts shown come from, naming the tokenizer of any local count."""
+    made_with = f" ({counts.tokenizer})" if counts.tokenizer else ""
+    if counts.source == "reported":
+        return "exact: reported by the provider"
+    if counts.source == "disputed":
+        return f"disputed: the provider's count and a local count{made_with} differ"
+    if counts.local_exact and counts.tokenizer:
+        return f"~ counted here with {counts.tokenizer}: the provider reported no usage"
+    return "; ".join(dict.fromkeys(counts.notes)) or f"estimated locally{made_with}"
 
 
 def _plausible(timings: dict[str, float], request_s: float) -> tuple[dict[str, float], list[str]]:

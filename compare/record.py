@@ -48,14 +48,15 @@ class ColumnRecord:
         return data if self.prompt_template is None else {**data, "prompt_template": self.prompt_template}
 
 
-def run_parameters(sampling: Sampling) -> dict:
-    """The run-wide parameters a record lists."""
+def run_parameters(sampling: Sampling, same_server: str = "together") -> dict:
+    """The run-wide parameters a record lists (same_server: how columns sharing a server ran)."""
     return {
         "temperature": sampling.temperature,
         "max_tokens": sampling.max_tokens,
         "top_p": sampling.top_p,
         "seed": sampling.seed,
         "reasoning": sampling.reasoning,
+        "same_server": same_server,
     }
 
 
@@ -66,6 +67,7 @@ class Repeats:
     runs_per_column: int
     runs: list[list[Result]]  # per column, in column order; run k is runs[column][k - 1]
     labels: list[str]  # each column's label, naming what differs between the columns
+    under_load: bool = False  # runs that waited for another column on their server still count in the verdicts
 
     @cached_property
     def summaries(self) -> list[dict]:
@@ -75,7 +77,8 @@ class Repeats:
     @cached_property
     def comparisons(self) -> list[dict]:
         """Every pair of columns: better or within noise on first token, total and tokens/s."""
-        return comparisons([(label, self._run_dicts(i)) for i, label in enumerate(self.labels)])
+        columns = [(label, self._run_dicts(i)) for i, label in enumerate(self.labels)]
+        return comparisons(columns, under_load=self.under_load)
 
     def _run_dicts(self, column: int) -> list[dict]:
         return [{**r.to_json(), "run": k} for k, r in enumerate(self.runs[column], 1)]
@@ -87,6 +90,7 @@ class Repeats:
             "runs": [self._run_dicts(i) for i in range(len(self.runs))],
             "summaries": self.summaries,
             "comparisons": self.comparisons,
+            "under_load": self.under_load,
         }
 
     @classmethod
@@ -95,7 +99,10 @@ class Repeats:
         runs = [[Result.from_json(r) for r in column if isinstance(r, dict)] for column in data.get("runs") or []]
         per_column = data.get("runs_per_column")
         return cls(
-            per_column if isinstance(per_column, int) else len(runs[0]) if runs else 1, runs, labels[: len(runs)]
+            per_column if isinstance(per_column, int) else len(runs[0]) if runs else 1,
+            runs,
+            labels[: len(runs)],
+            data.get("under_load") is True,
         )
 
 

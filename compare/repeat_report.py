@@ -59,8 +59,9 @@ def repeats_markdown(repeats: Repeats, escape=lambda text: text) -> str:
 
 
 def text_summary(s: dict) -> str:
-    """One model's spread as a line: median (p10–p90) of each timing, and its failed runs."""
+    """One model's spread as a line: median (p10–p90) of each timing, its failed runs and runs that waited."""
     failed = f", {s['failed_runs']} failed (excluded)" if s["failed_runs"] else ""
+    failed += f", {s['waited_runs']} waited for the server" if s.get("waited_runs") else ""
     return (
         f"{s['model']}: {s['runs']} runs{failed}; ttft {median_range(s['ttft_s'])} s, "
         f"total {median_range(s['total_s'])} s, {median_range(s['tokens_per_s'], 1)} tok/s"
@@ -68,14 +69,24 @@ def text_summary(s: dict) -> str:
 
 
 def text_verdict(v: dict) -> str:
-    """One pairwise verdict as a line."""
+    """One pairwise verdict as a line, saying how many runs that waited for the server were left out."""
     head = f"{v['metric']}: {v['a']} vs {v['b']}: "
     if v["p_value"] is None:
-        return head + v["note"]
-    if v["better"]:
-        return head + f"{v['better']} is better (p = {v['p_value']:.3f})"
-    return (
-        head
-        + f"within noise (p = {v['p_value']:.3f})"
-        + (v["note"].removeprefix("within noise") if v.get("note") else "")
-    )
+        line = head + v["note"]
+    elif v["better"]:
+        line = head + f"{v['better']} is better (p = {v['p_value']:.3f})"
+    else:
+        line = (
+            head
+            + f"within noise (p = {v['p_value']:.3f})"
+            + (v["note"].removeprefix("within noise") if v.get("note") else "")
+        )
+    if v.get("left_out"):
+        line += f" ({left_out_text(v['left_out'])})"
+    return line
+
+
+def left_out_text(n: int) -> str:
+    """Why n successful runs are not in a verdict."""
+    runs = "run that" if n == 1 else "runs that"
+    return f"{n} {runs} waited for the server behind another column left out; choose one at a time to avoid it"

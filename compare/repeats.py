@@ -41,6 +41,17 @@ def ok_runs(runs: list[dict]) -> list[dict]:
     return [r for r in runs if not r.get("error") and not r.get("stopped")]
 
 
+def waited(run: dict) -> bool:
+    """Whether a run's first token waited for another column's stream on a shared server."""
+    return run.get("server_wait_s") is not None
+
+
+def speed_runs(runs: list[dict], under_load: bool = False) -> list[dict]:
+    """The runs whose speed is compared: the successful ones, less those that waited for another column on their
+    server (unless the run measures the server under load, waits included)."""
+    return [r for r in ok_runs(runs) if under_load or not waited(r)]
+
+
 def summarize(model: str, runs: list[dict]) -> dict:
     """One column's summary line: every metric's spread over its successful runs; failed runs are counted."""
     good = ok_runs(runs)
@@ -50,6 +61,7 @@ def summarize(model: str, runs: list[dict]) -> dict:
         "runs": len(runs),
         "ok_runs": len(good),
         "failed_runs": len(runs) - len(good),
+        "waited_runs": sum(map(waited, good)),
     }
     for metric in SUMMARY_METRICS:
         line[metric] = spread(r.get(metric) for r in good)
@@ -103,15 +115,20 @@ def runs_needed(alpha: float = ALPHA) -> int:
     return k
 
 
-def comparisons(columns: list[tuple[str, list[dict]]], alpha: float = ALPHA) -> list[dict]:
-    """Every pair of columns on ttft_s, total_s and tokens_per_s, over successful runs only."""
+def comparisons(columns: list[tuple[str, list[dict]]], alpha: float = ALPHA, under_load: bool = False) -> list[dict]:
+    """Every pair of columns on ttft_s, total_s and tokens_per_s, over successful runs only; runs that waited for
+    another column on their server are left out (and counted in `left_out`) unless `under_load`."""
     out = []
     for (a, runs_a), (b, runs_b) in combinations(columns, 2):
-        good_a, good_b = ok_runs(runs_a), ok_runs(runs_b)
+        good_a, good_b = speed_runs(runs_a, under_load), speed_runs(runs_b, under_load)
+        left_out = len(ok_runs(runs_a)) + len(ok_runs(runs_b)) - len(good_a) - len(good_b)
         for metric in COMPARED_METRICS:
             xs = [float(r[metric]) for r in good_a if r.get(metric) is not None]
             ys = [float(r[metric]) for r in good_b if r.get(metric) is not None]
-            out.append(compare_pair(metric, a, b, xs, ys, alpha))
+            verdict = compare_pair(metric, a, b, xs, ys, alpha)
+            if left_out:
+                verdict["left_out"] = left_out
+            out.append(verdict)
     return out
 
 

@@ -13,7 +13,9 @@ from providers.registry import Registry
 from .presets import Preset
 from .record import ColumnRecord, Repeats, RunRecord, column_labels, run_parameters
 from .result import Result
-from .runner import Column
+from .runner import Column, Comparison
+from .server_sharing import Sharing, as_sharing
+from .tokens import TokenCounter
 from .validate import (
     MAX_MODELS,
     InputError,
@@ -39,6 +41,7 @@ LABELS = {
     "seed": "Seed",
     "reasoning": "Reasoning",
     "owner": "owner",
+    "same_server": "Columns sharing a server",
 }
 
 
@@ -92,6 +95,11 @@ class RunRequest:
     repeat: int = 1
     owner: str | None = None
     visitor: str | None = None
+    sharing: Sharing = Sharing.TOGETHER  # how columns whose models share a server run (raw key: same_server)
+
+    def comparison(self, registry: Registry, counter: TokenCounter | None = None) -> Comparison:
+        """The engine's run of this request: its columns, each `repeat` times, sharing servers as asked."""
+        return Comparison(registry, self.engine_columns(), counter, self.repeat, self.sharing)
 
     def engine_columns(self) -> list[Column]:
         """What the engine runs: one Column per column, keyed by its slot."""
@@ -119,13 +127,14 @@ class RunRequest:
         record = RunRecord(
             self.prompt,
             self.system,
-            run_parameters(self.sampling),
+            run_parameters(self.sampling, str(self.sharing)),
             [c.record(column_runs[0].model) for c, column_runs in ran],
             [column_runs[0] for _, column_runs in ran],
             started_at,
         )
         if self.repeat > 1:
-            record.repeats = Repeats(self.repeat, [column_runs for _, column_runs in ran], record.column_labels())
+            every = [column_runs for _, column_runs in ran]
+            record.repeats = Repeats(self.repeat, every, record.column_labels(), self.sharing == Sharing.UNDER_LOAD)
         return record
 
 
@@ -153,20 +162,24 @@ def make_messages(prompt: str, system: str | None = None, history: Sequence[Mess
 def build_request(raw: Mapping[str, Any], registry: Registry, check: RequestCheck = RequestCheck()) -> RunRequest:
     """A RunRequest from raw input, or InputError with one sentence that says what to fix.
 
-    raw keys: prompt, system, temperature, top_p, max_tokens, seed, reasoning, repeat, owner, visitor; then either
-    models (ids, every column on the shared settings) or columns (dicts of model, persona, temperature, reasoning,
-    history), optionally cut to n_columns."""
+    raw keys: prompt, system, temperature, top_p, max_tokens, seed, reasoning, repeat, same_server, owner, visitor;
+    then either models (ids, every column on the shared settings) or columns (dicts of model, persona, temperature,
+    reasoning, history), optionally cut to n_columns."""
     limits = check.limits
     prompt = check_prompt(raw.get("prompt"), limits.prompt_chars)
     system = check_text_cap(check.label("system"), as_text(check.label("system"), raw.get("system")), limits)
     sampling = build_sampling(raw, check)
     repeat = check_repeat(1 if raw.get("repeat") in (None, "") else raw["repeat"])
+    sharing = as_sharing(raw.get("same_server"))
+    if sharing is None:
+        choices = ", ".join(f'"{s}"' for s in Sharing)
+        raise InputError(f"{check.label('same_server')} must be one of {choices} (got {raw.get('same_server')!r}).")
     owner = as_text(check.label("owner"), raw.get("owner")) or None
     raw_columns = _raw_columns(raw, limits)
     if check.available_only:
         check_models(registry, [str(c.get("model") or "") for c in raw_columns], limits.models)
     columns = tuple(_column(i, c, system, sampling, check) for i, c in enumerate(raw_columns))
-    request = RunRequest(prompt, system, columns, sampling, repeat, owner, raw.get("visitor"))
+    request = RunRequest(prompt, system, columns, sampling, repeat, owner, raw.get("visitor"), sharing)
     check_conversations(request, limits)
     return request
 

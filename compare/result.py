@@ -44,6 +44,10 @@ class Result:
     reasoning_s: float | None = None
     finish_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
+    tokenizer: str = ""  # what the local counts (estimates, checks) were made with; "" when nothing was counted here
+    # Sent together with other columns to one server, its first token came only after theirs ended: this long of its
+    # time to first token was spent waiting for them (None: it did not wait). Left out of speed verdicts.
+    server_wait_s: float | None = None
 
     @property
     def stopped(self) -> bool:

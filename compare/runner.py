@@ -1,5 +1,5 @@
 """Fan-out: one asyncio task per column, each running its requests one after another (`repeat` runs), their events
-merged into one stream; cancel-all on close."""
+merged into one stream; columns sharing a server may take turns there; cancel-all on close."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from providers.registry import Registry
 from .coalesce import BatchQueue, coalesced
 from .column_stream import Column, ColumnStream, Event
 from .result import Result
+from .server_sharing import SharedServer, Sharing, shared_servers
 from .tokens import TokenCounter
 
 
@@ -31,9 +32,18 @@ class Comparison:
     `runs` holds every column's Results in order; `results` the first of each (the run a conversation continues from).
     """
 
-    def __init__(self, registry: Registry, columns: list[Column], counter: TokenCounter | None = None, repeat: int = 1):
+    def __init__(
+        self,
+        registry: Registry,
+        columns: list[Column],
+        counter: TokenCounter | None = None,
+        repeat: int = 1,
+        sharing: Sharing = Sharing.TOGETHER,
+    ):
         self.registry, self.columns, self.repeat = registry, list(columns), repeat
         self.counter = counter or TokenCounter(registry)
+        self.sharing = sharing
+        self.shared: dict[str, SharedServer] = {}  # column key -> the server it shares with other columns
         self.runs: dict[str, list[Result]] = {c.key: [] for c in self.columns}
         self._current: dict[str, ColumnStream] = {}
         self._tasks: list[asyncio.Task] = []
@@ -47,6 +57,9 @@ class Comparison:
     async def _start(self, queue: BatchQueue[_Queued] | None) -> None:
         # SDK imports and client set-up (TLS contexts, pools) happen before any column's clock starts, off the loop.
         await self.registry.prepare_clients([c.model_id for c in self.columns])
+        await self.registry.prepare_models([c.model_id for c in self.columns])  # e.g. an Ollama model's window
+        # Columns on one server take turns there (one at a time), or say when the server made them wait.
+        self.shared = shared_servers(self.registry, [(c.key, c.model_id) for c in self.columns], self.sharing)
         self._tasks = [asyncio.create_task(self._column(c, queue), name=f"column-{c.key}") for c in self.columns]
         if queue is not None:
             # A done callback runs even for a task cancelled before it started, so no reader waits for a lost column.
@@ -122,7 +135,8 @@ class Comparison:
                 if queue is not None:
                     queue.put_nowait((column.key, k, event))
 
-            stream = self._current[column.key] = ColumnStream(self.registry, self.counter, column, emit)
+            shared = self.shared.get(column.key)
+            stream = self._current[column.key] = ColumnStream(self.registry, self.counter, column, emit, shared)
             result = await stream.run()
             if result.stopped:
                 break

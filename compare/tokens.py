@@ -22,13 +22,17 @@ _encodings: dict[str, tuple[object, str | None]] = {}
 _encodings_lock = threading.Lock()
 
 
+OWN_TOKENIZER = "the model's own tokenizer and chat template (its GGUF file)"
+
+
 @dataclass(frozen=True)
 class TokenCount:
-    """A count and how it was obtained ("" when exact for that model's tokenizer)."""
+    """A count, how it was obtained ("" when exact for that model's tokenizer) and which tokenizer made it."""
 
     count: int
     note: str
     exact: bool
+    tokenizer: str = ""
 
 
 def offline_only() -> bool:
@@ -86,7 +90,8 @@ def encoding_name_for(model: str) -> str:
 
 
 class TokenCounter:
-    """Counts tokens for any model id, saying whether the count is exact for that model."""
+    """Counts tokens for any model id, saying whether the count is exact for that model and which tokenizer made it:
+    the model's own (embedded), its server's own (llama.cpp, vLLM), else a labelled tiktoken estimate."""
 
     def __init__(self, registry=None):
         self.registry = registry
@@ -94,24 +99,34 @@ class TokenCounter:
     def _own_tokenizer(self, model_id: str):
         return None if self.registry is None else self.registry.tokenizer(model_id)
 
+    def _server_tokenizer(self, model_id: str):
+        """(the server's tokenizer, the model's name there), when the model's server offers one."""
+        return None if self.registry is None else self.registry.server_tokenizer(model_id)
+
     def count_text(self, model_id: str, text: str) -> TokenCount:
         """Tokens in raw text for this model."""
         own = self._own_tokenizer(model_id)
         if own is not None:
-            return TokenCount(len(own.tokenize(text)), "", True)
+            return TokenCount(len(own.tokenize(text)), "", True, OWN_TOKENIZER)
+        served = self._server_tokenizer(model_id)
+        if served is not None and (n := served[0].text_count(served[1], text)) is not None:
+            return TokenCount(n, "", True, served[0].name)
         provider, _, model = model_id.partition(":")
         if provider in _OPENAI_FAMILY:
-            encoding, note = load_encoding(encoding_name_for(model))
+            name = encoding_name_for(model)
+            encoding, note = load_encoding(name)
             return TokenCount(
                 len(encoding.encode(text, disallowed_special=())),
                 f"~ {note}" if note else "~ counted with tiktoken",
                 note is None,
+                name if note is None else f"cl100k_base in place of {name} (unavailable offline)",
             )
         encoding, _ = load_encoding("cl100k_base")
         return TokenCount(
             len(encoding.encode(text, disallowed_special=())),
             "~ estimate (cl100k_base; not this model's tokenizer)",
             False,
+            "cl100k_base (not this model's tokenizer)",
         )
 
     def count_messages(self, model_id: str, messages: tuple[Message, ...] | list[Message]) -> TokenCount:
@@ -120,8 +135,13 @@ class TokenCounter:
         if own is not None:
             from providers.base import ChatRequest
 
-            return TokenCount(len(own.prompt_tokens(ChatRequest(model_id, tuple(messages)))), "", True)
+            count = len(own.prompt_tokens(ChatRequest(model_id, tuple(messages))))
+            return TokenCount(count, "", True, OWN_TOKENIZER)
+        served = self._server_tokenizer(model_id)
+        if served is not None and (n := served[0].prompt_count(served[1], messages)) is not None:
+            return TokenCount(n, "", True, served[0].name)
         counts = [self.count_text(model_id, m.content) for m in messages]
         # OpenAI's documented framing; other chat templates add a similar few tokens per message (role markers).
         total = sum(c.count for c in counts) + PER_MESSAGE_OVERHEAD * len(messages) + REPLY_PRIMING
-        return TokenCount(total, counts[0].note if counts else "", all(c.exact for c in counts))
+        first = counts[0] if counts else self.count_text(model_id, "")
+        return TokenCount(total, first.note, all(c.exact for c in counts), first.tokenizer)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from .base import BaseProvider, ChatRequest, Connection, ModelSource, ProviderError
 from .client_cache import ClientCache
-from .errors import from_exception, rejected_param
+from .errors import from_exception, mid_stream_error, rejected_param
 from .events import Chunk, Finish, Notice, StreamItem, Usage
 from .param_rules import budget_for
 from .settings import Settings
@@ -23,6 +23,19 @@ FINISH = {
     "model_context_window_exceeded": "length",
     "tool_use": "tool_calls",
     "refusal": "content_filter",
+}
+# Anthropic's error types and the HTTP status each stands for: a mid-stream `event: error` carries only the type.
+ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
 }
 WIRE_TO_FIELD = {
     "temperature": "temperature",
@@ -80,6 +93,10 @@ class AnthropicProvider(BaseProvider):
         return client
 
     def _error(self, exc: BaseException) -> ProviderError:
+        status = ERROR_STATUS.get(getattr(exc, "type", None) or "")
+        if status and getattr(exc, "status_code", 0) < 400:  # an `event: error` inside a stream that began with 200
+            detail = getattr(exc, "api_message", None) or exc.type  # type: ignore[attr-defined]
+            return mid_stream_error(self.label, status, detail, self.key_env)
         err = from_exception(self.label, exc, base_url=self.base_url, key_env=self.key_env)
         err.message = self._settings.redact(err.message)
         if err.status == 400:
@@ -152,9 +169,7 @@ class AnthropicProvider(BaseProvider):
                             prompt = _prompt_counts(event.usage, prompt)
                 elif kind == "message_stop":
                     stopped = True
-                elif kind == "error":
-                    raise ProviderError(self.label, f"the server reported an error mid-stream: {event}")
-        except (asyncio.CancelledError, GeneratorExit, ProviderError):
+        except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:
             raise self._error(exc) from None
@@ -169,7 +184,7 @@ class AnthropicProvider(BaseProvider):
             cache_write_tokens=prompt[2],
         )
         reason = FINISH.get(stop_reason or "", "stop") if stopped else None  # no message_stop: no finish signal
-        yield Finish(reason, stop_reason or "", usage)
+        yield Finish(reason, stop_reason or "", usage, params["max_tokens"])
 
 
 def _prompt_counts(usage, before: tuple) -> tuple[int | None, int | None, int | None]:

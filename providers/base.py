@@ -12,6 +12,7 @@ from .param_rules import ParamRules
 if TYPE_CHECKING:
     from .client_cache import ClientCache
     from .events import StreamItem
+    from .server_tokenizer import ServerTokenizer
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class BaseProvider:
     runs_locally: bool = False  # computed on this machine (embedded, Ollama, a keyless local server): no key
     embedded: bool = False  # computed by this app's own engine: no key and no server
     clients: ClientCache | None = None  # set when requests go through an SDK client
+    server_tokenizer: ServerTokenizer | None = None  # the server's own tokenizer and template, where it may have one
 
     @property
     def base_url(self) -> str:
@@ -189,6 +191,16 @@ class BaseProvider:
 
     def context_window(self, model: str) -> int | None:
         """The model's context window when the provider itself knows it (None: take the catalog's)."""
+        return None
+
+    def remote_route(self, model: str) -> str | None:
+        """Where a model of a local provider is really computed when that is elsewhere (an Ollama cloud route's
+        host), else None."""
+        return None
+
+    async def prepare_model(self, model: str) -> None:
+        """Learn what must be known about a model before it runs (its window, whether it is a cloud route); called
+        before a run's clocks start, quietly bounded: a failure here is the chat's to report."""
         return None
 
     def tokenizer(self, model: str):

@@ -25,6 +25,8 @@ def _status_hint(status: int, key_env: str | None) -> str:
         return "unknown model or endpoint; check the model name"
     if status == 429:
         return "rate limited or out of quota; wait and try again"
+    if status == 529:
+        return "the provider is overloaded; try again in a moment"
     if status == 400:
         return "the server rejected the request"
     if status >= 500:
@@ -71,6 +73,16 @@ def from_exception(
             return _cut(provider)
         return ProviderError(provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?")
     return ProviderError(provider, f"unexpected {type(exc).__name__}: {str(exc)[:300]}")
+
+
+def mid_stream_error(provider: str, status: int, detail: str, key_env: str | None = None) -> ProviderError:
+    """An error the server sent inside a stream that had begun (its status stands for the error's type)."""
+    return ProviderError(
+        provider,
+        f"{_status_hint(status, key_env)}; it came mid-stream, so the partial reply is kept. "
+        f"Server said: {detail.strip()[:300]}",
+        status=status,
+    )
 
 
 def _cut(provider: str) -> ProviderError:

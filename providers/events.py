@@ -47,12 +47,15 @@ class Finish:
     """How the stream ended, said once at its end: the finish signal and the usage the server reported.
 
     reason: normalised to FINISH_REASONS, or None when the stream ended without its protocol's finish signal;
-    raw: the reason as the server sent it; usage: the server's counts, None when it reported none.
+    raw: the reason as the server sent it; usage: the server's counts, None when it reported none;
+    cap: the output-token cap the request sent on the wire (reasoning allowance included), None when uncapped, so
+    a "stop" can be checked against the counts (some servers say "stop" when the cap cut the reply).
     """
 
     reason: str | None = None
     raw: str = ""
     usage: Usage | None = None
+    cap: int | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from .base import BaseProvider, ChatRequest, Connection, ModelSource, ProviderError
 from .client_cache import ClientCache
@@ -16,6 +17,29 @@ LIST_TIMEOUT_S = 1.0  # discovery: a local server that has not answered within a
 CONNECT_TIMEOUT_S = 5.0  # a chat's connection: under load a busy event loop can take over a second to see it open
 NS = 1e-9
 FINISH = {"stop": "stop", "length": "length"}
+CLOUD_HOST = "ollama.com"
+
+
+@dataclass(frozen=True)
+class ShownModel:
+    """What /api/show says about a model: the window the server will use, and where a cloud route runs."""
+
+    window: int | None
+    remote: str | None  # a cloud route's host; None for a model this server computes itself
+
+
+def shown_model(name: str, shown) -> ShownModel:
+    """The window (num_ctx when the model sets it, else its trained length) and any cloud route of a show answer."""
+    window = None
+    for line in (shown.parameters or "").splitlines():
+        key, _, value = line.partition(" ")
+        if key == "num_ctx" and value.strip().isdigit():
+            window = int(value.strip())
+    if window is None:
+        info = shown.modelinfo or {}
+        window = next((v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)), None)
+    cloud = getattr(shown.details, "format", None) == "cloud" or name.partition(":")[2].endswith("cloud")
+    return ShownModel(window, CLOUD_HOST if cloud else None)
 
 
 class OllamaProvider(BaseProvider):
@@ -32,11 +56,25 @@ class OllamaProvider(BaseProvider):
         self._settings = settings
         self.connection = Connection(settings.ollama_host, DEFAULT_OLLAMA_HOST, "OLLAMA_HOST")
         self.clients = ClientCache(self._build_client)
-        self.windows: dict[str, int] = {}
+        self.shown: dict[str, ShownModel] = {}  # model name (without ":latest") -> its /api/show answer
 
     def context_window(self, model: str) -> int | None:
-        """The window the server reported for an installed model (filled from /api/show by listing)."""
-        return self.windows.get(model.removesuffix(":latest"))
+        """The window the server reported for a model (from /api/show, asked when listing or before a run)."""
+        shown = self.shown.get(model.removesuffix(":latest"))
+        return shown.window if shown else None
+
+    def remote_route(self, model: str) -> str | None:
+        """A cloud route's host: the server lists it beside its own models, but it is computed elsewhere."""
+        shown = self.shown.get(model.removesuffix(":latest"))
+        return shown.remote if shown else None
+
+    async def prepare_model(self, model: str) -> None:
+        """Ask /api/show about a model not seen yet (within about a second; the chat reports any real failure)."""
+        name = model.removesuffix(":latest")
+        if name in self.shown:
+            return
+        with contextlib.suppress(Exception):
+            self.shown[name] = await asyncio.wait_for(self._show(self.clients.get(), name), LIST_TIMEOUT_S)
 
     def _build_client(self):
         import httpx
@@ -78,21 +116,13 @@ class OllamaProvider(BaseProvider):
         for m in listing.models:
             name = m.model or ""
             names.append(name[: -len(":latest")] if name.endswith(":latest") else name)
-        windows = await asyncio.gather(*(self._window(client, n) for n in names), return_exceptions=True)
-        self.windows.update({n: w for n, w in zip(names, windows) if isinstance(w, int)})
+        shown = await asyncio.gather(*(self._show(client, n) for n in names), return_exceptions=True)
+        self.shown.update({n: s for n, s in zip(names, shown) if isinstance(s, ShownModel)})
         return sorted(names)
 
     @staticmethod
-    async def _window(client, name: str) -> int | None:
-        """The context window the server will use: num_ctx when the model sets it, else the model's trained length."""
-        shown = await client.show(name)
-        for line in (shown.parameters or "").splitlines():
-            key, _, value = line.partition(" ")
-            if key == "num_ctx" and value.strip().isdigit():
-                return int(value.strip())
-        info = shown.modelinfo or {}
-        found = [v for k, v in info.items() if k.endswith(".context_length") and isinstance(v, int)]
-        return found[0] if found else None
+    async def _show(client, name: str) -> ShownModel:
+        return shown_model(name, await client.show(name))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Stream NDJSON chat chunks (thinking, then content); the final chunk carries counts and durations."""
@@ -129,9 +159,8 @@ class OllamaProvider(BaseProvider):
                             if getattr(part, k, None)
                         }
                         raw = part.done_reason or ""
-                        yield Finish(
-                            FINISH.get(raw, "stop"), raw, Usage(part.prompt_eval_count, part.eval_count, timings)
-                        )
+                        usage = Usage(part.prompt_eval_count, part.eval_count, timings)
+                        yield Finish(FINISH.get(raw, "stop"), raw, usage, options.get("num_predict"))
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as exc:

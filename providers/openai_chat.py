@@ -10,6 +10,7 @@ from .client_cache import ClientCache
 from .errors import from_exception, rejected_param
 from .events import Chunk, Finish, Notice, StreamItem, Usage
 from .param_rules import effort_value, reasoning_allowance
+from .server_tokenizer import ServerTokenizer
 from .settings import Endpoint, Settings
 
 CONNECT_TIMEOUT_S = 5.0
@@ -51,6 +52,8 @@ class OpenAICompatProvider(BaseProvider):
             self.models_from = ModelSource.CATALOG_AND_SERVER
         self._settings = settings
         self.clients = ClientCache(self._build_client)
+        if self.runs_locally:  # a local server (llama.cpp, vLLM) may offer its tokenizer and chat template
+            self.server_tokenizer = ServerTokenizer(self.base_url)
 
     def _build_client(self):
         import openai
@@ -154,7 +157,8 @@ class OpenAICompatProvider(BaseProvider):
         finally:
             await stream.close()
         if reason or usage:
-            yield Finish(FINISH.get(reason, "stop") if reason else None, reason or "", usage)
+            cap = params.get("max_tokens", params.get("max_completion_tokens"))
+            yield Finish(FINISH.get(reason, "stop") if reason else None, reason or "", usage, cap)
 
 
 def _usage(usage) -> Usage:

@@ -94,6 +94,14 @@ class Registry:
             return None
         return provider.tokenizer(model)
 
+    def server_tokenizer(self, model_id: str):
+        """(the server's own tokenizer, the model's name there) when the id's server may offer one, else None."""
+        try:
+            provider, model = self.resolve(model_id)
+        except UnknownModelError:
+            return None
+        return None if provider.server_tokenizer is None else (provider.server_tokenizer, model)
+
     def tokenizer_ids(self) -> list[str]:
         """Every model id whose provider has its own tokenizer for it (the Tokens tab offers them)."""
         return [
@@ -128,6 +136,16 @@ class Registry:
                 pending[id(clients)] = clients
         await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in pending.values()), return_exceptions=True)
 
+    async def prepare_models(self, model_ids: list[str]) -> None:
+        """Let each id's provider learn what it must know before the run (an Ollama model's window and route)."""
+        found = []
+        for model_id in dict.fromkeys(model_ids):
+            try:
+                found.append(self.resolve(model_id))
+            except UnknownModelError:
+                continue
+        await asyncio.gather(*(p.prepare_model(m) for p, m in found if p.unavailable_reason() is None))
+
     def prewarm(self) -> None:
         """Import every usable provider's SDK and build its client now (call on a background thread at start)."""
         for provider in self.providers.values():
@@ -155,14 +173,22 @@ class Registry:
     ) -> ModelInfo:
         """Catalog facts for an id: display name, context window and prices (None when unknown, with why)."""
         provider, model = split_model_id(model_id)
+        built = self.providers.get(provider)
+        remote = built.remote_route(model) if built is not None else None
         catalog = self.settings.catalog
         row = catalog["models"].get(model_id) or catalog["models"].get(model_id.removesuffix(":latest")) or {}
-        defaults = catalog.get("provider_defaults", {}).get(provider, {})
+        # A cloud route is not this machine's compute: none of the local provider's free defaults apply to it.
+        defaults = {} if remote else catalog.get("provider_defaults", {}).get(provider, {})
         table, price_note = None, None
         declared = self.settings.declared_price(model_id)
         source: str | None
         if isinstance(declared, tuple):
             (input_per_m, output_per_m), source = declared, "prices from compare.toml"
+        elif remote:
+            (input_per_m, output_per_m), source = (None, None), None
+            price_note = (
+                f"a cloud route (computed on {remote}): no price known; declare it under [prices] in compare.toml"
+            )
         else:
             (input_per_m, output_per_m), table, price_note = self._prices(provider, model_id, row, defaults, declared)
             source = None if input_per_m is None else price_table.label() if table else "catalog (no charge)"
@@ -170,8 +196,9 @@ class Registry:
         window = (
             row.get("context_window") or (listed.context_window if listed else None) or defaults.get("context_window")
         )
-        built = self.providers.get(provider)
         own = built.context_window(model) if built is not None else None
+        if remote and not note:
+            note = f"a cloud route through {built.label if built else provider}: computed on {remote}, not here"
         return ModelInfo(
             model_id,
             provider,
@@ -185,7 +212,7 @@ class Registry:
             note,
             source,
             table,
-            runs_locally=bool(built and built.runs_locally),
+            runs_locally=bool(built and built.runs_locally and not remote),
             embedded=bool(built and built.embedded),
             own_tokenizer=bool(built and built.tokenizer(model) is not None),
         )

@@ -79,7 +79,7 @@ def test_a_killed_api_client_cancels_its_run(app, fake, endpoint):
 def test_a_dropped_rest_stream_cancels_its_run(app, fake):
     fake.reset()
     base = app.url.rstrip("/")
-    body = {"data": ["Say a lot.", "", ["openai:slow"], 0.7, 2000, None, None, 1]}
+    body = {"data": ["Say a lot.", "", ["openai:slow"], 0.7, 2000, None, None, 1, "together"]}
     event_id = httpx.post(f"{base}/gradio_api/call/compare", json=body, timeout=30).json()["event_id"]
     with httpx.stream("GET", f"{base}/gradio_api/call/compare/{event_id}", timeout=30):
         wait_for_stream(fake)

@@ -290,3 +290,22 @@ def test_ollama_windows_come_from_api_show(knobs, window):
     assert found["ollama:llama3.2"].context_window == window, "the server's window, not the catalog's"
     assert found["ollama:qwen3:0.6b"].context_window == window and result.context_window == window
     assert result.cost_usd == 0.0, "local compute has a known price"
+
+
+def test_an_ollama_cloud_route_is_neither_local_nor_free_and_keeps_the_servers_window(settings_factory):
+    per_model = {"llama3.2": Behaviour(context_length=8192), "big": Behaviour(cloud_route=True, context_length=262144)}
+    with OllamaServer(Behaviour(reply="ok"), per_model=per_model) as srv:
+        env = {"OLLAMA_HOST": srv.url}
+        found = discover(make_settings(env))
+        # A run without discovery first (the command line) asks /api/show itself before the clock starts.
+        [cold] = run(Registry(make_settings(env)), columns(["ollama:big"]))
+        priced = Registry(settings_factory(env, '[prices]\n"ollama:big" = { input_per_m = 1.0, output_per_m = 2.0 }\n'))
+        [declared] = run(priced, columns(["ollama:big"]))
+    local, cloud = found["ollama:llama3.2"], found["ollama:big"]
+    assert local.runs_locally and local.input_per_m == 0.0 and local.context_window == 8192
+    assert not cloud.runs_locally and cloud.available and cloud.context_window == 262144
+    assert cloud.input_per_m is None and "cloud route (computed on ollama.com)" in cloud.price_note
+    assert cloud.note == "a cloud route through Ollama: computed on ollama.com, not here"
+    assert cold.error is None and cold.cost_usd is None and cold.context_window == 262144
+    assert cold.cost_note.startswith("a cloud route (computed on ollama.com): no price known")
+    assert declared.cost_usd is not None and declared.cost_usd > 0

@@ -211,6 +211,7 @@ def test_one_failing_model_does_not_spoil_the_others(client, model, expected):
         (("hi", "", ["openai:fast"], 5, 32), "Temperature must be between 0 and 2 (got 5)"),
         (("hi", "", ["openai:fast"], 0.7, 0), "Max tokens must be a whole number"),
         (("hi", "", ["openai:fast"], 0.7, 32, None, None, 11), "repeat must be a whole number from 1 to 10"),
+        (("hi", "", ["openai:fast"], 0.7, 32, None, None, 1, "sometimes"), 'same_server must be one of "together"'),
     ],
     ids=[
         "empty",
@@ -222,6 +223,7 @@ def test_one_failing_model_does_not_spoil_the_others(client, model, expected):
         "temperature-5",
         "max-tokens-0",
         "repeat-11",
+        "same-server",
     ],
 )
 def test_bad_input_gives_a_clear_error(client, openai_fake, args, expected):
@@ -287,7 +289,7 @@ def test_wrong_types_on_the_api_get_one_line_naming_the_field(client, openai_fak
 
 def test_an_infinite_max_tokens_over_raw_http_is_one_line(app, openai_fake):
     # JSON clients cannot send inf, but 1e999 parses to it: the REST path must name the field, not raise.
-    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null, 1]}'
+    body = '{"data": ["hi", "", ["openai:fast"], 0.7, 1e999, null, null, 1, "together"]}'
     base = app.url.rstrip("/")
     posted = httpx.post(f"{base}/gradio_api/call/compare", content=body, headers={"content-type": "application/json"})
     event_id = posted.json()["event_id"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+import time
 
 import pytest
 
 from compare import Comparison, Result
 from compare.metrics import StreamMeter
+from compare.tokens import TokenCounter
 from providers import ModelInfo, Phase, Usage
 from providers.events import Chunk, Finish, Status
 from tests.engine_helpers import PROTOCOLS, columns, registry_for, run
@@ -167,3 +170,40 @@ def test_meter_marks_unfinished_empty_and_unsent_streams():
     result = empty.result(None, ())
     assert result.status == "warning" and any("max tokens" in w for w in result.warnings)
     assert any(w == "empty reply" for w in result.warnings)
+
+
+class SlowCounter(TokenCounter):
+    """Counts like the app does, after a pause standing in for tiktoken loading its vocabulary; notes where and when."""
+
+    def __init__(self, registry):
+        super().__init__(registry)
+        self.counted: list[tuple[bool, float]] = []  # (on the event loop's thread, when the count finished)
+
+    def count_messages(self, model_id, messages):
+        time.sleep(0.5)
+        self.counted.append((threading.current_thread() is threading.main_thread(), time.perf_counter()))
+        return super().count_messages(model_id, messages)
+
+
+def test_stop_closes_every_upstream_stream_waiting_for_its_first_token_before_any_counting_ends():
+    with OpenAIServer(Behaviour(reply="late", first_token_delay_s=30)) as srv:
+        registry = openai_registry(srv)
+        counter = SlowCounter(registry)
+
+        async def go():
+            comparison = Comparison(registry, columns(["openai:a", "openai:b", "openai:c"]), counter)
+            running = asyncio.create_task(comparison.run())
+            while srv.active_streams < 3:  # every column sent, none has a first token
+                await asyncio.sleep(0.01)
+            stopped_at = time.perf_counter()
+            await comparison.cancel()
+            return await running, stopped_at
+
+        results, stopped_at = asyncio.run(go())
+        assert srv.wait_idle(5)
+        hung_up = list(srv.disconnect_times)
+    assert all(r.stopped for r in results) and len(hung_up) == 3
+    assert [on_loop for on_loop, _ in counter.counted] == [False] * 3, "counting runs on worker threads"
+    # Counting one column must not hold up closing the others: the server saw every hang-up before any count ended.
+    assert max(hung_up) < min(done for _, done in counter.counted)
+    assert max(hung_up) - stopped_at < 2.0  # a generous backstop; the order above is the real check

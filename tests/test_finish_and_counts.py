@@ -93,6 +93,8 @@ def test_inter_token_latency_follows_the_server_pace():
 
 def test_a_pooled_connection_the_server_closed_is_retried_once(serve):
     srv, registry, model = serve(Behaviour(reply=REPLY))
+    run(registry, columns([model]))  # a first run pools the connection (and Ollama's /api/show is asked and kept)
+    srv.reset()
     srv.drop_next(1)
     [r] = run(registry, columns([model]))
     assert r.error is None and r.text == REPLY and r.status == "done"
@@ -101,3 +103,31 @@ def test_a_pooled_connection_the_server_closed_is_retried_once(serve):
     srv.drop_next(2)  # a second close is an error, not a loop
     [r] = run(registry, columns([model]))
     assert "cut mid-stream" in r.error and len([q for q in srv.requests if q.method == "POST"]) == 4
+
+
+def test_an_ollama_proxy_saying_stop_when_max_tokens_cut_the_reply_is_not_believed():
+    # Ollama-API proxies answer done_reason "stop" even when num_predict cut the reply; eval_count gives them away.
+    server_cls, _, env = PROTOCOLS["ollama"]
+    with server_cls(Behaviour(reply=REPLY, honor_max_tokens=True, finish="stop")) as srv:
+        registry = registry_for(env(srv.url))
+        [cut] = run(registry, columns(["ollama:llama3.2"], max_tokens=4))
+        [whole] = run(registry, columns(["ollama:llama3.2"], max_tokens=400))
+    assert srv.requests[-2].body["options"]["num_predict"] == 4
+    assert cut.text == "Tokens are pieces of " and cut.finish_reason == "length" and cut.status == "warning"
+    assert cut.warnings[:2] == [
+        "cut off by max tokens",
+        'finish reason "stop" not trusted: the reply used all 4 tokens allowed',
+    ]
+    assert cut.output_tokens == 4 and cut.tokens_source == "reported"
+    assert whole.text == REPLY and whole.finish_reason == "stop" and whole.status == "done" and whole.warnings == []
+
+
+def test_a_mid_stream_overload_from_anthropic_reads_like_the_http_error_and_keeps_the_partial_reply():
+    server_cls, _, env = PROTOCOLS["anthropic"]
+    with server_cls(Behaviour(reply=REPLY, fault="error_event", cut_after=3)) as srv:
+        [r] = run(registry_for(env(srv.url)), columns(["anthropic:claude-fake"]))
+    assert r.status == "error" and r.text == "Tokens are pieces "
+    assert r.error == (
+        "Anthropic (HTTP 529): the provider is overloaded; try again in a moment; it came mid-stream, so the "
+        "partial reply is kept. Server said: Overloaded"
+    )

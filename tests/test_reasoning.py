@@ -109,7 +109,8 @@ def test_ollama_think_and_a_model_that_cannot_think():
     with OllamaServer(per_model=per_model) as srv:
         registry = registry_for({"OLLAMA_HOST": srv.url})
         qwen, llama = run(registry, columns(["ollama:qwen3", "ollama:llama3.2"], reasoning="high"))
-        llama_bodies = [q.body for q in srv.requests if q.body and q.body.get("model") == "llama3.2"]
+        chats = [q.body for q in srv.requests if q.path == "/api/chat"]
+        llama_bodies = [body for body in chats if body.get("model") == "llama3.2"]
     assert (qwen.text, qwen.reasoning) == (ANSWER, THOUGHT) and qwen.reasoning_tokens == count_tokens(THOUGHT)
     assert qwen.tokens_source == "reported" and qwen.output_tokens == count_tokens(ANSWER) + count_tokens(THOUGHT)
     assert [b.get("think") for b in llama_bodies] == [True, None]

@@ -246,6 +246,7 @@ def test_a_record_reads_back_as_it_was_written():
         "top_p": None,
         "seed": None,
         "reasoning": None,
+        "same_server": "together",
     }
     assert record["columns"][1] == {
         "slot": 2,

@@ -180,7 +180,18 @@ class AnthropicServer(FakeServer):
             sse({"type": "ping"}, "ping"),
         ]
         broken = b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {\n\n'
-        h.stream(beh, "text/event-stream; charset=utf-8", head, plan.items(), render, tail, malformed=broken)
+        # How the real API reports overload once a stream has begun: an error event, then the end of the response.
+        overloaded = self.error_body(529, beh.error_message or "Overloaded")
+        h.stream(
+            beh,
+            "text/event-stream; charset=utf-8",
+            head,
+            plan.items(),
+            render,
+            tail,
+            malformed=broken,
+            error_event=sse(overloaded, "error"),
+        )
 
 
 def prompt_usage(beh: Behaviour, n_in: int) -> dict[str, int]:

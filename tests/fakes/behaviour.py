@@ -15,7 +15,7 @@ DEFAULT_REPLY = (
     "cancellation and error handling against the real client libraries without any network access, "
     "model weights or API keys being involved at all in the whole run."
 )
-FAULTS = (None, "401", "429", "500", "timeout", "cut", "malformed")
+FAULTS = (None, "401", "429", "500", "timeout", "cut", "malformed", "error_event")
 ERRORS = {
     "401": (401, "Invalid API key (fake server)"),
     "429": (429, "Rate limit reached (fake server)"),
@@ -54,12 +54,16 @@ class Behaviour:
     # OpenAI-compatible parameter rules.
     reasoning_model: bool = False
     rejects: tuple[str, ...] = ()
+    # OpenAI-compatible: the server's own tokenizer and template at its root ("llama.cpp" | "vllm"; tokenizer_api.py);
+    # its reported counts are then made with that tokenizer.
+    tokenizer_api: str | None = None
     # Ollama only.
     thinks: bool = True
     think_by_default: bool = False  # real Ollama turns thinking on when `think` is absent for thinking models
     context_length: int = 131072
     num_ctx: int | None = None
     timing_scale: float = 1.0
+    cloud_route: bool = False  # /api/show says the model is a cloud route (details.format "cloud", a remote_host)
     # Run-to-run spread: each request scales first_token_delay_s and tokens_per_s by U(1-jitter, 1+jitter),
     # drawn from a seeded RNG so a test's samples are the same every time.
     jitter: float = 0.0

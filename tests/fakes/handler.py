@@ -168,9 +168,13 @@ class Handler(BaseHTTPRequestHandler):
         render: Callable[[Any], bytes],
         tail: Callable[[], Iterable[bytes]],
         malformed: bytes,
+        error_event: bytes | None = None,
     ) -> None:
-        """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed."""
+        """Send a chunked stream: head at once, one paced event per piece, then tail; applies cut/malformed, and
+        error_event (the protocol's in-stream error, then the end of the response) where the protocol has one."""
         fake = self.fake
+        if not self.wait_for_slot():
+            return
         fake._stream_started()
         try:
             self.send_head(200, content_type, None, None)
@@ -186,6 +190,11 @@ class Handler(BaseHTTPRequestHandler):
                     return self.abort()
                 if i == beh.cut_after and beh.fault == "malformed":
                     buf.append(malformed)
+                if i == beh.cut_after and beh.fault == "error_event" and error_event is not None:
+                    buf.append(error_event)
+                    self._flush(buf)
+                    self.send(b"0\r\n\r\n")
+                    return
                 if piece is None:
                     break
                 due, now = t0 + i * interval, time.perf_counter()
@@ -198,6 +207,16 @@ class Handler(BaseHTTPRequestHandler):
                 fake._stream_finished()
         finally:
             fake._stream_ended()
+            if fake.slot is not None:
+                fake.slot.release()
+
+    def wait_for_slot(self) -> bool:
+        """On a serial server, wait (sending nothing) for its one slot; False if the client hung up meanwhile."""
+        slot = self.fake.slot
+        while slot is not None and not slot.acquire(timeout=0.02):
+            if not self.wait_until(time.perf_counter() + 0.03):
+                return False
+        return True
 
     def send_whole(self, beh: Behaviour, obj: Any, n_pieces: int) -> None:
         """Send a non-streamed JSON reply (or a callable making it) after the time the stream would take."""

@@ -107,18 +107,19 @@ class OllamaServer(FakeServer):
             "llama.block_count": 28,
         }
         capabilities = ["completion"] + (["thinking"] if beh.thinks and beh.reasoning else [])
-        h.send_json(
-            200,
-            {
-                "modelfile": modelfile,
-                "parameters": params,
-                "template": TEMPLATE,
-                "details": dict(DETAILS),
-                "model_info": info,
-                "capabilities": capabilities,
-                "modified_at": "2025-01-01T00:00:00.000000000Z",
-            },
-        )
+        shown = {
+            "modelfile": modelfile,
+            "parameters": params,
+            "template": TEMPLATE,
+            "details": dict(DETAILS),
+            "model_info": info,
+            "capabilities": capabilities,
+            "modified_at": "2025-01-01T00:00:00.000000000Z",
+        }
+        if beh.cloud_route:  # listed beside the local models, computed on ollama.com
+            shown["details"] = {**DETAILS, "format": "cloud", "parameter_size": "", "quantization_level": ""}
+            shown |= {"remote_model": _full(model), "remote_host": "https://ollama.com:443"}
+        h.send_json(200, shown)
 
     def _chat(self, h: Handler, body: dict[str, Any]) -> None:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+from . import tokenizer_api
 from .plan import int_param, make_plan
 from .server import Behaviour, FakeServer, Handler, RecordedRequest, sse
 
@@ -43,6 +44,12 @@ class OpenAIServer(FakeServer):
                 h.send_json(200, {"object": "list", "data": data})
         elif req.method == "POST" and req.path == "/v1/chat/completions":
             self._chat(h, req.body if isinstance(req.body, dict) else {})
+        elif (
+            req.method == "POST"
+            and self.behaviour.tokenizer_api
+            and (found := tokenizer_api.answer(self.behaviour.tokenizer_api, req.path, req.body or {}))
+        ):
+            h.send_json(*found)
         else:
             h.send_json(404, self.error_body(404, f"Invalid URL ({req.method} {req.path})"))
 
@@ -100,6 +107,11 @@ class OpenAIServer(FakeServer):
             hidden=hidden,
             cap=cap if cap is not None else int_param(body.get("max_tokens")),
         )
+        if beh.tokenizer_api:  # the server counts with its own tokenizer and template
+            if beh.input_tokens is None:
+                plan.n_in = tokenizer_api.prompt_count(list(body.get("messages") or []))
+            if beh.output_tokens is None and not plan.truncated:
+                plan.n_out = len(tokenizer_api.tokenize("".join(plan.content), False)) + plan.n_reasoning
         usage: dict[str, Any] = {
             "prompt_tokens": plan.n_in,
             "completion_tokens": plan.n_out,

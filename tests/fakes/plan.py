@@ -53,4 +53,6 @@ def make_plan(beh: Behaviour, body: Any, *, thinking: bool, hidden: int = 0, cap
     n_reasoning = beh.reasoning_tokens if beh.reasoning_tokens is not None else hidden + shown_thinking
     n_in = beh.input_tokens if beh.input_tokens is not None else prompt_tokens(body)
     n_out = beh.output_tokens if beh.output_tokens is not None else count_tokens("".join(content)) + n_reasoning
+    if truncated and beh.output_tokens is None:  # as real servers: a reply the cap cut made exactly that many tokens
+        n_out = cap or 0
     return Plan(think, content, truncated, n_in, n_out, n_reasoning)

@@ -38,8 +38,11 @@ class FakeServer:
         list_status: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        serial: bool = False,
     ):
         self.behaviour = behaviour or Behaviour()
+        # A server with one slot (llama.cpp with --parallel 1): each stream waits until the one before it ended.
+        self.slot = threading.Lock() if serial else None
         self.list_status = list_status  # the model listing answers this error status; chats are unaffected
         self.per_model = dict(per_model or {})
         self._models = list(models) if models is not None else None
@@ -47,6 +50,7 @@ class FakeServer:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self.spans: list[tuple[float, float]] = []  # (start, end) perf_counter of each stream, in end order
+        self.disconnect_times: list[float] = []  # perf_counter when each client hang-up was noticed
         self._disconnects = self._active = self._peak = self._finished = self._drops = 0
         self.disconnected = threading.Event()
         self._stopping = threading.Event()
@@ -136,6 +140,7 @@ class FakeServer:
         with self._lock:
             self._requests.clear()
             self._disconnects = self._finished = 0
+            self.disconnect_times.clear()
             self._peak = self._active
             self.disconnected.clear()
 
@@ -169,6 +174,7 @@ class FakeServer:
     def _record_disconnect(self) -> None:
         with self._lock:
             self._disconnects += 1
+            self.disconnect_times.append(time.perf_counter())
         self.disconnected.set()
 
     def _stream_started(self) -> None:

@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from compare import Comparison, build_request
+from compare import build_request
 from compare.record import now_iso
 from compare.validate import InputError
 from store import new_owner_token, valid_owner_token
@@ -10,7 +10,8 @@ from ui.context import PageContext
 from ui.web.abandon import cancelled_if_abandoned
 from ui.web.snapshots import save_run, snapshot_url
 
-API_LABELS = {"system": "system_prompt", "max_tokens": "max_tokens"}  # errors name the API's own parameters
+# errors name the API's own parameters
+API_LABELS = {"system": "system_prompt", "max_tokens": "max_tokens", "same_server": "same_server"}
 
 
 def make_compare_api(ctx: PageContext):
@@ -25,6 +26,7 @@ def make_compare_api(ctx: PageContext):
         reasoning: str | None = None,
         owner: str | None = None,
         repeat: int = 1,
+        same_server: str = "together",
         request: gr.Request = None,
     ) -> dict:
         """Send one prompt to several models at once; returns each reply (and thinking) with its metrics, and the saved
@@ -36,6 +38,9 @@ def make_compare_api(ctx: PageContext):
         repeat: runs per model, 1-10; above 1 each model's runs go one after another and the answer adds `runs` (every
         run per model), `summaries` (median, p10, p90, min, max) and `comparisons` (better model or null = within
         noise).
+        same_server: how models that share a server (a local llama.cpp or Ollama, the embedded engine) run:
+        "together" (a run whose first token waited for another model's reply says so and is left out of speed
+        verdicts), "one at a time" (clean speed comparisons) or "under load" (together, waits counted).
         """
         raw = {
             "prompt": prompt,
@@ -46,6 +51,7 @@ def make_compare_api(ctx: PageContext):
             "reasoning": reasoning,
             "owner": owner,
             "repeat": repeat,
+            "same_server": same_server,
             "visitor": ctx.visitor(request),
         }
         try:
@@ -56,7 +62,7 @@ def make_compare_api(ctx: PageContext):
                 raise InputError(limited)
         except InputError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        comparison = Comparison(ctx.registry, run.engine_columns(), ctx.counter, run.repeat)
+        comparison = run.comparison(ctx.registry, ctx.counter)
         started = now_iso()
         async with cancelled_if_abandoned(comparison.cancel):  # a caller that went away stops spending
             await comparison.run()

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import gradio as gr
 
-from compare import Comparison, build_request
+from compare import build_request
 from compare.record import RunRecord, now_iso
 from compare.validate import InputError
 from compare.word_diff import diff_html, similarity
@@ -171,7 +171,7 @@ async def rerun_column(
         views[c.slot - 1].show(r)
     new_model = request.columns[0].model
     views[slot] = ColumnView(new_model, earlier, record.prompt, meta=status_line(Phase.WAITING))
-    comparison = Comparison(ctx.registry, request.engine_columns(), ctx.counter)
+    comparison = request.comparison(ctx.registry, ctx.counter)
     active = ActiveRun(comparison, request, now_iso(), history)
     async for update in stream_views(ctx, session, active, views, history):
         yield update

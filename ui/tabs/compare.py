@@ -5,6 +5,7 @@ import time
 
 import gradio as gr
 
+from compare.server_sharing import Sharing
 from compare.validate import MAX_REPEAT
 from ui.context import PageContext
 from ui.names import (
@@ -128,6 +129,17 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
                         "(4 or more can tell models apart)"
                     ),
                 )
+            same_server = gr.Radio(
+                [str(s) for s in Sharing],
+                value=str(Sharing.TOGETHER),
+                label="Columns sharing a server",
+                elem_id="same-server",
+                info=(
+                    "a local server (llama.cpp, Ollama) may serve columns one after another: together marks "
+                    "runs that waited and leaves them out of verdicts; one at a time gives clean speeds; "
+                    "under load counts the waits"
+                ),
+            )
     banner = gr.Markdown(elem_id="banner")
     # A repeat run's columns show run 1; this shows another run in every column (hidden while a run streams).
     run_switch = gr.Radio([], label="Run shown in the columns", visible=False, elem_id="run-switch")
@@ -253,6 +265,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
         seed,
         reasoning,
         repeat,
+        same_server,
         n_columns,
         preset,
         scroll_sync,

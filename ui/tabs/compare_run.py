@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compare import Comparison, RunRequest, build_request
+from compare import RunRequest, build_request
 from compare.record import RunRecord, now_iso
 from compare.repeat_report import text_summary, text_verdict
 from compare.validate import InputError
@@ -20,7 +20,18 @@ from ui.tabs.compare_view import CompareUpdate
 from ui.web.abandon import cancelled_if_abandoned
 from ui.web.queued_stop import NOT_STARTED
 
-RUN_FIELDS = ("prompt", "system", "temperature", "max_tokens", "top_p", "seed", "reasoning", "repeat", "n_columns")
+RUN_FIELDS = (
+    "prompt",
+    "system",
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "seed",
+    "reasoning",
+    "repeat",
+    "same_server",
+    "n_columns",
+)
 FRAMES_PER_S = 100  # what one app process sends comfortably across all streaming runs (Gradio sustains ~150-230/s)
 
 
@@ -64,7 +75,7 @@ async def run_stream(
         )
         for c in request.columns
     }
-    comparison = Comparison(ctx.registry, request.engine_columns(), ctx.counter, request.repeat)
+    comparison = request.comparison(ctx.registry, ctx.counter)
     active = ActiveRun(comparison, request, now_iso(), history)
     async for update in stream_views(ctx, session, active, views, history):
         yield update

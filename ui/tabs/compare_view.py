@@ -69,6 +69,7 @@ class CompareView:
     seed: Any
     reasoning: Any
     repeat: Any
+    same_server: Any
     n_columns: Any
     preset: Any
     scroll_sync: Any

@@ -7,7 +7,7 @@ import time
 
 import gradio as gr
 
-from compare import Comparison, build_request, make_messages
+from compare import build_request, make_messages
 from compare.report import fmt_cost, fmt_tokens
 from compare.tokenview import (
     CHARS_PER_TOKEN,
@@ -135,7 +135,7 @@ async def measure_overhead(ctx: PageContext, session: str, text: str, models: li
     )
     if ctx.options.demo_caps and (limited := ctx.limiter.check(session, request.upstream_requests)):
         raise InputError(limited)
-    results = await Comparison(ctx.registry, request.engine_columns(), ctx.counter).run()
+    results = await request.comparison(ctx.registry, ctx.counter).run()
     rows = []
     for r in results:
         raw = ctx.counter.count_text(r.model, text)
