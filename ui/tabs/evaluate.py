@@ -31,6 +31,7 @@ from ui.tabs.evaluate_view import (
     progress_html,
     summary_markdown,
 )
+from ui.web.abandon import cancelled_if_abandoned
 from ui.web.queued_stop import NOT_STARTED, queued_at
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -152,11 +153,12 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
         latest: list[Progress] = []
         task = asyncio.create_task(job.run.run(lambda e: latest.append(e) if isinstance(e, Progress) else None))
         try:
-            while not task.done():
-                await asyncio.sleep(FRAME_S)
-                if latest:
-                    yield {progress: progress_html(latest[-1]), banner: head}
-            await task
+            async with cancelled_if_abandoned(job.run.cancel):  # a closed tab stops spending
+                while not task.done():
+                    await asyncio.sleep(FRAME_S)
+                    if latest:
+                        yield {progress: progress_html(latest[-1]), banner: head}
+                await task
         finally:
             active.pop(session, None)
             if not task.done():
