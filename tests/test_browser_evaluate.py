@@ -86,3 +86,18 @@ def test_the_evaluate_tab_shows_progress_tables_and_filters_self_contradictions(
     shown = page.locator("#ev-answers").inner_text()
     assert shown.count("disagreed with itself") == 2 and "tokens" in shown
     screenshot(page, "evaluate_tab")
+
+
+def test_an_uploaded_set_with_a_bad_row_is_refused_naming_the_row(new_page, app, tmp_path):
+    require_chromium()
+    bad = tmp_path / "my-set.csv"
+    bad.write_text("prompt,category\nWhat is a token?,basics\n,basics\n", encoding="utf-8")
+    page = new_page(app.url)
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("input[data-testid='Upload a set (JSONL or CSV)-upload-button']").set_input_files(str(bad))
+    page.wait_for_function("() => document.querySelector('#ev-uploaded')?.innerText.includes('my-set.csv')")
+    page.locator("#ev-run").click()
+    page.wait_for_function(
+        "() => document.querySelector('#ev-banner')?.innerText.includes('my-set.csv, row 3: the prompt is empty')",
+        timeout=60_000,
+    )

@@ -50,11 +50,13 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
         set_choice = gr.Dropdown(
             list(shipped_sets()) + [UPLOADED], value="general", label="Prompt set", elem_id="ev-set", scale=1
         )
-        upload = gr.File(
-            label="…or upload a set (JSONL or CSV: prompt, optional id, system, category, reference)",
-            file_types=[".jsonl", ".csv"],
-            elem_id="ev-upload",
-            scale=2,
+        # A button, not a drop zone: one clear control (the drop zone's inner texts fail contrast and naming checks).
+        upload = gr.UploadButton(
+            "Upload a set (JSONL or CSV)", file_types=[".jsonl", ".csv"], elem_id="ev-upload", scale=1
+        )
+        uploaded = gr.Markdown(
+            "<small>A set has a prompt per row and, optionally, id, system, category and reference.</small>",
+            elem_id="ev-uploaded",
         )
     with gr.Row(equal_height=True):
         models = gr.Dropdown(
@@ -110,8 +112,9 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
             headers=ANSWER_HEADERS, interactive=False, wrap=True, label="Every answer", elem_id="ev-answers"
         )
         with gr.Row():
-            jsonl_file = gr.File(label="Every answer and verdict (JSON lines)", elem_id="ev-jsonl")
-            md_file = gr.File(label="Report (Markdown)", elem_id="ev-md")
+            # shown once there is something to download (an empty file box is an unlabelled control)
+            jsonl_file = gr.File(label="Every answer and verdict (JSON lines)", elem_id="ev-jsonl", visible=False)
+            md_file = gr.File(label="Report (Markdown)", elem_id="ev-md", visible=False)
     parts = {
         "judge_line": judge_line,
         "pairs": pairs,
@@ -193,7 +196,12 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
     )
     stop_btn.click(on_stop, None, [banner], **HIDDEN)
     gr.on([only_disagreed.change, category.change], on_filter, [shown, only_disagreed, category], [answers], **HIDDEN)
-    upload.upload(lambda: UPLOADED, None, [set_choice], **HIDDEN)
+
+    def on_upload(file):
+        name = Path(file if isinstance(file, str) else getattr(file, "name", "")).name
+        return UPLOADED, f"<small>Uploaded: {escape_md(name)}</small>"
+
+    upload.upload(on_upload, [upload], [set_choice, uploaded], **HIDDEN)
     return {"run_btn": run_btn, "banner": banner, "progress": progress}
 
 
@@ -225,6 +233,6 @@ def _results(ctx: PageContext, stored: StoredEvaluation) -> dict:
         "columns": columns_frame(summary),
         "category": gr.Dropdown([ALL, *stored.spec.prompts.categories], value=ALL),
         "answers": answers_frame(stored),
-        "jsonl_file": str(jsonl),
-        "md_file": str(md),
+        "jsonl_file": gr.File(str(jsonl), visible=True),
+        "md_file": gr.File(str(md), visible=True),
     }

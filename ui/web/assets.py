@@ -38,7 +38,7 @@ def hook(name: str, **values) -> str:
     return "\n".join(lines)
 
 
-CSS = static_text("page.css")
+CSS = static_text("page.css") + static_text("arena.css")  # the Arena's room: arena.css
 # Installed once at page load. Gradio unmounts a tab's components when another tab is shown and renders hidden
 # columns only when they appear, so the state lives here and is re-applied when a new Stop or column header appears.
 PAGE_JS = static_text("page.js", theme_key=THEME_KEY)
