@@ -107,8 +107,16 @@ class Scheduler:
 
         DECODE_THREAD.call(forget)
 
-    def _open(self) -> None:
-        runtime = self.runtime
+    def prepare(self) -> None:
+        """Make the decoding contexts now (they take most of a second), so the first request does not wait for them."""
+
+        def open_lanes():
+            if not self.lanes:
+                self._open(self._owner())
+
+        DECODE_THREAD.call(open_lanes)
+
+    def _open(self, runtime) -> None:
         llm, n_ctx, threads = runtime.llm(), runtime.model.n_ctx, runtime.n_threads
         short, per_token = min(SHORT_WINDOW, n_ctx), kv_bytes_per_token(llm)
         long_bytes = n_ctx * per_token if n_ctx > short else 0
@@ -122,7 +130,7 @@ class Scheduler:
     def _run(self) -> None:
         try:
             if not self.lanes:
-                self._open()
+                self._open(self.runtime)
         except BaseException as exc:
             with self._lock:
                 failed, self._waiting, self._running, self.runtime = self._waiting, [], False, None
@@ -230,8 +238,7 @@ class Scheduler:
             fed.append((seq, take, kv.n - 1 if last else -1))
         for kv in self.lanes:
             if kv.n:
-                kv.use_threads(self.runtime.threads_now)
-                kv.decode()
+                self.runtime.governor.decode(kv, self.runtime.threads_now)
         for seq, take, index in fed:
             seq.slot.tokens += seq.pending[:take]
             del seq.pending[:take]

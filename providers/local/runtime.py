@@ -237,7 +237,7 @@ class LocalRuntime:
         self.call("forget_cache")
 
     def warm(self) -> None:
-        """Start the engine and load the weights now."""
+        """Start the engine process, load the weights and make the decoding contexts now."""
         self.call("warm")
 
 

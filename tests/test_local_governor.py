@@ -1,0 +1,190 @@
+"""The decode-thread governor: a stalled step makes the engine use fewer threads, a quiet spell brings them back.
+
+Time is a fake step clock: each fake step says how long it took with the threads it was given, so "another
+process took a core" and "the machine is quiet again" are exact, not timing-dependent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from providers.base import ChatRequest, Chunk, Message
+from providers.local.batch import END, Sequence
+from providers.local.engine import LocalEngine
+from providers.local.governor import FIRST_PAUSE, LONGEST_PAUSE, ThreadGovernor, thread_setting
+from providers.local.lowlevel import KVContext, Sampler
+from providers.local.threads import ThreadRelay
+from providers.settings import LocalModel, smollm2_path
+
+QUIET = {1: 0.010, 2: 0.006}  # seconds a one-token step takes with 1 or 2 threads on a quiet machine
+BUSY = {1: 0.011, 2: 0.400}  # another process on one core: two threads stall at every barrier, one does not
+
+
+class FakeMachine:
+    """A clock, and a batch whose decode takes what the current load says for the threads it was given."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.load = QUIET
+        self.n = 1
+        self.threads = 0
+        self.used: list[int] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def use_threads(self, n: int) -> None:
+        self.threads = n
+
+    def decode(self) -> None:
+        self.used.append(self.threads)
+        self.now += self.load[self.threads]
+
+    def steps(self, governor: ThreadGovernor, count: int, ceiling: int | None = None) -> list[int]:
+        """Decode `count` steps; the thread counts they used."""
+        start = len(self.used)
+        for _ in range(count):
+            governor.decode(self, ceiling)
+        return self.used[start:]
+
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def governed() -> tuple[FakeMachine, ThreadGovernor]:
+    machine = FakeMachine()
+    return machine, ThreadGovernor(2, clock=machine.clock)
+
+
+def test_a_stalled_step_drops_a_thread_and_a_quiet_spell_brings_it_back():
+    machine, governor = governed()
+    assert machine.steps(governor, 5) == [2] * 5, "a quiet machine decodes with every core"
+    machine.load = BUSY
+    assert machine.steps(governor, 4) == [2, 1, 1, 1], "one stalled step, then one thread"
+    assert governor.stalls == 1
+    machine.load = QUIET
+    machine.wait(FIRST_PAUSE)
+    assert machine.steps(governor, 3) == [2, 2, 2], "after the pause a try with two threads holds: back to two"
+    assert governor.threads == 2 and governor.tries == 1
+
+
+def test_while_the_core_stays_busy_tries_come_ever_less_often_and_one_thread_keeps_its_pace():
+    machine, governor = governed()
+    machine.steps(governor, 3)
+    machine.load = BUSY
+    machine.steps(governor, 1)  # the stall
+    tries: list[float] = []
+    while machine.now < 200:
+        before = machine.now
+        if machine.steps(governor, 1) == [2]:
+            tries.append(before)
+    gaps = [round(b - a, 1) for a, b in zip(tries, tries[1:])]
+    assert gaps[:4] == sorted(gaps[:4]) and gaps[0] < gaps[3], f"the pause grows: {gaps}"
+    assert max(gaps) <= LONGEST_PAUSE + 0.5 and gaps[-1] >= LONGEST_PAUSE, f"and stops growing at its cap: {gaps}"
+    one_thread = machine.used.count(1)
+    assert len(tries) / one_thread < 0.01, "well under 1% of steps pay for a try"
+
+
+def test_a_thread_added_back_that_stalls_at_once_waits_longer_before_the_next_try():
+    machine, governor = governed()
+    machine.steps(governor, 3)
+    machine.load = BUSY
+    machine.steps(governor, 1)
+    machine.wait(FIRST_PAUSE)
+    machine.load = QUIET
+    assert machine.steps(governor, 1) == [2], "a lucky quiet moment: the try holds"
+    machine.load = BUSY
+    assert machine.steps(governor, 2) == [2, 1], "but the next step stalls"
+    machine.wait(FIRST_PAUSE)
+    assert machine.steps(governor, 1) == [1], "so the next try waits longer than the first pause"
+
+
+def test_steps_that_grow_slower_step_by_step_are_followed_not_taken_for_stalls():
+    machine, governor = governed()
+    for step in range(60):  # a longer context costs more per step: here 2% more each step, 3.3x in all
+        machine.load = {threads: seconds * 1.02**step for threads, seconds in QUIET.items()}
+        machine.steps(governor, 1)
+    assert set(machine.used) == {2} and governor.stalls == 0
+
+
+def test_the_ceiling_from_other_engines_caps_the_threads_without_counting_as_a_stall():
+    machine, governor = governed()
+    assert machine.steps(governor, 2, ceiling=1) == [1, 1]
+    assert governor.stalls == 0 and governor.threads == 1
+    assert machine.steps(governor, 2, ceiling=2) == [2, 2], "the other engine finished: both cores again"
+
+
+def test_a_fixed_thread_count_never_changes():
+    machine = FakeMachine()
+    governor = ThreadGovernor(2, adaptive=False, clock=machine.clock)
+    machine.load = BUSY
+    assert machine.steps(governor, 4) == [2] * 4 and governor.stalls == 0
+
+
+@pytest.mark.parametrize("raw, expected", [(None, None), ("auto", None), (" AUTO ", None), ("1", 1), ("3", 3)])
+def test_the_thread_setting_reads_auto_or_a_count(raw, expected):
+    assert thread_setting(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "two", "1.5"])
+def test_a_bad_thread_setting_names_the_variable_and_what_it_takes(raw):
+    with pytest.raises(ValueError, match="COMPARE_LOCAL_THREADS must be auto or a whole number"):
+        thread_setting(raw)
+
+
+def test_the_real_engine_decodes_with_the_threads_the_governor_chose_and_replies_the_same(monkeypatch):
+    """The scheduler's steps go through the governor into llama.cpp: a stall mid-reply switches the context to one
+    thread from the next step, a quiet spell back to two, and greedy text is the same as without stalls."""
+    import llama_cpp
+
+    engine = LocalEngine(LocalModel("smollm2", smollm2_path()), n_threads=2)
+    engine.warm()
+    steps: list[tuple[int, int]] = []  # (threads llama.cpp decoded with, step number)
+    fake = {"now": 0.0, "step": 0, "slow": set(), "paused": False}
+
+    def timed_decode(kv, original=KVContext.decode):
+        steps.append((llama_cpp.llama_n_threads(kv.ctx), fake["step"]))
+        original(kv)
+        fake["now"] += 0.5 if fake["step"] in fake["slow"] else 0.005
+        fake["step"] += 1
+
+    def sample_after_a_pause(sampler, kv, index, original=Sampler.sample):
+        if fake["step"] == 13 and not fake["paused"]:  # between steps 12 and 13: a quiet spell (untimed)
+            fake["now"] += FIRST_PAUSE
+            fake["paused"] = True
+        return original(sampler, kv, index)
+
+    def reply() -> str:
+        engine.forget_cache()
+        steps.clear()
+        fake["step"], fake["paused"] = 0, False
+        engine.governor = ThreadGovernor(2, clock=lambda: fake["now"])
+        return asyncio.run(greedy(engine))
+
+    monkeypatch.setattr(KVContext, "decode", timed_decode)
+    monkeypatch.setattr(Sampler, "sample", sample_after_a_pause)
+    calm = reply()
+    assert {threads for threads, _ in steps} == {2}
+    fake["slow"] = {6}
+    stalled = reply()
+    used = [threads for threads, _ in steps]
+    assert used[:7] == [2] * 7, "two threads until the stalled step (6)"
+    assert used[7:13] == [1] * 6, "then one thread"
+    assert used[13:] == [2] * (len(used) - 13), "a quiet spell after step 12 brings the second thread back"
+    assert stalled == calm, "the thread count changes the pace, not the reply"
+
+
+async def greedy(engine: LocalEngine) -> str:
+    request = ChatRequest("smollm2", (Message("user", "Write a long story about a dragon."),), 0.0, max_tokens=24)
+    relay, stop = ThreadRelay(asyncio.get_running_loop()), threading.Event()
+    engine.scheduler.submit(Sequence(request, relay.put, stop))
+    text = []
+    while True:
+        for item in await relay.take():
+            if item is END:
+                return "".join(text)
+            if isinstance(item, Chunk):
+                text.append(item.text)
