@@ -15,6 +15,7 @@ from providers.base import ChatRequest, Chunk, Message
 from providers.local.batch import END, Sequence
 from providers.local.engine import LocalEngine
 from providers.local.governor import FIRST_PAUSE, LONGEST_PAUSE, ThreadGovernor, thread_setting
+from providers.local.idle import IdleCores
 from providers.local.lowlevel import KVContext, Sampler
 from providers.local.threads import ThreadRelay
 from providers.settings import LocalModel, smollm2_path
@@ -24,17 +25,28 @@ BUSY = {1: 0.011, 2: 0.400}  # another process on one core: two threads stall at
 
 
 class FakeMachine:
-    """A clock, and a batch whose decode takes what the current load says for the threads it was given."""
+    """A clock, idle cores as the kernel would count them, and a batch whose decode takes what the current load
+    says for the threads it was given."""
 
     def __init__(self):
         self.now = 100.0
         self.load = QUIET
+        self.free: float | None = 1.0  # idle cores since the governor last looked
         self.n = 1
         self.threads = 0
         self.used: list[int] = []
 
     def clock(self) -> float:
         return self.now
+
+    def free_cores(self) -> float | None:
+        return self.free
+
+    def busy(self) -> None:
+        self.load, self.free = BUSY, 0.05
+
+    def quiet(self) -> None:
+        self.load, self.free = QUIET, 1.0
 
     def use_threads(self, n: int) -> None:
         self.threads = n
@@ -56,26 +68,42 @@ class FakeMachine:
 
 def governed() -> tuple[FakeMachine, ThreadGovernor]:
     machine = FakeMachine()
-    return machine, ThreadGovernor(2, clock=machine.clock)
+    return machine, ThreadGovernor(2, clock=machine.clock, free_cores=machine.free_cores)
 
 
 def test_a_stalled_step_drops_a_thread_and_a_quiet_spell_brings_it_back():
     machine, governor = governed()
     assert machine.steps(governor, 5) == [2] * 5, "a quiet machine decodes with every core"
-    machine.load = BUSY
+    machine.busy()
     assert machine.steps(governor, 4) == [2, 1, 1, 1], "one stalled step, then one thread"
     assert governor.stalls == 1
-    machine.load = QUIET
+    machine.quiet()
     machine.wait(FIRST_PAUSE)
-    assert machine.steps(governor, 3) == [2, 2, 2], "after the pause a try with two threads holds: back to two"
+    assert machine.steps(governor, 3) == [2, 2, 2], "after the pause a core is free: a try holds, back to two"
     assert governor.threads == 2 and governor.tries == 1
 
 
-def test_while_the_core_stays_busy_tries_come_ever_less_often_and_one_thread_keeps_its_pace():
+def test_while_the_core_stays_busy_no_step_pays_for_a_try():
     machine, governor = governed()
     machine.steps(governor, 3)
-    machine.load = BUSY
+    machine.busy()
     machine.steps(governor, 1)  # the stall
+    while machine.now < 200:
+        machine.steps(governor, 1)
+    assert set(machine.used[4:]) == {1}, "the kernel's counters show no idle core: no try"
+    assert governor.looks >= 100 / LONGEST_PAUSE and governor.tries == 0
+    machine.quiet()
+    machine.wait(FIRST_PAUSE)
+    assert machine.steps(governor, 2) == [2, 2], "the core is free again: two threads"
+
+
+@pytest.mark.parametrize("free", [1.0, None], ids=["a core looks idle", "idle time unknown"])
+def test_when_tries_keep_stalling_they_come_ever_less_often(free):
+    machine, governor = governed()
+    machine.steps(governor, 3)
+    machine.busy()
+    machine.free = free  # the counters say a core is idle (or cannot say), yet two threads stall
+    machine.steps(governor, 1)
     tries: list[float] = []
     while machine.now < 200:
         before = machine.now
@@ -84,22 +112,24 @@ def test_while_the_core_stays_busy_tries_come_ever_less_often_and_one_thread_kee
     gaps = [round(b - a, 1) for a, b in zip(tries, tries[1:])]
     assert gaps[:4] == sorted(gaps[:4]) and gaps[0] < gaps[3], f"the pause grows: {gaps}"
     assert max(gaps) <= LONGEST_PAUSE + 0.5 and gaps[-1] >= LONGEST_PAUSE, f"and stops growing at its cap: {gaps}"
-    one_thread = machine.used.count(1)
-    assert len(tries) / one_thread < 0.01, "well under 1% of steps pay for a try"
+    assert len(tries) / machine.used.count(1) < 0.01, "well under 1% of steps pay for a try"
 
 
 def test_a_thread_added_back_that_stalls_at_once_waits_longer_before_the_next_try():
     machine, governor = governed()
     machine.steps(governor, 3)
-    machine.load = BUSY
+    machine.busy()
     machine.steps(governor, 1)
     machine.wait(FIRST_PAUSE)
-    machine.load = QUIET
-    assert machine.steps(governor, 1) == [2], "a lucky quiet moment: the try holds"
-    machine.load = BUSY
+    machine.quiet()
+    assert machine.steps(governor, 1) == [2], "a quiet moment: the try holds"
+    machine.busy()
+    machine.free = 1.0
     assert machine.steps(governor, 2) == [2, 1], "but the next step stalls"
     machine.wait(FIRST_PAUSE)
     assert machine.steps(governor, 1) == [1], "so the next try waits longer than the first pause"
+    machine.wait(FIRST_PAUSE)
+    assert machine.steps(governor, 1) == [2]
 
 
 def test_steps_that_grow_slower_step_by_step_are_followed_not_taken_for_stalls():
@@ -119,9 +149,26 @@ def test_the_ceiling_from_other_engines_caps_the_threads_without_counting_as_a_s
 
 def test_a_fixed_thread_count_never_changes():
     machine = FakeMachine()
-    governor = ThreadGovernor(2, adaptive=False, clock=machine.clock)
-    machine.load = BUSY
+    governor = ThreadGovernor(2, adaptive=False, clock=machine.clock, free_cores=machine.free_cores)
+    machine.busy()
     assert machine.steps(governor, 4) == [2] * 4 and governor.stalls == 0
+
+
+def test_idle_cores_are_counted_from_the_kernel_counters_of_the_cores_we_may_use(tmp_path):
+    stat = tmp_path / "stat"
+
+    def write(cpu0: tuple[int, int], cpu1: tuple[int, int], cpu2: tuple[int, int]) -> None:
+        rows = [f"cpu{i} {busy} 0 0 {idle} 0 0 0 0 0 0" for i, (busy, idle) in enumerate((cpu0, cpu1, cpu2))]
+        stat.write_text("cpu  1 2 3 4 5 6 7 8 9 10\n" + "\n".join(rows) + "\nintr 1 2 3\n")
+
+    write((100, 100), (100, 100), (100, 100))
+    idle = IdleCores(stat, cpus={0, 1})
+    write((200, 100), (110, 190), (200, 100))  # cpu0 busy, cpu1 90% idle; cpu2 is not ours
+    assert idle() == pytest.approx(0.9)
+    write((300, 100), (210, 190), (300, 100))
+    assert idle() == pytest.approx(0.0), "counted since the previous call"
+    stat.unlink()
+    assert idle() is None, "no counters (not Linux): unknown"
 
 
 @pytest.mark.parametrize("raw, expected", [(None, None), ("auto", None), (" AUTO ", None), ("1", 1), ("3", 3)])
@@ -161,7 +208,7 @@ def test_the_real_engine_decodes_with_the_threads_the_governor_chose_and_replies
         engine.forget_cache()
         steps.clear()
         fake["step"], fake["paused"] = 0, False
-        engine.governor = ThreadGovernor(2, clock=lambda: fake["now"])
+        engine.governor = ThreadGovernor(2, clock=lambda: fake["now"], free_cores=lambda: 1.0)
         return asyncio.run(greedy(engine))
 
     monkeypatch.setattr(KVContext, "decode", timed_decode)

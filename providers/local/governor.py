@@ -3,8 +3,9 @@
 llama.cpp's OpenMP team meets at a barrier after every operation of a step (hundreds per token). When another
 process takes a core, one team thread waits for a time slice while the others spin at the barrier: measured on
 2 cores with one busy, two threads fell from ~140 to 1-50 tokens/s while one thread kept ~90. A single thread has
-no barrier to wait at. So: decode with every thread while that is faster, drop one thread when a step stalls, and
-try one more again after a pause that doubles while the machine stays busy.
+no barrier to wait at. So: decode with every thread while that is faster, and drop one when a step stalls. A try
+with one more thread can itself stall for up to a second on a busy machine, so it waits until the kernel's counters
+show most of a core idle, and after a try that stalled the next waits twice as long.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Protocol
 
+from .idle import IdleCores
+
 STALL = 2.0  # a step this many times slower than its usual pace stalled (another process had a core)
 FIRST_PAUSE = 0.5  # seconds at fewer threads before trying one more
 LONGEST_PAUSE = 8.0  # the pause doubles after each failed try, up to this: a failed try costs at most one slow step
 HOLD = 2.0  # a stall within this many seconds of adding a thread means the addition failed: the pause keeps growing
+FREE = 0.75  # idle cores (since the last look) that make a try with one more thread worth it
 LEARN = 1 / 16  # how fast a usual pace follows slower steps that did not stall (longer contexts cost more per step)
 THREADS_VAR = "COMPARE_LOCAL_THREADS"  # "auto" (default): adapt up to every core; a number: always that many
 
@@ -50,20 +54,25 @@ def size_class(tokens: int) -> int:
 class ThreadGovernor:
     """Chooses the thread count of every decode step from how long the last steps took (one per engine)."""
 
-    def __init__(self, most: int, adaptive: bool = True, clock: Callable[[], float] = time.perf_counter):
+    def __init__(
+        self,
+        most: int,
+        adaptive: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+        free_cores: Callable[[], float | None] | None = None,
+    ):
         self.most = max(1, most)
         self.adaptive = adaptive  # False: every step uses `most` threads (COMPARE_LOCAL_THREADS=N)
         self.threads = self.most  # the count steps use now; a try uses one more
         self._clock = clock
-        self._pace: dict[
-            tuple[int, int], float
-        ] = {}  # (threads, size class) -> usual seconds of a step that ran freely
+        self._free_cores = free_cores or IdleCores()  # idle cores since its last call; None when unknown
+        self._pace: dict[tuple[int, int], float] = {}  # (threads, size class) -> seconds of a step that ran freely
         self._pause = FIRST_PAUSE
-        self._try_at = 0.0  # when to try one more thread
+        self._try_at = 0.0  # when to look at the machine, and try one more thread if a core is free
         self._added_at = -HOLD
         self.steps: Counter[tuple[int, int]] = Counter()  # (batch tokens, threads) -> steps decoded so
         self.seconds: defaultdict[tuple[int, int], float] = defaultdict(float)  # the same -> seconds those steps took
-        self.stalls = self.tries = 0
+        self.stalls = self.tries = self.looks = 0
 
     def decode(self, batch: Batch, ceiling: int | None = None) -> int:
         """Decode `batch` with the threads chosen for it (at most `ceiling`), timing the step; returns the count."""
@@ -78,8 +87,13 @@ class ThreadGovernor:
         """Threads for the next step: the current count, or one more when it is time to try."""
         limit = self.most if ceiling is None else max(1, min(ceiling, self.most))
         self.threads = min(self.threads, limit)
-        if self.threads < limit and self._clock() >= self._try_at:
-            return self.threads + 1
+        now = self._clock()
+        if self.threads < limit and now >= self._try_at:
+            free = self._free_cores()
+            if free is None or free >= FREE:
+                return self.threads + 1
+            self.looks += 1  # the machine is still busy: look again after the pause, without paying for a try
+            self._try_at = now + self._pause
         return self.threads
 
     def record(self, tokens: int, threads: int, seconds: float) -> None:
@@ -101,6 +115,7 @@ class ThreadGovernor:
         elif stalled and threads > 1:
             self.stalls += 1
             self.threads = threads - 1
+            self._free_cores()  # the next look counts idle time from now
             if now - self._added_at < HOLD:  # the thread just added did not hold: wait longer before the next try
                 self._back_off(now)
             else:
@@ -124,12 +139,13 @@ class ThreadGovernor:
         self._try_at = now + self._pause
 
     def describe(self) -> dict:
-        """The governor's state, for stats: threads now, stalls, tries, and [batch tokens, threads, steps, seconds]."""
+        """For stats: threads now, stalls, tries, looks (tries skipped), and [batch tokens, threads, steps, seconds]."""
         return {
             "threads": self.threads,
             "most": self.most,
             "adaptive": self.adaptive,
             "stalls": self.stalls,
             "tries": self.tries,
+            "looks": self.looks,
             "steps": [[*key, count, self.seconds[key]] for key, count in sorted(self.steps.items())],
         }
