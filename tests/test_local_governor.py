@@ -12,11 +12,11 @@ import threading
 import pytest
 
 from providers.base import ChatRequest, Chunk, Message
-from providers.local.batch import END, Sequence
 from providers.local.engine import LocalEngine
 from providers.local.governor import FIRST_PAUSE, LONGEST_PAUSE, ThreadGovernor, thread_setting
 from providers.local.idle import IdleCores
 from providers.local.lowlevel import KVContext, Sampler
+from providers.local.sequence import END, Sequence
 from providers.local.threads import ThreadRelay
 from providers.settings import LocalModel, smollm2_path
 

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 from compare import Comparison, StateChange
 from providers import Phase
-from tests.appserver import ISOLATION_ENV, stop_process
+from tests.appserver import app_py
 from tests.engine_helpers import columns
-from tests.fakes.process import free_port
 from tests.test_local import fresh_registry
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def engine_children(pid: int) -> list[int]:
@@ -37,31 +30,11 @@ def engine_children(pid: int) -> list[int]:
 
 
 def test_python_app_py_starts_the_local_engine_once_the_page_serves_without_any_run():
-    env = {**os.environ, **ISOLATION_ENV, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(free_port())],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    serving = threading.Event()
-
-    def read():
-        for line in proc.stdout:
-            if "Running on local URL" in line:
-                serving.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert serving.wait(180), "the page did not start"
+    with app_py(until="Running on local URL") as (proc, _):
         deadline = time.monotonic() + 120
         while not engine_children(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert engine_children(proc.pid), "no engine process started after the page began serving"
-    finally:
-        stop_process(proc)
 
 
 def test_a_started_engine_leaves_no_start_or_load_in_the_first_runs_figures():

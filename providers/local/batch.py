@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import itertools
 import threading
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, Usage
+from ..base import Chunk, Finish, Phase, ProviderError, Status, Usage
 from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
+from .sequence import END, Sequence, Slot, common_prefix
 from .threads import DECODE_THREAD
 
-END = object()  # a sequence's last item: nothing more will come
 DEFAULT_MAX_TOKENS = 512
 SHORT_WINDOW = 2048  # tokens per sequence in the shared lane; a longer request takes the model's one full-window lane
-
-
-class Sequence:
-    """One request in flight: its settings, its place in the KV cache and where its output goes."""
-
-    def __init__(self, request: ChatRequest, emit: Callable[[object], None], stop: threading.Event):
-        self.request, self.emit, self.stop = request, emit, stop
-        self.client = request.client or ""
-        self.arrival = 0
-        self.prompt: list[int] | None = None  # set on the decode thread, once tokenised
-        self.budget = self.room = self.produced = 0
-        self.lane: KVContext | None = None  # the smallest lane whose window holds the prompt and the budget
-        self.slot: Slot | None = None
-        self.pending: list[int] = []  # tokens to feed at the next step: prompt left to prefill, or the last sample
-        self.sampler: Sampler | None = None
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.place = 0  # the queue place last reported
-
-    def fail(self, exc: BaseException) -> None:
-        """End this sequence with an error the column shows."""
-        self.emit(exc if isinstance(exc, ProviderError) else ProviderError("local", f"{type(exc).__name__}: {exc}"))
-        self.emit(END)
-
-
-@dataclass
-class Slot:
-    """One sequence id of one lane; after a request ends its cells stay as a prefix cache for the next one."""
-
-    kv: KVContext
-    seq_id: int
-    tokens: list[int] = field(default_factory=list)  # what the KV cache holds for this id, from position 0
-    busy: Sequence | None = None
-    used_at: int = 0
 
 
 class Scheduler:
@@ -193,7 +157,7 @@ class Scheduler:
             if seq.prompt is None or not free:
                 continue  # a full lane holds up only its own line
             # the free slot whose cached tokens share the longest prefix with this prompt, else the least recent
-            slot = max(free, key=lambda s: (_common_prefix(s.tokens, seq.prompt), -s.used_at))
+            slot = max(free, key=lambda s: (common_prefix(s.tokens, seq.prompt), -s.used_at))
             self._waiting.remove(seq)
             self._served[seq.client] = next(self._ticks)
             self._start(seq, slot)
@@ -203,7 +167,7 @@ class Scheduler:
             self._served = {c: t for c, t in self._served.items() if c in waiting}
 
     def _start(self, seq: Sequence, slot: Slot) -> None:
-        keep = min(_common_prefix(slot.tokens, seq.prompt), len(seq.prompt) - 1)  # the last one gives the logits
+        keep = min(common_prefix(slot.tokens, seq.prompt), len(seq.prompt) - 1)  # the last one gives the logits
         if keep < len(slot.tokens):
             slot.kv.forget(slot.seq_id, keep)
             del slot.tokens[keep:]
@@ -289,15 +253,6 @@ class Scheduler:
             if place > 0 and place != seq.place:
                 seq.place = place
                 seq.emit(Status(Phase.QUEUED, f"{_ordinal(place)} in line", at=now))
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _ordinal(n: int) -> str:
