@@ -6,19 +6,15 @@ process took a core" and "the machine is quiet again" are exact, not timing-depe
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
 
-from providers.base import ChatRequest, Chunk, Message
+from providers.base import ChatRequest, Message
 from providers.local.engine import LocalEngine
 from providers.local.governor import FIRST_PAUSE, LONGEST_PAUSE, ThreadGovernor, thread_setting
 from providers.local.idle import IdleCores
 from providers.local.lowlevel import KVContext, Sampler
-from providers.local.sequence import END, Sequence
-from providers.local.threads import ThreadRelay
 from providers.settings import LocalModel, smollm2_path
+from tests.engine_helpers import decode_together
 
 QUIET = {1: 0.010, 2: 0.006}  # seconds a one-token step takes with 1 or 2 threads on a quiet machine
 BUSY = {1: 0.011, 2: 0.400}  # another process on one core: two threads stall at every barrier, one does not
@@ -209,7 +205,8 @@ def test_the_real_engine_decodes_with_the_threads_the_governor_chose_and_replies
         steps.clear()
         fake["step"], fake["paused"] = 0, False
         engine.governor = ThreadGovernor(2, clock=lambda: fake["now"], free_cores=lambda: 1.0)
-        return asyncio.run(greedy(engine))
+        request = ChatRequest("smollm2", (Message("user", "Write a long story about a dragon."),), 0.0, max_tokens=24)
+        return decode_together(engine, [request])[0]
 
     monkeypatch.setattr(KVContext, "decode", timed_decode)
     monkeypatch.setattr(Sampler, "sample", sample_after_a_pause)
@@ -222,16 +219,3 @@ def test_the_real_engine_decodes_with_the_threads_the_governor_chose_and_replies
     assert used[7:13] == [1] * 6, "then one thread"
     assert used[13:] == [2] * (len(used) - 13), "a quiet spell after step 12 brings the second thread back"
     assert stalled == calm, "the thread count changes the pace, not the reply"
-
-
-async def greedy(engine: LocalEngine) -> str:
-    request = ChatRequest("smollm2", (Message("user", "Write a long story about a dragon."),), 0.0, max_tokens=24)
-    relay, stop = ThreadRelay(asyncio.get_running_loop()), threading.Event()
-    engine.scheduler.submit(Sequence(request, relay.put, stop))
-    text = []
-    while True:
-        for item in await relay.take():
-            if item is END:
-                return "".join(text)
-            if isinstance(item, Chunk):
-                text.append(item.text)

@@ -9,6 +9,7 @@ import time
 import weakref
 
 from ..base import Chunk, Finish, Phase, ProviderError, Status, Usage
+from . import sharing
 from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
 from .sequence import END, Sequence, Slot, common_prefix
 from .threads import DECODE_THREAD
@@ -174,6 +175,7 @@ class Scheduler:
         self.reused_tokens += keep
         seq.slot, slot.busy = slot, seq
         seq.pending = seq.prompt[keep:]
+        seq.source = sharing.pick_source(seq, keep, [s for s in self.slots if s.kv is slot.kv])
         seq.sampler = Sampler(seq.request)
         self._active.append(seq)
         seq.emit(Status(Phase.WAITING, at=time.perf_counter()))
@@ -190,8 +192,15 @@ class Scheduler:
 
     def _step(self, work: list[Sequence]) -> None:
         """One llama_decode per busy lane over its sequences, then one sample for each whose prompt is all in."""
-        fed = []
+        fed, written, read = [], set(), set()
         for seq in sorted(work, key=lambda s: len(s.pending)):  # decoding sequences first, prompt chunks after
+            if seq.source is not None:
+                state = sharing.source_state(seq, written, read)
+                if state is sharing.Source.WAIT:
+                    continue
+                if state is sharing.Source.COPY:
+                    self._copy_prompt(seq, written, read)
+                seq.source = None
             kv = seq.slot.kv
             take = min(len(seq.pending), N_BATCH - kv.n)
             if take <= 0:
@@ -208,6 +217,17 @@ class Scheduler:
             del seq.pending[:take]
             if index >= 0:
                 self._advance(seq, seq.sampler.sample(seq.slot.kv, index))
+
+    def _copy_prompt(self, seq: Sequence, written: set[int], read: set[int]) -> None:
+        """Give seq the first tokens of its prompt from the slot it follows; it reads only the rest."""
+        assert seq.source is not None and seq.slot is not None and seq.prompt is not None
+        (source, shared), slot = seq.source, seq.slot
+        slot.kv.copy(source.seq_id, slot.seq_id)
+        slot.kv.forget(slot.seq_id, shared)
+        self.reused_tokens += shared - len(slot.tokens)
+        slot.tokens, seq.pending = seq.prompt[:shared], seq.prompt[shared:]
+        written.add(id(slot))
+        read.add(id(source))
 
     def _advance(self, seq: Sequence, token: int) -> None:
         runtime, finish = self.runtime, None

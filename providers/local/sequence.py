@@ -25,6 +25,7 @@ class Sequence:
         self.lane: KVContext | None = None  # the smallest lane whose window holds the prompt and the budget
         self.slot: Slot | None = None
         self.pending: list[int] = []  # tokens to feed at the next step: prompt left to prefill, or the last sample
+        self.source: tuple[Slot, int] | None = None  # a slot to copy the prompt's first n tokens from (sharing.py)
         self.sampler: Sampler | None = None
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.place = 0  # the queue place last reported
