@@ -17,6 +17,7 @@ import platform
 import statistics
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -51,19 +52,25 @@ async def wall_time(reg: Registry, n: int) -> tuple[float, int]:
     return elapsed, min(r.output_tokens or 0 for r in results)
 
 
-def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> tuple[dict[int, list[float]], dict[int, list[list]], object]:
-    """N -> wall seconds of each round's N concurrent columns, and N -> the engine's step rows of each round.
+def curves(counts=COUNTS, rounds: int = ROUNDS):
+    """N -> wall seconds of each round's N concurrent columns, N -> the engine's step rows of each round, the bare
+    step costs (median over rounds), and the runtime.
 
-    Runs for N = 1, 2, 4, 8 alternate within a round (in reversed order every other round) so drift in other
-    tenants' load evens out; every run reads its prompts from a cold cache.
+    Each round runs N = 1, 2, 4, 8 (in reversed order every other round, so drift in other tenants' load evens
+    out), every run reading its prompts from a cold cache, then measures the bare curve at the thread counts the
+    engine used in that round.
     """
+    from providers.base import ChatRequest
+
     reg = registry()
     runtime = reg.providers["local"].runtimes["smollm2"]
     runtime.warm()
     asyncio.run(wall_time(reg, 1))  # the first run, not counted
+    bare = step_curve.BareSteps(runtime.model.path, runtime.prompt_tokens(ChatRequest("smollm2", STORY)))
     walls: dict[int, list[float]] = {n: [] for n in counts}
     steps: dict[int, list[list]] = {n: [] for n in counts}
     for round_ in range(rounds):
+        used = set()
         for n in counts if round_ % 2 == 0 else counts[::-1]:
             runtime.forget_cache()
             before = runtime.stats()["threads"]["steps"]
@@ -71,7 +78,11 @@ def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> tuple[dict[int, list[fl
             FEWEST[n] = min(FEWEST.get(n, MAX_TOKENS), tokens)
             walls[n].append(elapsed)
             steps[n].append(step_curve.steps_between(before, runtime.stats()["threads"]["steps"]))
-    return walls, steps, runtime
+            used |= {threads for _, threads, _, _ in steps[n][-1]}
+        bare.round(tuple(sorted(used)), counts, MAX_TOKENS - 1)
+        print(f"  round {round_ + 1}/{rounds}, load average {loadavg()}", flush=True)
+    bare.close()
+    return walls, steps, bare.median(), runtime
 
 
 def split(rows: list[list], n: int) -> tuple[float, float]:
@@ -90,15 +101,18 @@ def main() -> None:
         f"bench_local_batch  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
         f"python {platform.python_version()}  threads {args.threads}; load average {loadavg()}"
     )
-    walls, steps, runtime = engine_curve()
+    walls, steps, bare, runtime = curves()
     from providers.base import ChatRequest
 
     prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
-    used = sorted({threads for rows in steps.values() for r in rows for _, threads, _, _ in r})
-    curves = step_curve.measure(runtime.model.path, prompt, tuple(used), COUNTS, ROUNDS, MAX_TOKENS)
-    top = max(used)
+    used = Counter()
+    for rows in steps.values():
+        for r in rows:
+            for _, threads, count, _ in r:
+                used[threads] += count
+    top = used.most_common(1)[0][0]  # the bare ratios at the thread count the engine used most
     one_wall, one_best = statistics.median(walls[1]), min(walls[1])
-    predicted = {n: [step_curve.predicted_seconds(curves, rows) for rows in steps[n]] for n in COUNTS}
+    predicted = {n: [step_curve.predicted_seconds(bare, rows) for rows in steps[n]] for n in COUNTS}
     one_predicted = statistics.median(predicted[1])
     print(
         f"  N concurrent local:smollm2 columns of {MAX_TOKENS} tokens ({len(prompt)}-token prompt), medians of "
@@ -111,17 +125,16 @@ def main() -> None:
     for n in COUNTS:
         wall = statistics.median(walls[n])
         reading, decoding = (statistics.median(x) for x in zip(*(split(rows, n) for rows in steps[n])))
-        bare_read, bare_steps = curves[top][n * len(prompt)], curves[top][n] * (MAX_TOKENS - 1)
-        step_ratio = curves[top][n] / curves[top][1]
+        bare_read, bare_steps = bare[top][n * len(prompt)], bare[top][n] * (MAX_TOKENS - 1)
+        step_ratio = bare[top][n] / bare[top][1]
         print(
             f"    {n:>2} {wall / one_wall:8.2f} {min(walls[n]) / one_best:5.2f} {step_ratio:13.2f} "
             f"{statistics.median(predicted[n]) / one_predicted:12.2f}   "
             f"{wall:5.2f} = {reading:4.2f} + {decoding:4.2f} + {wall - reading - decoding:4.2f}   "
             f"({bare_read:4.2f} + {bare_steps:4.2f})"
         )
-    threads = {t: sum(c for rows in steps.values() for r in rows for _, th, c, _ in r if th == t) for t in used}
     print(
-        f"  engine steps by thread count: {threads}; bare figures at {top} thread(s); fewest tokens in a column "
+        f"  engine steps by thread count: {dict(used)}; bare ratios at {top} thread(s); fewest tokens in a column "
         f"{FEWEST}; load average {loadavg()}"
     )
 

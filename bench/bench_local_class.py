@@ -4,8 +4,8 @@ python bench/bench_local_class.py  (figures from one run; absolute times only fo
 
 The app serves in this process (as `python app.py` does: engine started in the background, then waited for); the
 visitors are gradio_client sessions in another process (bench/class_visitors.py), each a visitor of its own. Per
-round: aggregate output tokens/s against what a bare llama.cpp step curve (bench/step_curve.py, measured in the
-same run) predicts for the steps the engine actually took (their batch sizes and thread counts); each column's wait
+round: aggregate output tokens/s against what a bare llama.cpp step curve (bench/step_curve.py, measured after each
+round) predicts for the steps the engine actually took (their batch sizes and thread counts); each column's wait
 for its first token (queue + load + time to first token, as the app reports it) as longest against median; and the
 CPU of the app process, its engine process and the visitors' process as shares of the run's wall time.
 """
@@ -84,6 +84,8 @@ def main() -> None:
         flush=True,
     )
     visitors.ask(url=app.url, visitors=args.visitors, round=0, tokens=4)  # sessions built; not counted
+    prompt = runtime.prompt_tokens(ChatRequest("smollm2", make_messages(prompt_for(0, 1), SYSTEM)))
+    bare = step_curve.BareSteps(runtime.model.path, prompt)
     rounds = []
     for round_no in range(1, args.rounds + 1):
         before, app_cpu, engine_cpu = runtime.stats()["threads"]["steps"], cpu_seconds(), cpu_seconds(runtime.pid)
@@ -106,12 +108,12 @@ def main() -> None:
             }
         )
         print(f"  round {round_no}: {wall:.1f} s, {len(failed)} failed, load average {loadavg()}", flush=True)
+        used = tuple(sorted({threads for _, threads, _, _ in rows}))  # the bare curve right after, at the same counts
+        bare.round(used, step_curve.DECODE_SIZES + step_curve.PREFILL_SIZES, steps=32)
     visitors.close()
-    prompt = runtime.prompt_tokens(ChatRequest("smollm2", make_messages(prompt_for(0, 1), SYSTEM)))
-    threads = sorted({th for r in rounds for _, th, _, _ in r["rows"]})  # only those the engine used
-    curves = step_curve.measure(runtime.model.path, prompt, tuple(threads), rounds=3, steps=32)
+    bare.close()
     app.close()
-    report(rounds, curves)
+    report(rounds, bare.median())
 
 
 def report(rounds: list[dict], curves: dict[int, dict[int, float]]) -> None:

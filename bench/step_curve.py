@@ -3,14 +3,15 @@
 Shared by the local benchmarks. The context is laid out as the engine makes it (8 sequences of 2,048 tokens, one
 KV stream each). A decode batch of n <= 8 tokens is one token for each of n sequences, as the engine steps n
 columns, and is measured after a step in which those n sequences read the prompt (n x its length tokens: measured
-too); a bigger size is one sequence's prompt chunk. Sizes and thread counts alternate within each round; the cost
-is the median over rounds.
+too); a bigger size is one sequence's prompt chunk. The process stays up and measures one round per call, so a
+benchmark can interleave its rounds with the app's; the cost is the median over rounds.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +21,10 @@ DECODE_SIZES = (1, 2, 3, 4, 5, 6, 7, 8)
 PREFILL_SIZES = (16, 64, 256)
 
 SCRIPT = """
-import ctypes, json, statistics, sys, time
+import ctypes, json, sys, time
 import llama_cpp as lc
 from llama_cpp import Llama
-path, prompt, sizes, threads, rounds, steps = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), \\
-    json.loads(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+path, prompt = sys.argv[1], json.loads(sys.argv[2])
 keep = lc.llama_log_callback(lambda level, text, data: None)
 lc.llama_log_set(keep, ctypes.c_void_p(0))
 sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
@@ -42,7 +42,7 @@ def add(i, token, pos, seq, logits):
 def decode(n):
     batch.n_tokens = n
     assert lc.llama_decode(ctx, batch) == 0
-def decode_step(n):  # n sequences read the prompt in one step, then take `steps` steps of one token each
+def decode_step(n, steps):  # n sequences read the prompt in one step, then take `steps` steps of one token each
     lc.llama_memory_clear(memory, True)
     for i, token in enumerate(prompt * n):
         add(i, token, i % len(prompt), i // len(prompt), i % len(prompt) == len(prompt) - 1)
@@ -65,43 +65,57 @@ def prefill_step(n):  # one sequence reads an n-token chunk after the prompt; se
     start = time.perf_counter()
     decode(n)
     return time.perf_counter() - start
-costs = {t: {} for t in threads}
-for r in range(rounds):
-    for t in threads if r % 2 == 0 else threads[::-1]:
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:  # one round per command: {"threads": [...], "sizes": [...], "steps": k}
+    cmd = json.loads(line)
+    costs = {}
+    for t in cmd["threads"]:
         lc.llama_set_n_threads(ctx, t, t)
-        for n in sizes if r % 2 == 0 else sizes[::-1]:
+        by_size = costs.setdefault(t, {})
+        for n in cmd["sizes"]:
             if n <= 8:  # also the step that read the n prompts: a batch of n * len(prompt) tokens
-                step, read = decode_step(n)
-                costs[t].setdefault(n, []).append(step)
-                costs[t].setdefault(n * len(prompt), []).append(read)
+                by_size[n], by_size[n * len(prompt)] = decode_step(n, cmd["steps"])
             else:
-                costs[t].setdefault(n, []).append(prefill_step(n))
-print(json.dumps({t: {n: statistics.median(c) for n, c in by.items()} for t, by in costs.items()}))
+                by_size[n] = prefill_step(n)
+    print(json.dumps(costs), flush=True)
 """
 
 
-def measure(
-    model_path: Path,
-    prompt: list[int],
-    threads: tuple[int, ...],
-    sizes: tuple[int, ...] = DECODE_SIZES + PREFILL_SIZES,
-    rounds: int = 5,
-    steps: int = 64,
-) -> dict[int, dict[int, float]]:
-    """threads -> batch tokens -> seconds of one step (median over rounds), measured in a fresh process."""
-    args = [
-        sys.executable,
-        "-c",
-        SCRIPT.replace("__ROOT__", repr(str(ROOT))),
-        str(model_path),
-        json.dumps(prompt),
-        json.dumps(list(sizes)),
-        json.dumps(list(threads)),
-        str(rounds),
-        str(steps),
-    ]
-    out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
-    return {int(t): {int(n): c for n, c in by.items()} for t, by in out.items()}
+class BareSteps:
+    """Bare llama.cpp in a process of its own, measuring one round of step costs per call."""
+
+    def __init__(self, model_path: Path, prompt: list[int]):
+        script = SCRIPT.replace("__ROOT__", repr(str(ROOT)))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(model_path), json.dumps(prompt)],
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert json.loads(self.proc.stdout.readline())["ready"]
+        self.rounds: list[dict[int, dict[int, float]]] = []
+
+    def round(self, threads: tuple[int, ...], sizes: tuple[int, ...], steps: int = 64) -> dict[int, dict[int, float]]:
+        """threads -> batch tokens -> seconds of one step, measured now (kept for `median`)."""
+        self.proc.stdin.write(json.dumps({"threads": list(threads), "sizes": list(sizes), "steps": steps}) + "\n")
+        self.proc.stdin.flush()
+        out = json.loads(self.proc.stdout.readline())
+        costs = {int(t): {int(n): c for n, c in by.items()} for t, by in out.items()}
+        self.rounds.append(costs)
+        return costs
+
+    def median(self) -> dict[int, dict[int, float]]:
+        """Each (threads, size) cost's median over the rounds measured so far."""
+        merged: dict[int, dict[int, list[float]]] = {}
+        for costs in self.rounds:
+            for t, by in costs.items():
+                for n, c in by.items():
+                    merged.setdefault(t, {}).setdefault(n, []).append(c)
+        return {t: {n: statistics.median(c) for n, c in by.items()} for t, by in merged.items()}
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(60)
 
 
 def step_cost(curve: dict[int, float], tokens: int) -> float:

@@ -10,7 +10,14 @@ import pytest
 
 from providers.base import ChatRequest, Message
 from providers.local.engine import LocalEngine
-from providers.local.governor import FIRST_PAUSE, LONGEST_PAUSE, ThreadGovernor, thread_setting
+from providers.local.governor import (
+    CHECK_EVERY,
+    CHECKED_UP_TO,
+    FIRST_PAUSE,
+    LONGEST_PAUSE,
+    ThreadGovernor,
+    thread_setting,
+)
 from providers.local.idle import IdleCores
 from providers.local.lowlevel import KVContext, Sampler
 from providers.settings import LocalModel, smollm2_path
@@ -69,7 +76,7 @@ def governed() -> tuple[FakeMachine, ThreadGovernor]:
 
 def test_a_stalled_step_drops_a_thread_and_a_quiet_spell_brings_it_back():
     machine, governor = governed()
-    assert machine.steps(governor, 5) == [2] * 5, "a quiet machine decodes with every core"
+    assert machine.steps(governor, 5) == [2, 1, 2, 2, 2], "every core, after one step that learns one thread's pace"
     machine.busy()
     assert machine.steps(governor, 4) == [2, 1, 1, 1], "one stalled step, then one thread"
     assert governor.stalls == 1
@@ -77,6 +84,25 @@ def test_a_stalled_step_drops_a_thread_and_a_quiet_spell_brings_it_back():
     machine.wait(FIRST_PAUSE)
     assert machine.steps(governor, 3) == [2, 2, 2], "after the pause a core is free: a try holds, back to two"
     assert governor.threads == 2 and governor.tries == 1
+
+
+def test_a_machine_busy_from_the_start_costs_two_slow_steps_not_the_reply():
+    machine, governor = governed()
+    machine.busy()
+    assert machine.steps(governor, 6) == [2, 1, 2, 1, 1, 1], "every two-thread step is slow: no quick one to learn"
+    assert governor.stalls == 1
+
+
+def test_a_quiet_machine_checks_one_thread_fewer_now_and_then_and_never_on_long_prompt_steps():
+    machine, governor = governed()
+    start = machine.now
+    while machine.now < start + 120:
+        machine.steps(governor, 1)
+    checks = machine.used.count(1)
+    assert governor.stalls == 0 and 120 / CHECK_EVERY - 2 <= checks <= 120 / CHECK_EVERY + 2
+    assert checks / len(machine.used) < 0.005, "under half a percent of steps, each ~1.5x a two-thread step"
+    machine.n = CHECKED_UP_TO + 1
+    assert set(machine.steps(governor, 400)) == {2}, "a step reading a prompt would cost ~2x: not checked"
 
 
 def test_while_the_core_stays_busy_no_step_pays_for_a_try():
@@ -128,12 +154,12 @@ def test_a_thread_added_back_that_stalls_at_once_waits_longer_before_the_next_tr
     assert machine.steps(governor, 1) == [2]
 
 
-def test_steps_that_grow_slower_step_by_step_are_followed_not_taken_for_stalls():
+def test_steps_that_grow_slower_as_the_context_grows_are_followed_not_taken_for_stalls():
     machine, governor = governed()
-    for step in range(60):  # a longer context costs more per step: here 2% more each step, 3.3x in all
-        machine.load = {threads: seconds * 1.02**step for threads, seconds in QUIET.items()}
+    for step in range(2000):  # each step 0.05% dearer than the last: 2.7x over 2,000 tokens
+        machine.load = {threads: seconds * 1.0005**step for threads, seconds in QUIET.items()}
         machine.steps(governor, 1)
-    assert set(machine.used) == {2} and governor.stalls == 0
+    assert governor.stalls == 0 and machine.used.count(2) > 0.99 * len(machine.used)
 
 
 def test_the_ceiling_from_other_engines_caps_the_threads_without_counting_as_a_stall():
@@ -211,11 +237,11 @@ def test_the_real_engine_decodes_with_the_threads_the_governor_chose_and_replies
     monkeypatch.setattr(KVContext, "decode", timed_decode)
     monkeypatch.setattr(Sampler, "sample", sample_after_a_pause)
     calm = reply()
-    assert {threads for threads, _ in steps} == {2}
+    assert steps.count((1, 2)) == 1 and {threads for threads, _ in steps} == {1, 2}, "one check, else two"
     fake["slow"] = {6}
     stalled = reply()
     used = [threads for threads, _ in steps]
-    assert used[:7] == [2] * 7, "two threads until the stalled step (6)"
-    assert used[7:13] == [1] * 6, "then one thread"
+    assert used[:7] == [2, 2, 1, 2, 2, 2, 2], "two threads (step 0 reads the prompt, step 2 checks one thread)"
+    assert used[7:13] == [1] * 6, "after the stalled step 6, one thread"
     assert used[13:] == [2] * (len(used) - 13), "a quiet spell after step 12 brings the second thread back"
     assert stalled == calm, "the thread count changes the pace, not the reply"

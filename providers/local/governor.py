@@ -3,9 +3,13 @@
 llama.cpp's OpenMP team meets at a barrier after every operation of a step (hundreds per token). When another
 process takes a core, one team thread waits for a time slice while the others spin at the barrier: measured on
 2 cores with one busy, two threads fell from ~140 to 1-50 tokens/s while one thread kept ~90. A single thread has
-no barrier to wait at. So: decode with every thread while that is faster, and drop one when a step stalls. A try
-with one more thread can itself stall for up to a second on a busy machine, so it waits until the kernel's counters
-show most of a core idle, and after a try that stalled the next waits twice as long.
+no barrier to wait at. So: decode with every thread while that is faster, and drop one when a step stalls.
+
+Finding out costs differently in the two directions. A step with one thread fewer costs at most ~1.5x a free step,
+so the governor takes one now and then to know that pace (a machine busy from the start makes every step slow, with
+no quick step to compare with). A try with one more thread can stall for up to a second on a busy machine, so it
+waits until the kernel's counters show most of a core idle, and after a try that stalled the next waits twice as
+long.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from typing import Protocol
 from .idle import IdleCores
 
 STALL = 2.0  # a step this many times slower than its usual pace stalled (another process had a core)
+LOSES = 1.5  # a step this many times slower than one thread fewer usually runs: the extra thread costs time
+CHECK_EVERY = 2.0  # seconds between steps that check what one thread fewer does now, for each size of step
+CHECKED_UP_TO = 16  # tokens: steps that read long prompts cost ~2x with one thread fewer, so they are not checked
 FIRST_PAUSE = 0.5  # seconds at fewer threads before trying one more
 LONGEST_PAUSE = 8.0  # the pause doubles after each failed try, up to this: a failed try costs at most one slow step
 HOLD = 2.0  # a stall within this many seconds of adding a thread means the addition failed: the pause keeps growing
@@ -70,30 +77,38 @@ class ThreadGovernor:
         self._pause = FIRST_PAUSE
         self._try_at = 0.0  # when to look at the machine, and try one more thread if a core is free
         self._added_at = -HOLD
+        self._learned_at: dict[tuple[int, int], float] = {}  # (threads, size class) -> when its pace last learned
         self.steps: Counter[tuple[int, int]] = Counter()  # (batch tokens, threads) -> steps decoded so
         self.seconds: defaultdict[tuple[int, int], float] = defaultdict(float)  # the same -> seconds those steps took
         self.stalls = self.tries = self.looks = 0
 
     def decode(self, batch: Batch, ceiling: int | None = None) -> int:
         """Decode `batch` with the threads chosen for it (at most `ceiling`), timing the step; returns the count."""
-        threads = self.choose(ceiling)
+        tokens = batch.n
+        threads = self.choose(tokens, ceiling)
         batch.use_threads(threads)
-        tokens, start = batch.n, self._clock()
+        start = self._clock()
         batch.decode()
         self.record(tokens, threads, self._clock() - start)
         return threads
 
-    def choose(self, ceiling: int | None = None) -> int:
-        """Threads for the next step: the current count, or one more when it is time to try."""
+    def choose(self, tokens: int, ceiling: int | None = None) -> int:
+        """Threads for the next step of `tokens` tokens: the current count; one more when it is time to try and a
+        core looks free; one fewer when that pace is unknown for steps of this size, or not checked for a while."""
         limit = self.most if ceiling is None else max(1, min(ceiling, self.most))
         self.threads = min(self.threads, limit)
-        now = self._clock()
+        if not self.adaptive:
+            return self.threads
+        now, size = self._clock(), size_class(tokens)
         if self.threads < limit and now >= self._try_at:
             free = self._free_cores()
             if free is None or free >= FREE:
                 return self.threads + 1
             self.looks += 1  # the machine is still busy: look again after the pause, without paying for a try
             self._try_at = now + self._pause
+        if self.threads > 1 and tokens <= CHECKED_UP_TO and (self.threads, size) in self._pace:
+            if now - self._learned_at.get((self.threads - 1, size), -CHECK_EVERY) >= CHECK_EVERY:
+                return self.threads - 1
         return self.threads
 
     def record(self, tokens: int, threads: int, seconds: float) -> None:
@@ -105,14 +120,19 @@ class ThreadGovernor:
         size, now = size_class(tokens), self._clock()
         stalled = self._stalled(threads, size, seconds)
         if not stalled:
-            self._learn(threads, size, seconds)
+            usual = self._pace.get((threads, size))
+            if usual is None or seconds < usual or threads < self.threads:  # a check tells the pace as it is now
+                self._pace[threads, size] = seconds
+            else:
+                self._pace[threads, size] = usual + (seconds - usual) * LEARN
+            self._learned_at[threads, size] = now
         if threads > self.threads:  # a try with one more thread
             self.tries += 1
             if stalled:
                 self._back_off(now)
             else:
                 self.threads, self._added_at, self._try_at = threads, now, now + self._pause
-        elif stalled and threads > 1:
+        elif threads == self.threads and stalled and threads > 1:
             self.stalls += 1
             self.threads = threads - 1
             self._free_cores()  # the next look counts idle time from now
@@ -122,17 +142,12 @@ class ThreadGovernor:
                 self._pause, self._try_at = FIRST_PAUSE, now + FIRST_PAUSE
 
     def _stalled(self, threads: int, size: int, seconds: float) -> bool:
-        """Whether a step lost time to waiting: slower than one thread fewer runs, and well behind its own pace."""
-        usual, fewer = self._pace.get((threads, size)), self._pace.get((threads - 1, size))
-        if fewer is not None and seconds <= fewer:
-            return False  # the extra thread still paid off
-        if usual is not None:
-            return seconds > STALL * usual
-        return fewer is not None  # no pace of its own yet, and slower than fewer threads
-
-    def _learn(self, threads: int, size: int, seconds: float) -> None:
-        usual = self._pace.get((threads, size))
-        self._pace[threads, size] = seconds if usual is None or seconds < usual else usual + (seconds - usual) * LEARN
+        """Whether a step lost time to waiting: clearly slower than one thread fewer runs steps of its size, or, with
+        that unknown, well behind its own usual pace."""
+        fewer, usual = self._pace.get((threads - 1, size)), self._pace.get((threads, size))
+        if fewer is not None:
+            return seconds > LOSES * fewer
+        return usual is not None and seconds > STALL * usual
 
     def _back_off(self, now: float) -> None:
         self._pause = min(self._pause * 2, LONGEST_PAUSE)
