@@ -33,6 +33,7 @@ ROUNDS = 5
 MAX_TOKENS = 128
 STORY = make_messages("Write a long story about a dragon.", "Be brief.")  # long enough to reach MAX_TOKENS
 FEWEST: dict[int, int] = {}  # N -> the fewest tokens a column produced (the ratios assume MAX_TOKENS each)
+SERVER_CPU: dict[int, list[float]] = {}  # N -> this process's CPU (the server's side of the runs) / wall, per run
 
 
 def registry() -> Registry:
@@ -74,7 +75,9 @@ def curves(counts=COUNTS, rounds: int = ROUNDS):
         for n in counts if round_ % 2 == 0 else counts[::-1]:
             runtime.forget_cache()
             before = runtime.stats()["threads"]["steps"]
+            cpu = time.process_time()
             elapsed, tokens = asyncio.run(wall_time(reg, n))
+            SERVER_CPU.setdefault(n, []).append((time.process_time() - cpu) / elapsed)
             FEWEST[n] = min(FEWEST.get(n, MAX_TOKENS), tokens)
             walls[n].append(elapsed)
             steps[n].append(step_curve.steps_between(before, runtime.stats()["threads"]["steps"]))
@@ -120,7 +123,7 @@ def main() -> None:
     )
     print(
         f"    {'N':>2} {'app N/1':>8} {'best':>5} {'bare step N/1':>13} {'bare run N/1':>12}   "
-        f"app seconds: wall = reading prompts + decode steps + outside steps   (bare: reading + steps)"
+        f"app seconds: wall = reading prompts + decode steps + outside steps   (bare: reading + steps)   server CPU"
     )
     for n in COUNTS:
         wall = statistics.median(walls[n])
@@ -131,7 +134,7 @@ def main() -> None:
             f"    {n:>2} {wall / one_wall:8.2f} {min(walls[n]) / one_best:5.2f} {step_ratio:13.2f} "
             f"{statistics.median(predicted[n]) / one_predicted:12.2f}   "
             f"{wall:5.2f} = {reading:4.2f} + {decoding:4.2f} + {wall - reading - decoding:4.2f}   "
-            f"({bare_read:4.2f} + {bare_steps:4.2f})"
+            f"({bare_read:4.2f} + {bare_steps:4.2f})   {statistics.median(SERVER_CPU[n]):.0%} of a core"
         )
     print(
         f"  engine steps by thread count: {dict(used)}; bare ratios at {top} thread(s); fewest tokens in a column "
