@@ -53,9 +53,9 @@ async def wall_time(reg: Registry, n: int) -> tuple[float, int]:
     return elapsed, min(r.output_tokens or 0 for r in results)
 
 
-def curves(counts=COUNTS, rounds: int = ROUNDS):
+def curves(counts=COUNTS, rounds: int = ROUNDS, with_bare: bool = True):
     """N -> wall seconds of each round's N concurrent columns, N -> the engine's step rows of each round, the bare
-    step costs (median over rounds), and the runtime.
+    step costs (median over rounds; empty without `with_bare`), and the runtime.
 
     Each round runs N = 1, 2, 4, 8 (in reversed order every other round, so drift in other tenants' load evens
     out), every run reading its prompts from a cold cache, then measures the bare curve at the thread counts the
@@ -67,7 +67,8 @@ def curves(counts=COUNTS, rounds: int = ROUNDS):
     runtime = reg.providers["local"].runtimes["smollm2"]
     runtime.warm()
     asyncio.run(wall_time(reg, 1))  # the first run, not counted
-    bare = step_curve.BareSteps(runtime.model.path, runtime.prompt_tokens(ChatRequest("smollm2", STORY)))
+    prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
+    bare = step_curve.BareSteps(runtime.model.path, prompt) if with_bare else None
     walls: dict[int, list[float]] = {n: [] for n in counts}
     steps: dict[int, list[list]] = {n: [] for n in counts}
     for round_ in range(rounds):
@@ -82,10 +83,23 @@ def curves(counts=COUNTS, rounds: int = ROUNDS):
             walls[n].append(elapsed)
             steps[n].append(step_curve.steps_between(before, runtime.stats()["threads"]["steps"]))
             used |= {threads for _, threads, _, _ in steps[n][-1]}
-        bare.round(tuple(sorted(used)), counts, MAX_TOKENS - 1)
+        if bare is not None:
+            bare.round(tuple(sorted(used)), counts, MAX_TOKENS - 1)
         print(f"  round {round_ + 1}/{rounds}, load average {loadavg()}", flush=True)
+    if bare is None:
+        return walls, steps, {}, runtime
     bare.close()
     return walls, steps, bare.median(), runtime
+
+
+def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, float, float, int]]:
+    """N -> (wall time for N columns / for 1: median, best; median seconds; fewest tokens), without the bare curve."""
+    walls = curves(counts, rounds, with_bare=False)[0]
+    median, best = statistics.median(walls[counts[0]]), min(walls[counts[0]])
+    return {
+        n: (statistics.median(w) / median, min(w) / best, statistics.median(w), FEWEST.get(n, MAX_TOKENS))
+        for n, w in walls.items()
+    }
 
 
 def split(rows: list[list], n: int) -> tuple[float, float]:
