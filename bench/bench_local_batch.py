@@ -1,24 +1,30 @@
 """Batched local decoding: N concurrent local:smollm2 columns against one, beside llama.cpp's own step-cost curve.
 
-python bench/bench_local_batch.py  (ratios measured side by side in one run; absolute times only for orientation)
+python bench/bench_local_batch.py [--threads auto|N]  (ratios measured side by side in one run; absolute times only
+for orientation)
+
+Besides the ratios it splits the app's wall time into the steps that read the prompts, the decode steps (both timed
+by the engine around llama_decode) and the time outside steps (sampling, streaming, the event loop), beside what the
+bare curve charges for the same reading and decoding.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
 
+from bench import step_curve  # noqa: E402
 from compare import Column, Comparison, make_messages  # noqa: E402
 from providers import Registry, Sampling, Settings  # noqa: E402
 
@@ -26,49 +32,8 @@ COUNTS = (1, 2, 4, 8)
 ROUNDS = 5
 MAX_TOKENS = 128
 STORY = make_messages("Write a long story about a dragon.", "Be brief.")  # long enough to reach MAX_TOKENS
-
-# One context as the engine makes it (8 sequences of 2,048 tokens). A run prefills N prompts, then decodes
-# STEPS tokens for each, N at a time; runs for N = 1, 2, 4, 8 alternate, and the cost is per step of a run.
-ROOT_REPR = repr(str(Path(__file__).resolve().parent.parent))  # for the bare script's sys.path
-STEP_COSTS = """
-import ctypes, json, statistics, sys, time
-import llama_cpp as lc
-from llama_cpp import Llama
-path, n_threads, prompt = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-rounds, steps = int(sys.argv[4]), int(sys.argv[5])
-keep = lc.llama_log_callback(lambda level, text, data: None)
-lc.llama_log_set(keep, ctypes.c_void_p(0))
-sys.path.insert(0, __ROOT__)  # the app's AMX guard, so the bare loop loads as the app does
-from providers.local import cpu_guard
-cpu_guard.apply(cpu_guard.current_decision())
-llm = Llama(model_path=path, n_ctx=512, n_threads=n_threads, verbose=False)
-params = lc.llama_context_default_params()
-params.n_ctx, params.n_seq_max, params.kv_unified, params.n_batch, params.n_ubatch = 8 * 2048, 8, False, 512, 512
-params.n_threads = params.n_threads_batch = n_threads
-ctx = lc.llama_init_from_model(llm.model, params)
-batch = lc.llama_batch_init(512, 0, 1)
-def add(i, token, pos, seq, logits):
-    batch.token[i], batch.pos[i], batch.n_seq_id[i], batch.logits[i] = token, pos, 1, logits
-    batch.seq_id[i][0] = seq
-def run(n):
-    lc.llama_memory_clear(lc.llama_get_memory(ctx), True)
-    for i, token in enumerate(prompt * n):
-        add(i, token, i % len(prompt), i // len(prompt), i % len(prompt) == len(prompt) - 1)
-    batch.n_tokens = len(prompt) * n
-    assert lc.llama_decode(ctx, batch) == 0
-    start = time.perf_counter()
-    for step in range(steps):
-        for seq in range(n):
-            add(seq, 1000 + seq, len(prompt) + step, seq, True)
-        batch.n_tokens = n
-        assert lc.llama_decode(ctx, batch) == 0
-    return (time.perf_counter() - start) / steps
-costs = {n: [] for n in (1, 2, 4, 8)}
-for r in range(rounds):
-    for n in costs if r % 2 == 0 else list(costs)[::-1]:
-        costs[n].append(run(n))
-print(json.dumps({n: statistics.median(c) for n, c in costs.items()}))
-"""
+FEWEST: dict[int, int] = {}  # N -> the fewest tokens a column produced (the ratios assume MAX_TOKENS each)
+SERVER_CPU: dict[int, list[float]] = {}  # N -> this process's CPU (the server's side of the runs) / wall, per run
 
 
 def registry() -> Registry:
@@ -88,70 +53,111 @@ async def wall_time(reg: Registry, n: int) -> tuple[float, int]:
     return elapsed, min(r.output_tokens or 0 for r in results)
 
 
-def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, float, float, int]]:
-    """N -> (wall time for N columns / for 1: median, best; median seconds; fewest tokens), N interleaved per round.
+def curves(counts=COUNTS, rounds: int = ROUNDS, with_bare: bool = True):
+    """N -> wall seconds of each round's N concurrent columns, N -> the engine's step rows of each round, the bare
+    step costs (median over rounds; empty without `with_bare`), and the runtime.
 
-    Other tenants' load stalls llama.cpp's spinning worker threads for up to seconds at a time (a bare
-    llama-cpp-python loop too), so the best-of-rounds ratio is printed beside the median one.
+    Each round runs N = 1, 2, 4, 8 (in reversed order every other round, so drift in other tenants' load evens
+    out), every run reading its prompts from a cold cache, then measures the bare curve at the thread counts the
+    engine used in that round.
     """
-    reg = registry()
-    runtime = reg.providers["local"].runtimes["smollm2"]
-    asyncio.run(wall_time(reg, 1))  # load the model and make its context
-    times: dict[int, list[float]] = {n: [] for n in counts}
-    fewest = {n: MAX_TOKENS for n in counts}
-    for round_ in range(rounds):
-        for n in counts if round_ % 2 == 0 else counts[::-1]:  # alternate the order so drift in load evens out
-            runtime.forget_cache()  # every run prefills its prompts from scratch
-            elapsed, tokens = asyncio.run(wall_time(reg, n))
-            times[n].append(elapsed)
-            fewest[n] = min(fewest[n], tokens)
-    median, best = statistics.median(times[counts[0]]), min(times[counts[0]])
-    return {
-        n: (statistics.median(t) / median, min(t) / best, statistics.median(t), fewest[n]) for n, t in times.items()
-    }
-
-
-def step_curve(rounds: int = ROUNDS, steps: int = MAX_TOKENS) -> dict[int, tuple[float, float]]:
-    """N -> (a decode step over N sequences / over 1, median seconds), bare llama-cpp-python in its own process."""
     from providers.base import ChatRequest
 
-    runtime = registry().providers["local"].runtimes["smollm2"]
+    reg = registry()
+    runtime = reg.providers["local"].runtimes["smollm2"]
+    runtime.warm()
+    asyncio.run(wall_time(reg, 1))  # the first run, not counted
     prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
-    args = [
-        sys.executable,
-        "-c",
-        STEP_COSTS.replace("__ROOT__", ROOT_REPR),
-        str(runtime.model.path),
-        str(runtime.n_threads),
-        json.dumps(prompt),
-        str(rounds),
-        str(steps),
-    ]
-    costs = {
-        int(n): c
-        for n, c in json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout).items()
+    bare = step_curve.BareSteps(runtime.model.path, prompt) if with_bare else None
+    walls: dict[int, list[float]] = {n: [] for n in counts}
+    steps: dict[int, list[list]] = {n: [] for n in counts}
+    for round_ in range(rounds):
+        used = set()
+        for n in counts if round_ % 2 == 0 else counts[::-1]:
+            runtime.forget_cache()
+            before = runtime.stats()["threads"]["steps"]
+            cpu = time.process_time()
+            elapsed, tokens = asyncio.run(wall_time(reg, n))
+            SERVER_CPU.setdefault(n, []).append((time.process_time() - cpu) / elapsed)
+            FEWEST[n] = min(FEWEST.get(n, MAX_TOKENS), tokens)
+            walls[n].append(elapsed)
+            steps[n].append(step_curve.steps_between(before, runtime.stats()["threads"]["steps"]))
+            used |= {threads for _, threads, _, _ in steps[n][-1]}
+        if bare is not None:
+            bare.round(tuple(sorted(used)), counts, MAX_TOKENS - 1)
+        print(f"  round {round_ + 1}/{rounds}, load average {loadavg()}", flush=True)
+    if bare is None:
+        return walls, steps, {}, runtime
+    bare.close()
+    return walls, steps, bare.median(), runtime
+
+
+def engine_curve(counts=COUNTS, rounds: int = ROUNDS) -> dict[int, tuple[float, float, float, int]]:
+    """N -> (wall time for N columns / for 1: median, best; median seconds; fewest tokens), without the bare curve."""
+    walls = curves(counts, rounds, with_bare=False)[0]
+    median, best = statistics.median(walls[counts[0]]), min(walls[counts[0]])
+    return {
+        n: (statistics.median(w) / median, min(w) / best, statistics.median(w), FEWEST.get(n, MAX_TOKENS))
+        for n, w in walls.items()
     }
-    return {n: (c / costs[1], c) for n, c in costs.items()}
+
+
+def split(rows: list[list], n: int) -> tuple[float, float]:
+    """Seconds of the steps that read prompt text, and of the decode-only steps (n tokens or fewer)."""
+    reading = sum(seconds for tokens, _, _, seconds in rows if tokens > n)
+    return reading, sum(seconds for tokens, _, _, seconds in rows if tokens <= n)
 
 
 def main() -> None:
-    """Print both curves."""
+    """Print the app's curve beside the bare step curve, and where the app's time went."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", default="auto", help="the engine's COMPARE_LOCAL_THREADS (default: auto)")
+    args = parser.parse_args()
+    os.environ["COMPARE_LOCAL_THREADS"] = args.threads
     print(
         f"bench_local_batch  {date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
-        f"python {platform.python_version()}"
+        f"python {platform.python_version()}  threads {args.threads}; load average {loadavg()}"
+    )
+    walls, steps, bare, runtime = curves()
+    from providers.base import ChatRequest
+
+    prompt = runtime.prompt_tokens(ChatRequest("smollm2", STORY))
+    used = Counter()
+    for rows in steps.values():
+        for r in rows:
+            for _, threads, count, _ in r:
+                used[threads] += count
+    top = used.most_common(1)[0][0]  # the bare ratios at the thread count the engine used most
+    one_wall, one_best = statistics.median(walls[1]), min(walls[1])
+    predicted = {n: [step_curve.predicted_seconds(bare, rows) for rows in steps[n]] for n in COUNTS}
+    one_predicted = statistics.median(predicted[1])
+    print(
+        f"  N concurrent local:smollm2 columns of {MAX_TOKENS} tokens ({len(prompt)}-token prompt), medians of "
+        f"{ROUNDS} rounds; bare llama.cpp in its own process, same context layout"
     )
     print(
-        f"  N concurrent local:smollm2 columns, {MAX_TOKENS} tokens each: wall time / one column, "
-        f"median and best of {ROUNDS} (target for 4: <= 2.6)"
+        f"    {'N':>2} {'app N/1':>8} {'best':>5} {'bare step N/1':>13} {'bare run N/1':>12}   "
+        f"app seconds: wall = reading prompts + decode steps + outside steps   (bare: reading + steps)   server CPU"
     )
-    for n, (ratio, best, seconds, tokens) in engine_curve().items():
-        print(f"    N={n}  {ratio:5.2f}  best {best:5.2f}   (median {seconds:5.2f} s, fewest tokens {tokens})")
+    for n in COUNTS:
+        wall = statistics.median(walls[n])
+        reading, decoding = (statistics.median(x) for x in zip(*(split(rows, n) for rows in steps[n])))
+        bare_read, bare_steps = bare[top][n * len(prompt)], bare[top][n] * (MAX_TOKENS - 1)
+        step_ratio = bare[top][n] / bare[top][1]
+        print(
+            f"    {n:>2} {wall / one_wall:8.2f} {min(walls[n]) / one_best:5.2f} {step_ratio:13.2f} "
+            f"{statistics.median(predicted[n]) / one_predicted:12.2f}   "
+            f"{wall:5.2f} = {reading:4.2f} + {decoding:4.2f} + {wall - reading - decoding:4.2f}   "
+            f"({bare_read:4.2f} + {bare_steps:4.2f})   {statistics.median(SERVER_CPU[n]):.0%} of a core"
+        )
     print(
-        f"  a llama.cpp decode step over N sequences / over one, in runs of {MAX_TOKENS} steps "
-        f"(bare llama-cpp-python, own process, median of {ROUNDS})"
+        f"  engine steps by thread count: {dict(used)}; bare ratios at {top} thread(s); fewest tokens in a column "
+        f"{FEWEST}; load average {loadavg()}"
     )
-    for n, (ratio, seconds) in step_curve().items():
-        print(f"    N={n}  {ratio:5.2f}   ({seconds * 1000:5.1f} ms)")
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "n/a"
 
 
 if __name__ == "__main__":

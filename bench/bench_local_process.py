@@ -23,9 +23,9 @@ os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
 
 from providers.base import ChatRequest, Message  # noqa: E402
 from providers.events import Chunk  # noqa: E402
-from providers.local.batch import END, Sequence  # noqa: E402
 from providers.local.engine import LocalEngine  # noqa: E402
 from providers.local.runtime import LocalRuntime  # noqa: E402
+from providers.local.sequence import END, Sequence  # noqa: E402
 from providers.local.threads import ThreadRelay  # noqa: E402
 from providers.settings import LocalModel, smollm2_path  # noqa: E402
 

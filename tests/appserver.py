@@ -160,6 +160,38 @@ def stop_process(proc: subprocess.Popen | None) -> None:
         proc.wait(10)
 
 
+@contextmanager
+def app_py(*args: str, until: str, within_s: float = 180.0):
+    """`python app.py ARGS` on a free port with the isolation settings, once a line containing `until` is printed;
+    yields (process, the lines printed so far) and stops it afterwards."""
+    env = {**os.environ, **ISOLATION_ENV, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(free_port()), *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read():
+        for line in proc.stdout:
+            lines.append(line)
+            if until in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert seen.wait(within_s), "".join(lines)[-3000:]
+        yield proc, lines
+    finally:
+        stop_process(proc)
+        reader.join(10)
+
+
 class AppProcess:
     """The app in a child process (`python -m tests.appserver`); `url` once started."""
 

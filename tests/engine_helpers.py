@@ -43,3 +43,41 @@ def columns(
 def run(registry: Registry, cols: list[Column]):
     """Run a comparison to completion and return its results in column order."""
     return asyncio.run(Comparison(registry, cols).run())
+
+
+def decode_together(engine, requests: list, stop_on_start: set[int] = frozenset()) -> list[str]:
+    """Submit every request to an in-process LocalEngine while its decode thread is held, so all start in the same
+    step, and return each reply's text. A request whose index is in `stop_on_start` is stopped the moment it gets a
+    slot, before its first step ends."""
+    import threading
+
+    from providers.base import Chunk, Phase, Status
+    from providers.local.sequence import END, Sequence
+    from providers.local.threads import DECODE_THREAD, ThreadRelay
+
+    async def one(i: int, request) -> str:
+        relay, stop = ThreadRelay(asyncio.get_running_loop()), threading.Event()
+
+        def emit(item) -> None:
+            if i in stop_on_start and isinstance(item, Status) and item.phase == Phase.WAITING:
+                stop.set()
+            relay.put(item)
+
+        engine.scheduler.submit(Sequence(request, emit, stop))
+        text = []
+        while True:
+            for item in await relay.take():
+                if item is END:
+                    return "".join(text)
+                if isinstance(item, Chunk):
+                    text.append(item.text)
+
+    async def all_of_them() -> list[str]:
+        gate = threading.Event()
+        DECODE_THREAD.submit(gate.wait)
+        tasks = [asyncio.create_task(one(i, r)) for i, r in enumerate(requests)]
+        await asyncio.sleep(0)  # each task submits its request before it first waits
+        gate.set()
+        return list(await asyncio.gather(*tasks))
+
+    return asyncio.run(all_of_them())

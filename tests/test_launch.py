@@ -38,37 +38,10 @@ def test_malformed_config_file_is_named_without_a_traceback(tmp_path):
 
 def test_console_never_suggests_share_true():
     """Gradio's start banner ends with "set `share=True` in `launch()`", which would skip the login --share needs."""
-    import os
-    import threading
+    from tests.appserver import app_py
 
-    from tests.appserver import ISOLATION_ENV, stop_process
-    from tests.fakes.process import free_port
-
-    env = {**os.environ, **ISOLATION_ENV, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(free_port())],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    lines: list[str] = []
-    started = threading.Event()
-
-    def read():
-        for line in proc.stdout:
-            lines.append(line)
-            if "--share --auth" in line:  # the app's hint comes after Gradio's banner: all of it has been printed
-                started.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        assert started.wait(180), "".join(lines)[-3000:]
-    finally:
-        stop_process(proc)
-        reader.join(10)
-    output = "".join(lines)
+    # the app's hint comes after Gradio's banner: all of it has been printed
+    with app_py(until="--share --auth") as (_, lines):
+        output = "".join(lines)
     assert "share=True" not in output, output
     assert "--share --auth" in output, output  # the app's own hint names the safe way

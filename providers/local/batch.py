@@ -2,56 +2,21 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import itertools
 import threading
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..base import ChatRequest, ProviderError
+from ..base import ProviderError
 from ..events import Chunk, Finish, Phase, Status, Usage
+from . import sharing
 from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
+from .sequence import END, Sequence, Slot, common_prefix
 from .threads import DECODE_THREAD
 
-END = object()  # a sequence's last item: nothing more will come
 DEFAULT_MAX_TOKENS = 512
 SHORT_WINDOW = 2048  # tokens per sequence in the shared lane; a longer request takes the model's one full-window lane
-
-
-class Sequence:
-    """One request in flight: its settings, its place in the KV cache and where its output goes."""
-
-    def __init__(self, request: ChatRequest, emit: Callable[[object], None], stop: threading.Event):
-        self.request, self.emit, self.stop = request, emit, stop
-        self.client = request.client or ""
-        self.arrival = 0
-        self.prompt: list[int] | None = None  # set on the decode thread, once tokenised
-        self.budget = self.room = self.produced = 0
-        self.lane: KVContext | None = None  # the smallest lane whose window holds the prompt and the budget
-        self.slot: Slot | None = None
-        self.pending: list[int] = []  # tokens to feed at the next step: prompt left to prefill, or the last sample
-        self.sampler: Sampler | None = None
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.place = 0  # the queue place last reported
-
-    def fail(self, exc: BaseException) -> None:
-        """End this sequence with an error the column shows."""
-        self.emit(exc if isinstance(exc, ProviderError) else ProviderError("local", f"{type(exc).__name__}: {exc}"))
-        self.emit(END)
-
-
-@dataclass
-class Slot:
-    """One sequence id of one lane; after a request ends its cells stay as a prefix cache for the next one."""
-
-    kv: KVContext
-    seq_id: int
-    tokens: list[int] = field(default_factory=list)  # what the KV cache holds for this id, from position 0
-    busy: Sequence | None = None
-    used_at: int = 0
 
 
 class Scheduler:
@@ -108,8 +73,16 @@ class Scheduler:
 
         DECODE_THREAD.call(forget)
 
-    def _open(self) -> None:
-        runtime = self.runtime
+    def prepare(self) -> None:
+        """Make the decoding contexts now (they take most of a second), so the first request does not wait for them."""
+
+        def open_lanes():
+            if not self.lanes:
+                self._open(self._owner())
+
+        DECODE_THREAD.call(open_lanes)
+
+    def _open(self, runtime) -> None:
         llm, n_ctx, threads = runtime.llm(), runtime.model.n_ctx, runtime.n_threads
         short, per_token = min(SHORT_WINDOW, n_ctx), kv_bytes_per_token(llm)
         long_bytes = n_ctx * per_token if n_ctx > short else 0
@@ -123,7 +96,7 @@ class Scheduler:
     def _run(self) -> None:
         try:
             if not self.lanes:
-                self._open()
+                self._open(self.runtime)
         except BaseException as exc:
             with self._lock:
                 failed, self._waiting, self._running, self.runtime = self._waiting, [], False, None
@@ -186,7 +159,7 @@ class Scheduler:
             if seq.prompt is None or not free:
                 continue  # a full lane holds up only its own line
             # the free slot whose cached tokens share the longest prefix with this prompt, else the least recent
-            slot = max(free, key=lambda s: (_common_prefix(s.tokens, seq.prompt), -s.used_at))
+            slot = max(free, key=lambda s: (common_prefix(s.tokens, seq.prompt), -s.used_at))
             self._waiting.remove(seq)
             self._served[seq.client] = next(self._ticks)
             self._start(seq, slot)
@@ -196,13 +169,14 @@ class Scheduler:
             self._served = {c: t for c, t in self._served.items() if c in waiting}
 
     def _start(self, seq: Sequence, slot: Slot) -> None:
-        keep = min(_common_prefix(slot.tokens, seq.prompt), len(seq.prompt) - 1)  # the last one gives the logits
+        keep = min(common_prefix(slot.tokens, seq.prompt), len(seq.prompt) - 1)  # the last one gives the logits
         if keep < len(slot.tokens):
             slot.kv.forget(slot.seq_id, keep)
             del slot.tokens[keep:]
         self.reused_tokens += keep
         seq.slot, slot.busy = slot, seq
         seq.pending = seq.prompt[keep:]
+        seq.source = sharing.pick_source(seq, keep, [s for s in self.slots if s.kv is slot.kv])
         seq.sampler = Sampler(seq.request)
         self._active.append(seq)
         seq.emit(Status(Phase.WAITING, at=time.perf_counter()))
@@ -219,8 +193,15 @@ class Scheduler:
 
     def _step(self, work: list[Sequence]) -> None:
         """One llama_decode per busy lane over its sequences, then one sample for each whose prompt is all in."""
-        fed = []
+        fed, written, read = [], set(), set()
         for seq in sorted(work, key=lambda s: len(s.pending)):  # decoding sequences first, prompt chunks after
+            if seq.source is not None:
+                state = sharing.source_state(seq, written, read)
+                if state is sharing.Source.WAIT:
+                    continue
+                if state is sharing.Source.COPY:
+                    self._copy_prompt(seq, written, read)
+                seq.source = None
             kv = seq.slot.kv
             take = min(len(seq.pending), N_BATCH - kv.n)
             if take <= 0:
@@ -231,13 +212,23 @@ class Scheduler:
             fed.append((seq, take, kv.n - 1 if last else -1))
         for kv in self.lanes:
             if kv.n:
-                kv.use_threads(self.runtime.threads_now)
-                kv.decode()
+                self.runtime.governor.decode(kv, self.runtime.threads_now)
         for seq, take, index in fed:
             seq.slot.tokens += seq.pending[:take]
             del seq.pending[:take]
             if index >= 0:
                 self._advance(seq, seq.sampler.sample(seq.slot.kv, index))
+
+    def _copy_prompt(self, seq: Sequence, written: set[int], read: set[int]) -> None:
+        """Give seq the first tokens of its prompt from the slot it follows; it reads only the rest."""
+        assert seq.source is not None and seq.slot is not None and seq.prompt is not None
+        (source, shared), slot = seq.source, seq.slot
+        slot.kv.copy(source.seq_id, slot.seq_id)
+        slot.kv.forget(slot.seq_id, shared)
+        self.reused_tokens += shared - len(slot.tokens)
+        slot.tokens, seq.pending = seq.prompt[:shared], seq.prompt[shared:]
+        written.add(id(slot))
+        read.add(id(source))
 
     def _advance(self, seq: Sequence, token: int) -> None:
         runtime, finish = self.runtime, None
@@ -283,15 +274,6 @@ class Scheduler:
             if place > 0 and place != seq.place:
                 seq.place = place
                 seq.emit(Status(Phase.QUEUED, f"{_ordinal(place)} in line", at=now))
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _ordinal(n: int) -> str:

@@ -8,6 +8,7 @@ from ..base import ChatRequest, ProviderError
 from ..settings import LocalModel
 from . import cpu_guard
 from .batch import Scheduler
+from .governor import THREADS_VAR, ThreadGovernor, thread_setting
 from .threads import DECODE_THREAD
 
 SEQUENCES = 8  # requests decoded together per model; more wait their turn
@@ -23,6 +24,7 @@ class LocalEngine:
         self.model = model
         self.n_threads = n_threads or os.cpu_count() or 1
         self.threads_now = self.n_threads  # fewer while other engine processes decode too: see share_threads
+        self.governor = ThreadGovernor(self.n_threads)  # set again at load, from COMPARE_LOCAL_THREADS
         self._llm = None
         self._formatter = None
         self.stop_ids: set[int] = set()
@@ -45,8 +47,9 @@ class LocalEngine:
         self.threads_now = max(1, min(int(n), self.n_threads))
 
     def warm(self) -> None:
-        """Load the weights now, so the first request does not wait for them."""
+        """Load the weights and make the decoding contexts now, so the first request waits for neither."""
         self.llm()
+        self.scheduler.prepare()
 
     def _load_once(self) -> None:
         if self._llm is None:  # only ever runs on the decode thread, so no second load can race this one
@@ -61,8 +64,12 @@ class LocalEngine:
         quiet_llama()
         try:
             cpu_guard.apply(cpu_guard.current_decision())
+            fixed = thread_setting(os.environ.get(THREADS_VAR))
         except ValueError as exc:
             raise ProviderError("local", str(exc)) from None
+        if fixed is not None:
+            self.n_threads = self.threads_now = fixed
+        self.governor = ThreadGovernor(self.n_threads, adaptive=fixed is None)
         try:  # the Llama's own context is only for tokenising; decoding uses the scheduler's shared one
             llm = Llama(
                 model_path=str(self.model.path),
@@ -109,6 +116,7 @@ class LocalEngine:
             "reused_tokens": scheduler.reused_tokens,
             "n_seq": scheduler.n_seq,
             "extra_bufts": bool(self._llm.model_params.use_extra_bufts) if self._llm is not None else None,
+            "threads": self.governor.describe(),
             "lanes": [(kv.window, kv.n_seq) for kv in lanes],
             "slots": [(lanes.index(s.kv), len(s.tokens)) for s in scheduler.slots],
         }

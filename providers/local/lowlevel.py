@@ -70,6 +70,11 @@ class KVContext:
         if code != 0:
             raise ProviderError("local", f"llama_decode failed ({code}) on a batch of {n} tokens")
 
+    def copy(self, source: int, target: int) -> None:
+        """Make target's cells a copy of source's at the start of the next step (its whole stream: that is what
+        llama.cpp copies between streams; drop the tail with forget)."""
+        self.lc.llama_memory_seq_cp(self.mem, source, target, -1, -1)
+
     def forget(self, seq_id: int, start: int = 0) -> None:
         """Free a sequence's cells from position `start` on."""
         self.lc.llama_memory_seq_rm(self.mem, seq_id, start, -1)

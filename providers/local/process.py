@@ -127,7 +127,7 @@ class EngineLink:
             self.proc.kill()
             code = None
         if not self.closing:
-            error = self._on_death(describe_exit(code))
+            error = self._on_death(self, describe_exit(code))
             for sink in list(self.streams.values()):
                 sink([("error", error)])
             for future in list(self.calls.values()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import threading
 from collections.abc import AsyncIterator
 
 from ..base import BaseProvider, ChatRequest, ModelSource, ProviderError
@@ -22,6 +23,23 @@ class LocalProvider(BaseProvider):
 
     def __init__(self, models: list[LocalModel], n_threads: int | None = None):
         self.runtimes = {m.name: LocalRuntime(m, n_threads) for m in models}
+
+    def start_engines_in_background(self) -> threading.Thread:
+        """Start every model's engine process and load it on a daemon thread (the app calls this once it serves)."""
+
+        def start_all() -> None:
+            if self.unavailable_reason() is not None:
+                return
+            for runtime in self.runtimes.values():
+                if runtime.unavailable_reason() is None:
+                    try:
+                        runtime.warm()
+                    except Exception:  # the first run starts it again and shows why it cannot
+                        pass
+
+        thread = threading.Thread(target=start_all, name="start-local-engines", daemon=True)
+        thread.start()
+        return thread
 
     def unavailable_reason(self) -> str | None:
         """Needs llama-cpp-python and at least one GGUF file."""

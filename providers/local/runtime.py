@@ -132,7 +132,7 @@ class LocalRuntime:
         }
         me = weakref.ref(self)  # the reader thread must not keep the runtime (and its process) alive
         try:
-            link = EngineLink(config, lambda how: _on_death(me, how))
+            link = EngineLink(config, lambda dead, how: _on_death(me, dead, how))
         except OSError as exc:
             raise ProviderError("local", f"could not start the local engine: {exc}") from None
         self._threads_told = self.n_threads
@@ -140,14 +140,14 @@ class LocalRuntime:
         self._link = link
         return link
 
-    def _died(self, how: str) -> dict:
+    def _died(self, dead: EngineLink, how: str) -> dict:
         """Record an engine death; restart it unless it keeps dying. Returns the error its requests end with."""
         with self._lock:
             self.last_exit = how
             self._crashes.append(self._clock())
             looping = self._crash_loop()
-            restarted = False
-            if not looping:
+            restarted = self._link is not dead and self._link is not None and not self._link.dead
+            if not looping and not restarted:  # a call that came first may have started the next engine already
                 try:
                     self._start()
                     restarted = True
@@ -238,15 +238,15 @@ class LocalRuntime:
         self.call("forget_cache")
 
     def warm(self) -> None:
-        """Start the engine and load the weights now."""
+        """Start the engine process, load the weights and make the decoding contexts now."""
         self.call("warm")
 
 
-def _on_death(runtime_ref, how: str) -> dict:
+def _on_death(runtime_ref, dead: EngineLink, how: str) -> dict:
     runtime = runtime_ref()
     if runtime is None:
         return encode_error(ProviderError("local", f"the local engine stopped ({how})"))
-    return runtime._died(how)
+    return runtime._died(dead, how)
 
 
 def _close_all(links: list[EngineLink]) -> None:

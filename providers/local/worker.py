@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..events import Chunk
 from ..settings import LocalModel
-from .batch import END, Sequence
+from .sequence import END, Sequence
 from .wire import encode_error
 
 FLUSH_INTERVAL = 0.05  # seconds between sends while tokens stream; first text, status and the end go at once

@@ -206,4 +206,7 @@ def launch(demo, args: argparse.Namespace, auth) -> None:
     else:
         print("* For a public link: python app.py --share --auth user:password (see --help)", flush=True)
     demo.ctx.prewarm_in_background()  # after the server is up, so it does not slow the page's start
+    local = demo.ctx.registry.providers.get("local")
+    if local is not None:  # the embedded model's engine starts now, so no run's figures include its start
+        local.start_engines_in_background()
     demo.block_thread()
