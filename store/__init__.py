@@ -74,13 +74,16 @@ def open_store(config) -> Store:
     # nothing connects until the store is first used, so a database that is down does not stop the app starting
     env = getattr(config, "env", config)
     env = {k: v for k, v in env.items() if v}  # empty means unset, as in Settings.get
+    from providers.redaction import redact_key_fragments, redact_key_runs
+
     if hasattr(config, "redact"):
         redact, secret_values = config.redact, config.secret_values()
     else:
-        from providers.settings import redact_key_fragments
-
         redact, secret_values = redact_key_fragments, [v for k, v in env.items() if k.endswith("_API_KEY")]
-    return Store(make_engine(database_url(env)), redact=redact, secret_values=secret_values)
+    secrets = [s for s in secret_values if s]
+    return Store(
+        make_engine(database_url(env)), redact=redact, scrub_secrets=lambda text: redact_key_runs(text, secrets)
+    )
 
 
 __all__ = [

@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,10 +80,15 @@ def valid_owner_token(token) -> bool:
 class Store:
     """Runs kept in one database; the schema is brought up to date on first use (retried if that fails)."""
 
-    def __init__(self, engine: Engine, redact: Callable[[str], str] | None = None, secret_values: Iterable[str] = ()):
+    def __init__(
+        self,
+        engine: Engine,
+        redact: Callable[[str], str] | None = None,
+        scrub_secrets: Callable[[str], str] | None = None,
+    ):
         self.engine = engine
-        self._redact = redact
-        self._secrets = [s for s in secret_values if s]
+        self._redact = redact  # provider text: configured keys and masked key fragments
+        self._scrub_secrets = scrub_secrets  # every string: configured keys (any 12+ character run of one)
         self._ready = False
         self._lock = threading.Lock()
 
@@ -178,8 +183,8 @@ class Store:
             if isinstance(value, (list, tuple)):
                 return [clean(v, field) for v in value]
             if isinstance(value, str):
-                for secret in self._secrets:
-                    value = value.replace(secret, "[redacted]")
+                if self._scrub_secrets:
+                    value = self._scrub_secrets(value)
                 if self._redact and field in _PROVIDER_TEXT:
                     value = self._redact(value)
             return value
