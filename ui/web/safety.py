@@ -1,4 +1,5 @@
-"""Limits for public demos, a per-visitor rate limiter, and the Content-Security-Policy that blocks remote media."""
+"""Limits for public demos, a per-visitor rate limiter, and the Content-Security-Policy that blocks remote media and
+foreign form posts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 OWN_POLICY_PATHS = ("/snapshot/",)  # ui/web/snapshots.py: script-free pages with their own, stricter CSP
-CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'"
+# form-action: a form that slipped into a reply still cannot post anywhere but this app (its own login form)
+CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
 
 
 @dataclass(frozen=True)
