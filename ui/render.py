@@ -19,9 +19,7 @@ _FORM_OPEN = re.compile(r"<\s*form\b[^>]*>", re.I)
 _FORM_PARTS = re.compile(
     r"<\s*/\s*form\s*>|<\s*/?\s*(button|select|option|optgroup|textarea|fieldset|datalist|output|keygen)\b[^>]*>", re.I
 )
-_FORM_ATTRS = re.compile(
-    r"""\s(formaction|formmethod|formtarget|formenctype)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I
-)
+_FORM_ATTRS = re.compile(r"""\s(formaction|formmethod|formtarget|formenctype)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 # Marks drawn by the page's CSS (ui/web/styles.py), not emoji: a browser without an emoji font shows ⏳ as an empty box.
 _STATUS_ICONS = {
     Phase.QUEUED: "queued",
