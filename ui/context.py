@@ -161,7 +161,8 @@ class PageContext:
 
     def visitor(self, request) -> str:
         """Who `request` comes from, for demo limits and fair turns (its address; see ui/web/visitor.py)."""
-        return visitor_key(request, self.options.proxy_header, self.options.proxy_hops)
+        o = self.options
+        return visitor_key(request, o.proxy_header, o.proxy_hops, o.forwarded_allow_ips)
 
     def system_for(self, choice: str, shared: str) -> str:
         """The system prompt a column uses: the shared box, or a preset's."""

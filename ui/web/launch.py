@@ -10,6 +10,7 @@ from pathlib import Path
 
 from providers import ConfigError, Settings
 from ui.web.safety import ContentSecurityPolicy, PageOptions
+from ui.web.visitor import DEFAULT_FORWARDED_ALLOW_IPS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--proxy-header",
-        help="behind a trusted proxy: the header holding the client address, e.g. "
+        help="behind a proxy listed in FORWARDED_ALLOW_IPS: the header holding the client address, e.g. "
         "X-Forwarded-For or X-Real-IP (default: COMPARE_PROXY_HEADER; none)",
     )
     p.add_argument(
@@ -86,6 +87,7 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
         arena_live=args.arena_live,
         proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
         proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"),
+        forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS),  # as uvicorn reads it
     )
 
 

@@ -7,6 +7,8 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from ui.web.visitor import DEFAULT_FORWARDED_ALLOW_IPS
+
 OWN_POLICY_PATHS = ("/snapshot/",)  # ui/web/snapshots.py: script-free pages with their own, stricter CSP
 # form-action: a form that slipped into a reply still cannot post anywhere but this app (its own login form)
 CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
@@ -29,6 +31,9 @@ class PageOptions:
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
     proxy_header: str | None = None  # a trusted proxy's header holding the client address (ui/web/visitor.py)
     proxy_hops: int = 1  # how many trusted proxies appended to that header
+    forwarded_allow_ips: str = (
+        DEFAULT_FORWARDED_ALLOW_IPS  # FORWARDED_ALLOW_IPS: the only peers whose proxy header is believed
+    )
 
     @property
     def prompt_cap(self) -> int | None:
