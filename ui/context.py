@@ -12,6 +12,7 @@ from compare.presets import Preset, load_presets
 from compare.record import ColumnRecord
 from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Sampling, Settings
+from providers.client_cache import release_clients
 from store import Store, open_store
 from ui.web.queued_stop import StopRequests
 from ui.web.safety import PageOptions, RateLimiter
@@ -98,13 +99,19 @@ class PageContext:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            self.models = asyncio.run(self.registry.discover())
+            self.models = asyncio.run(self._discover())
         else:  # called from inside the server's loop: run discovery on a private loop in a thread
             import concurrent.futures
 
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                self.models = pool.submit(asyncio.run, self.registry.discover()).result()
+                self.models = pool.submit(asyncio.run, self._discover()).result()
         return self.models
+
+    async def _discover(self) -> list[ModelInfo]:
+        try:
+            return await self.registry.discover()
+        finally:  # the clients discovery built belong to this private loop: close them before it ends
+            await release_clients(self.registry.providers.values())
 
     @property
     def available_ids(self) -> list[str]:
