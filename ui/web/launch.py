@@ -35,6 +35,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs-per-minute", default="6", help="runs per visitor (client address) per minute (demo limits)")
     p.add_argument("--votes-per-hour", default="30", help="arena votes per visitor per hour (demo limits)")
     p.add_argument(
+        "--max-upload-mb",
+        help="largest file a visitor may upload, in MB, when the app has a file input (demo limits; default: "
+        "COMPARE_MAX_UPLOAD_MB or 1)",
+    )
+    p.add_argument("--uploads-per-minute", default="10", help="file uploads per visitor per minute (demo limits)")
+    p.add_argument(
         "--arena-live", action="store_true", help="stream arena answers as they come (shows which side finished first)"
     )
     p.add_argument(
@@ -84,6 +90,8 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
         runs_per_minute=_count("--runs-per-minute", args.runs_per_minute),
         concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
         votes_per_hour=_count("--votes-per-hour", args.votes_per_hour),
+        max_upload_mb=_flag_or_env(args.max_upload_mb, "--max-upload-mb", "COMPARE_MAX_UPLOAD_MB", "1"),
+        uploads_per_minute=_count("--uploads-per-minute", args.uploads_per_minute),
         arena_live=args.arena_live,
         proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
         proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"),
@@ -150,15 +158,27 @@ def _fail(message: str):
     sys.exit(2)
 
 
-def start_server(demo, host: str, port: int, share: bool = False, auth=None, ready_within_s: float = 120.0) -> None:
-    """Start serving `demo` in the background (CSP header, /snapshot/ routes, the configured concurrency) and return
-    once its page answers."""
+def start_server(
+    demo,
+    host: str,
+    port: int,
+    share: bool = False,
+    auth=None,
+    ready_within_s: float = 120.0,
+    options: PageOptions | None = None,
+) -> None:
+    """Start serving `demo` in the background (CSP header, upload rules, /snapshot/ routes, the configured concurrency)
+    and return once its page answers; `options` default to the app's own (demo.ctx.options)."""
     from starlette.middleware import Middleware
 
     from ui import CSS
     from ui.web.snapshots import snapshot_routes  # /snapshot/<id>: read-only saved runs
+    from ui.web.uploads import UploadGuard, UploadPolicy
 
-    demo.queue(default_concurrency_limit=demo.ctx.options.concurrency)
+    options = options or demo.ctx.options
+    uploads = UploadPolicy.for_app(demo, options)
+    middleware = [Middleware(ContentSecurityPolicy), Middleware(UploadGuard, policy=uploads, options=options)]
+    demo.queue(default_concurrency_limit=options.concurrency)
     # quiet: Gradio's own banner ends with "set `share=True` in `launch()`", which skips the login that --share
     # requires here; the app prints its own lines instead. _frontend=False skips Gradio's start-up check, whose
     # 3-second probe fails on a busy machine and then demands share=True; wait_until_serving is patient instead.
@@ -168,7 +188,8 @@ def start_server(demo, host: str, port: int, share: bool = False, auth=None, rea
         share=share,
         auth=auth,
         css=CSS,
-        app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)], "routes": snapshot_routes()},
+        app_kwargs={"middleware": middleware, "routes": snapshot_routes()},
+        max_file_size=uploads.max_file_bytes,
         footer_links=["api", "gradio"],
         prevent_thread_lock=True,
         quiet=True,

@@ -31,9 +31,10 @@ class PageOptions:
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
     proxy_header: str | None = None  # a trusted proxy's header holding the client address (ui/web/visitor.py)
     proxy_hops: int = 1  # how many trusted proxies appended to that header
-    forwarded_allow_ips: str = (
-        DEFAULT_FORWARDED_ALLOW_IPS  # FORWARDED_ALLOW_IPS: the only peers whose proxy header is believed
-    )
+    max_upload_mb: int = 1  # per uploaded file, when caps are on and the app has a file input (ui/web/uploads.py)
+    uploads_per_minute: int = 10  # upload requests per visitor, when caps are on
+    # FORWARDED_ALLOW_IPS: the only peers whose proxy header is believed
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
 
     @property
     def prompt_cap(self) -> int | None:
@@ -52,12 +53,13 @@ class PageOptions:
 
 
 class RateLimiter:
-    """Sliding one-minute window of runs per visitor."""
+    """Sliding one-minute window of runs (or other actions, named by `noun`) per visitor."""
 
     SWEEP_ABOVE = 4096
 
-    def __init__(self, per_minute: int, clock=time.monotonic):
+    def __init__(self, per_minute: int, noun: str = "runs", clock=time.monotonic):
         self.per_minute = per_minute
+        self.noun = noun
         self._clock = clock
         self._runs: dict[str, deque] = defaultdict(deque)
 
@@ -69,7 +71,7 @@ class RateLimiter:
             runs.popleft()
         if len(runs) >= self.per_minute:
             wait = 60 - (now - runs[0])
-            return f"This demo allows {self.per_minute} runs per minute; try again in {wait:.0f} s."
+            return f"This demo allows {self.per_minute} {self.noun} per minute; try again in {wait:.0f} s."
         runs.append(now)
         if len(self._runs) > self.SWEEP_ABOVE:  # visitors who left: keep memory flat on a long-lived server
             for key in [k for k, r in self._runs.items() if now - r[-1] >= 60]:
