@@ -6,7 +6,7 @@ import gradio as gr
 
 from compare.pipeline import PipelineRun
 from compare.record import now_iso
-from compare.tokenview import available_tokenizers, tokenize_api
+from compare.tokenview import requested_encodings, tokenize_api
 from compare.validate import InputError, as_model_ids, as_text
 from store import new_owner_token
 from ui.context import PageContext
@@ -25,10 +25,8 @@ def make_tokenize_api(ctx: PageContext):
 
         returns ids, token strings and counts.
         """
-        names = (
-            [encodings] if isinstance(encodings, str) else list(encodings or []) or available_tokenizers(ctx.registry)
-        )
         try:
+            names = requested_encodings(encodings, ctx.registry)
             if not isinstance(text, str):
                 raise InputError("text must be a string.")
             if len(text) > MAX_CHARS:

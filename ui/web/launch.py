@@ -172,12 +172,17 @@ def start_server(
     from starlette.middleware import Middleware
 
     from ui import CSS
+    from ui.web.input_guard import InputGuard  # clear messages for calls no handler can use
     from ui.web.snapshots import snapshot_routes  # /snapshot/<id>: read-only saved runs
     from ui.web.uploads import UploadGuard, UploadPolicy
 
     options = options or demo.ctx.options
     uploads = UploadPolicy.for_app(demo, options)
-    middleware = [Middleware(ContentSecurityPolicy), Middleware(UploadGuard, policy=uploads, options=options)]
+    middleware = [
+        Middleware(ContentSecurityPolicy),
+        Middleware(UploadGuard, policy=uploads, options=options),
+        Middleware(InputGuard),
+    ]
     demo.queue(default_concurrency_limit=options.concurrency)
     # quiet: Gradio's own banner ends with "set `share=True` in `launch()`", which skips the login that --share
     # requires here; the app prints its own lines instead. _frontend=False skips Gradio's start-up check, whose
