@@ -173,12 +173,14 @@ def start_server(
 
     from ui import CSS
     from ui.web.input_guard import InputGuard  # clear messages for calls no handler can use
+    from ui.web.sessions import MAX_SESSIONS, SessionJanitor  # per-session memory only while someone can use it
     from ui.web.snapshots import snapshot_routes  # /snapshot/<id>: read-only saved runs
     from ui.web.uploads import UploadGuard, UploadPolicy
 
     options = options or demo.ctx.options
     uploads = UploadPolicy.for_app(demo, options)
     middleware = [
+        Middleware(SessionJanitor),
         Middleware(ContentSecurityPolicy),
         Middleware(UploadGuard, policy=uploads, options=options),
         Middleware(InputGuard),
@@ -195,6 +197,7 @@ def start_server(
         css=CSS,
         app_kwargs={"middleware": middleware, "routes": snapshot_routes()},
         max_file_size=uploads.max_file_bytes,
+        state_session_capacity=MAX_SESSIONS,
         footer_links=["api", "gradio"],
         prevent_thread_lock=True,
         quiet=True,
