@@ -44,8 +44,8 @@ def test_too_few_values_name_what_is_missing(app):
     kind, answer = call(app.url, "compare", ["Explain tokens"])
     assert kind == "refused"
     assert answer["error"].startswith("/compare: missing system_prompt, models, temperature, max_tokens")
-    assert "this endpoint takes 8 values in this order (prompt, system_prompt, models," in answer["error"]
-    assert "the call sent 1" in answer["error"]
+    assert "this endpoint needs prompt, system_prompt, models, temperature" in answer["error"]
+    assert answer["error"].endswith("repeat, in this order; the call sent 1")
     assert set(invalid(answer)) == {
         "system_prompt",
         "models",
@@ -59,6 +59,16 @@ def test_too_few_values_name_what_is_missing(app):
     assert kind == "refused" and answer["error"].startswith("/leaderboard: missing since, until")
     legacy = post(app.url, "gradio_api/run/tokenize", {"data": ["hello"]})
     assert legacy.status_code == 422 and "missing encodings" in legacy.json()["error"]
+    by_name = post(app.url, "gradio_api/call/v2/compare", {"system_prompt": "Be brief.", "max_tokens": 8})
+    assert by_name.status_code == 422, by_name.text  # Gradio alone: a bare "Internal Server Error"
+    assert by_name.json()["error"] == (
+        "/compare: missing prompt, models: this endpoint needs prompt, system_prompt, models; the call sent 2"
+    )
+    assert (
+        post(app.url, "gradio_api/call/v2/tokenize", {"text": "x\ud800"})
+        .json()["error"]
+        .startswith("/tokenize: text holds an unpaired surrogate")
+    )
 
 
 @pytest.mark.parametrize(

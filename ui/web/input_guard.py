@@ -3,34 +3,38 @@
 Gradio answers two kinds of malformed call with `{"error": null}` and a traceback only in the log: a call with fewer
 values than its endpoint takes (Gradio's own check raises a ValueError, whose text it hides), and text holding an
 unpaired UTF-16 surrogate such as "\\ud800" (valid JSON, but not text: it fails later, wherever it is encoded). This
-ASGI middleware reads the JSON body of every call route (the API's `/call/<name>`, `/run/<name>`, the page's
-`/queue/join`) and answers such a call with HTTP 422 in the shape of Gradio's own validation errors, one entry per
-input naming the parameter, which gradio_client raises as a ValidationError and the page shows on the input. Every
-other request passes untouched."""
+ASGI middleware reads the JSON body of every call route (the API's `/call/<name>`, `/run/<name>`, `/call/v2/<name>`
+with values by name, where a missing required one is a bare HTTP 500 otherwise, and the page's `/queue/join`) and
+answers such a call with HTTP 422 in the shape of Gradio's own validation errors, one entry per input naming the
+parameter, which gradio_client raises as a ValidationError and the page shows on the input. Every other request
+passes untouched."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 
 from starlette.responses import JSONResponse
 
-API_PREFIX = "/gradio_api/"
-_CALL_ROUTE = re.compile(r"/gradio_api/(?:call|run|api)/(?!v2/)([^/]+)/?$")
+_CALL_ROUTE = re.compile(r"/gradio_api/(?:call|run|api)/(v2/)?([^/]+)/?$")
 _JOIN_ROUTE = "/gradio_api/queue/join"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _route(path: str) -> tuple[str, str | None] | None:
-    """("api", name) for a named call, ("join", None) for the page's queue, None for anything else."""
+    """("api", name) for a call with values in order, ("named", name) for /call/v2/<name> (values by parameter name),
+    ("join", None) for the page's queue, None for anything else."""
     if path.endswith(_JOIN_ROUTE):
         return "join", None
     found = _CALL_ROUTE.search(path)
-    return ("api", found.group(1)) if found else None
+    if found is None:
+        return None
+    return ("named" if found.group(1) else "api"), found.group(2)
 
 
 def _find_fn(blocks, kind: str, api_name: str | None, body: dict):
-    if kind == "api":
+    if kind != "join":
         return next((fn for fn in blocks.fns.values() if fn.api_name == api_name), None)
     index = body.get("fn_index")
     return blocks.fns.get(index) if isinstance(index, int) else None
@@ -57,25 +61,34 @@ def surrogate_in(value) -> str | None:
     return None
 
 
-def problems(fn, data: list, whole: bool) -> tuple[dict[int, str], str]:
-    """({input index: what is wrong}, one line saying it all) for a call's values; `whole` when the caller sends every
-    input (the page), not only those of the API."""
+def problems(fn, sent: dict[int, object], required: list[int], by_name: bool) -> tuple[dict[int, str], str]:
+    """({input index: what is wrong}, one line saying it all) for the values a call `sent` (by input index), given the
+    inputs it must send; `by_name` for /call/v2, whose values come by parameter name."""
     names = parameter_names(fn)
     found = {
         i: f"holds an unpaired surrogate ({where}), which is not text; send the character itself or remove it"
-        for i, value in enumerate(data)
+        for i, value in sent.items()
         if (where := surrogate_in(value))
     }
     lines = [f"{names[i]} {message}" for i, message in found.items()]
-    sent = [i for i, block in enumerate(fn.inputs) if whole or not block.skip_api]
-    if len(data) < len(sent):
-        missing = list(range(len(data), len(fn.inputs)))
-        found.update({i: f"missing: the call sent {len(data)} of {len(sent)} values" for i in missing})
+    missing = [i for i in required if i not in sent]
+    if missing:
+        found.update({i: f"missing: the call sent {len(sent)} of {len(required)} values" for i in missing})
+        takes = f"{', '.join(names[i] for i in required)}" + ("" if by_name else ", in this order")
         lines.append(
-            f"missing {', '.join(names[i] for i in missing)}: this endpoint takes {len(sent)} values in this order "
-            f"({', '.join(names[i] for i in sent)}); the call sent {len(data)}"
+            f"missing {', '.join(names[i] for i in missing)}: this endpoint needs {takes}; the call sent {len(sent)}"
         )
     return found, "; ".join(lines)
+
+
+def _required_by_name(fn) -> list[int]:
+    """The inputs of a /call/v2 endpoint that have no default (Gradio fills in the others)."""
+    try:
+        params = inspect.signature(fn.fn).parameters
+    except (TypeError, ValueError):
+        return []
+    names = parameter_names(fn)
+    return [i for i, name in enumerate(names) if name in params and params[name].default is inspect.Parameter.empty]
 
 
 def validation_answer(fn, found: dict[int, str], summary: str) -> JSONResponse:
@@ -118,14 +131,22 @@ class InputGuard:
             parsed = json.loads(body)
         except ValueError:
             return None  # not JSON: Gradio's own parsing answers that
-        data = parsed.get("data") if isinstance(parsed, dict) else None
-        app = scope.get("app")
-        if not isinstance(data, list) or not hasattr(app, "get_blocks"):
+        app, (kind, api_name) = scope.get("app"), route
+        if not isinstance(parsed, dict) or not hasattr(app, "get_blocks"):
             return None
-        fn = _find_fn(app.get_blocks(), route[0], route[1], parsed)
+        fn = _find_fn(app.get_blocks(), kind, api_name, parsed)
         if fn is None:
             return None
-        found, summary = problems(fn, data, whole=route[0] == "join")
+        if kind == "named":  # {"prompt": ..., "models": ...}: each value under its parameter's name
+            names = parameter_names(fn)
+            sent = {names.index(key): value for key, value in parsed.items() if key in names}
+            found, summary = problems(fn, sent, _required_by_name(fn), by_name=True)
+        elif isinstance(data := parsed.get("data"), list):
+            # the page sends every input; an API call those the API shows (Gradio fills in the rest, e.g. gr.State)
+            required = [i for i, block in enumerate(fn.inputs) if kind == "join" or not block.skip_api]
+            found, summary = problems(fn, dict(zip(required, data)), required, by_name=False)
+        else:
+            return None
         return validation_answer(fn, found, summary) if found else None
 
 
