@@ -52,9 +52,9 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True)
     database = sa.make_url(url).database
-    on_disk = bool(database) and database != ":memory:"
+    on_disk = database if database and database != ":memory:" else None
     if on_disk:
-        make_folder(database)
+        make_folder(on_disk)
     engine = sa.create_engine(url, connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
@@ -64,7 +64,7 @@ def make_engine(url: str) -> Engine:
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
         if on_disk:  # which file this connection writes (store/sqlite_file.py)
-            record.info[INFO_KEY] = file_id(database)
+            record.info[INFO_KEY] = file_id(on_disk)
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):

@@ -16,6 +16,7 @@ import json
 import re
 
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 _CALL_ROUTE = re.compile(r"/gradio_api/(?:call|run|api)/(v2/)?([^/]+)/?$")
 _JOIN_ROUTE = "/gradio_api/queue/join"
@@ -105,10 +106,10 @@ def validation_answer(fn, found: dict[int, str], summary: str) -> JSONResponse:
 class InputGuard:
     """ASGI middleware: checks the values of every call before Gradio queues it (see the module docstring)."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = _route(scope.get("path", "")) if scope["type"] == "http" and scope.get("method") == "POST" else None
         if route is None:
             return await self.app(scope, receive, send)

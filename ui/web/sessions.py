@@ -26,6 +26,8 @@ import time
 from collections import Counter
 from datetime import datetime
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 log = logging.getLogger("llm_compare.sessions")
 
 STATELESS_IDLE_S = 0.0
@@ -39,7 +41,7 @@ _HEARTBEAT = re.compile(r"/gradio_api/heartbeat/([^/?]+)/?$")
 class SessionJanitor:
     """ASGI middleware: tracks open pages' heartbeat streams and drops the state of sessions nobody can use."""
 
-    def __init__(self, app, clock=time.monotonic):
+    def __init__(self, app: ASGIApp, clock=time.monotonic):
         self.app = app
         self._clock = clock
         self._live: Counter[str] = Counter()  # session hash -> open heartbeat streams
@@ -47,7 +49,7 @@ class SessionJanitor:
         self._last_sweep = 0.0
         self._broken = False
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if self._clock() - self._last_sweep >= SWEEP_EVERY_S:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import gradio as gr
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ui.web.safety import PageOptions, RateLimiter
 from ui.web.visitor import visitor_key
@@ -77,13 +78,13 @@ class _TooLarge(Exception):
 class UploadGuard:
     """ASGI middleware applying an UploadPolicy to Gradio's upload routes."""
 
-    def __init__(self, app, policy: UploadPolicy, options: PageOptions):
+    def __init__(self, app: ASGIApp, policy: UploadPolicy, options: PageOptions):
         self.app = app
         self.policy = policy
         self.options = options
         self.limiter = RateLimiter(policy.per_minute, "uploads") if policy.per_minute else None
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if (
             scope["type"] != "http"
