@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 
+import gradio as gr
 import httpx
 import pytest
 from gradio_client.exceptions import AppError
 
 from tests.appserver import AppServer, api_client
+from tests.fakes.process import free_port
+from ui.web.launch import start_server
+from ui.web.safety import PageOptions
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +115,23 @@ def test_tokenize_says_what_its_arguments_must_be(app):
             client.predict(12345, ["cl100k_base"], api_name="/tokenize")
         assert client.predict("hello", "cl100k_base", api_name="/tokenize")["cl100k_base"]["count"] == 1
         assert "cl100k_base" in client.predict("hello", None, api_name="/tokenize")
+
+
+def test_behind_a_login_only_a_logged_in_caller_hears_what_an_endpoint_takes():
+    def echo(text: str, times: int) -> str:
+        return text * times
+
+    with gr.Blocks() as demo:
+        gr.api(echo, api_name="echo")
+    port = free_port()
+    start_server(demo, "127.0.0.1", port, auth=[("teacher", "s3cret-pass")], options=PageOptions())
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with httpx.Client(timeout=60) as browser:
+            refused = browser.post(f"{url}gradio_api/call/echo", json={"data": ["hi"]})
+            assert refused.status_code == 401 and "times" not in refused.text
+            browser.post(f"{url}login", data={"username": "teacher", "password": "s3cret-pass"})
+            told = browser.post(f"{url}gradio_api/call/echo", json={"data": ["hi"]})
+            assert told.status_code == 422 and told.json()["error"].startswith("/echo: missing times")
+    finally:
+        demo.close()

@@ -15,6 +15,7 @@ import inspect
 import json
 import re
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -133,8 +134,8 @@ class InputGuard:
         except ValueError:
             return None  # not JSON: Gradio's own parsing answers that
         app, (kind, api_name) = scope.get("app"), route
-        if not isinstance(parsed, dict) or not hasattr(app, "get_blocks"):
-            return None
+        if not isinstance(parsed, dict) or not hasattr(app, "get_blocks") or not _logged_in(app, scope):
+            return None  # a visitor who has not logged in gets Gradio's 401, not a description of the endpoint
         fn = _find_fn(app.get_blocks(), kind, api_name, parsed)
         if fn is None:
             return None
@@ -149,6 +150,17 @@ class InputGuard:
         else:
             return None
         return validation_answer(fn, found, summary) if found else None
+
+
+def _logged_in(app, scope) -> bool:
+    """Whether Gradio would let this request through its login check (as its get_current_user reads the cookie)."""
+    if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
+        return True
+    if getattr(app, "auth_dependency", None) is not None:
+        return False  # a login of the host's own: Gradio decides, the call then fails as Gradio fails it
+    cookies, cookie_id = Request(scope).cookies, getattr(app, "cookie_id", "")
+    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
+    return token is not None and token in getattr(app, "tokens", {})
 
 
 def _replay(bodies: list[bytes], first, receive):
