@@ -56,14 +56,14 @@ def held():
     holder = StateHolder()
     holder.set_blocks(demo)
     pending: dict[str, set[str]] = {}
+    running: dict[str, object] = {}
+    queue = SimpleNamespace(pending_event_ids_session=pending, event_ids_to_events=running)
     app = SimpleNamespace(
-        state_holder=holder,
-        get_blocks=lambda: SimpleNamespace(
-            _queue=SimpleNamespace(pending_event_ids_session=pending), default_config=demo.default_config
-        ),
+        state_holder=holder, get_blocks=lambda: SimpleNamespace(_queue=queue, default_config=demo.default_config)
     )
+    janitor = SessionJanitor(None)
     return SimpleNamespace(
-        holder=holder, pending=pending, app=app, box=box, memory=memory, janitor=SessionJanitor(None)
+        holder=holder, pending=pending, running=running, app=app, memory=memory, box=box, janitor=janitor
     )
 
 
@@ -78,12 +78,15 @@ def test_only_sessions_nobody_can_use_are_dropped(held):
     touch(held.holder, "api-call")  # stateless and done: nothing to keep
     touch(held.holder, "running")
     held.pending["running"] = {"event-1"}
+    held.running["event-1"] = object()
+    touch(held.holder, "left-before-its-result")  # Gradio keeps the id of an event whose client never read it
+    held.pending["left-before-its-result"] = {"event-2"}
     touch(held.holder, "client-with-state")[held.memory._id] = ["a turn"]  # gr.State values, recently used
     touch(held.holder, "updated-component")[held.box._id] = gr.Textbox(value="changed by a handler")
     touch(held.holder, "old-state", seconds_ago=sessions.STATEFUL_IDLE_S + 1)[held.memory._id] = ["stale"]
-    assert held.janitor.sweep(held.app) == 2
+    assert held.janitor.sweep(held.app) == 3
     assert set(held.holder.session_data) == {"running", "client-with-state", "updated-component"}
-    held.pending.clear()
+    held.running.clear()  # the event finished
     assert held.janitor.sweep(held.app) == 1 and "running" not in held.holder.session_data
 
 

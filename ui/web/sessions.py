@@ -6,7 +6,7 @@ hash, so a public demo grows by that much per call until it runs out of memory. 
 session's state once nothing can need it:
 
 - never while the session has a live heartbeat stream (`/gradio_api/heartbeat/<hash>`: an open page) or an event
-  queued or running;
+  queued or running (Gradio also lists events whose client left before it read the result: those do not count);
 - a session that holds nothing of its own, neither gr.State values nor components a handler updated (an API call:
   its endpoint takes everything as arguments), as soon as its events are done;
 - a page whose heartbeat ended (its tab closed) once idle CLOSED_PAGE_S, long enough for a dropped connection to
@@ -76,6 +76,7 @@ class SessionJanitor:
         try:
             holder, queue = app.state_holder, app.get_blocks()._queue
             sessions, last_used, pending = holder.session_data, holder.time_last_used, queue.pending_event_ids_session
+            events = queue.event_ids_to_events  # queued or running; a finished event leaves it
         except AttributeError as exc:  # a Gradio that keeps sessions elsewhere: leave them to Gradio
             self._broken = True
             log.warning("session sweep disabled: Gradio no longer has %s", exc.name)
@@ -88,7 +89,7 @@ class SessionJanitor:
             session
             for session, state in list(sessions.items())
             if session not in self._live
-            and not pending.get(session)
+            and not any(event in events for event in pending.get(session, ()))  # a client that left keeps its ids
             and self._idle_enough(session, _holds_state(state, defaults), last_used.get(session), wall, now)
         ]
         for session in dropped:
