@@ -12,9 +12,11 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from compare import Column, Comparison, Delta, Finished, make_messages
-from compare.metrics import Result
+from compare import Column, Comparison, make_messages
+from compare.result import Result
+from compare.tokens import TokenCounter
 from providers import Registry, Sampling
+from providers.events import Chunk
 
 from .leaks import Identity, named_in
 
@@ -47,7 +49,7 @@ class Battle:
     prompt: str
     model_a: str
     model_b: str
-    counter: object = None
+    counter: TokenCounter | None = None
     temperature: float | None = 0.7
     max_tokens: int | None = 256
     live: bool = False
@@ -70,12 +72,12 @@ class Battle:
         parts: dict[str, list[str]] = {side: [] for side in SIDES}
         async for batch in comparison.batches(interval):
             changed = False
-            for side, event in batch:
-                if isinstance(event, Delta) and not event.thinking:  # thinking stays hidden: it has its own tells
+            for side, _, event in batch:
+                if isinstance(event, Chunk) and not event.thinking:  # thinking stays hidden: it has its own tells
                     parts[side].append(event.text)
                     changed = True
-                elif isinstance(event, Finished):
-                    self.results[side] = event.result
+                elif isinstance(event, Result):
+                    self.results[side] = event
             if self.live and changed and len(self.results) < 2:
                 yield Snapshot("".join(parts["a"]), "".join(parts["b"]))
         yield Snapshot(self.results["a"].text, self.results["b"].text, done=True)
@@ -85,7 +87,7 @@ class Battle:
         reasons = []
         for side, model in zip(SIDES, (self.model_a, self.model_b)):
             result = self.results[side]
-            if result.error or result.status in ("error", "stopped"):
+            if not result.ok:
                 reasons.append(f"answer {side.upper()} failed ({result.error or result.status})")
                 continue
             names = named_in(result.text, self.identity(model))

@@ -103,7 +103,7 @@ def patterns(identity: Identity) -> list[str]:
     plain = {n for n in names | {display, label, provider} if n and n.lower() not in GENERIC and len(n) >= 3}
     found = [re.escape(n) for n in sorted(plain)]
     vendor = vendor_of(identity.model_id)
-    return found + list(VENDORS.get(vendor, ()))
+    return found + list(VENDORS.get(vendor, ()) if vendor else ())
 
 
 def named_in(text: str, identity: Identity) -> list[str]:

@@ -179,5 +179,6 @@ def open_repository(store=None) -> SqlRepository:
         from providers import Settings
         from store import open_store
 
-        store = open_store(Settings.load())
+        settings = Settings.load()
+        store = open_store(settings.env, settings.redact, settings.secret_values())
     return SqlRepository(store)

@@ -158,14 +158,14 @@ class Arena:
             )
         if self.repository.vote_for(battle.id) is not None:
             raise ArenaError("This battle already has its vote; voting is closed. Start a new battle.")
-        capped = self.vote_cap and visitor is not None
-        if capped and (message := self.vote_cap.take(visitor)):
+        cap = self.vote_cap if visitor is not None else None
+        if cap is not None and visitor is not None and (message := cap.take(visitor)):
             raise ArenaError(message)
         reason = f"not counted: {battle.invalid}" if battle.invalid else None
         vote = VoteRecord(battle.id, choice, battle.invalid is None, reason, self.clock())
         if not self.repository.add_vote(vote):  # another vote got in first
-            if capped:
-                self.vote_cap.give_back(visitor)
+            if cap is not None and visitor is not None:
+                cap.give_back(visitor)
             raise ArenaError("This battle already has its vote; voting is closed. Start a new battle.")
         return reveal(battle, vote)
 

@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("COMPARE_OFFLINE_TOKENIZERS", "1")
 
-from providers.base import ChatRequest, Chunk, Message  # noqa: E402
+from providers.base import ChatRequest, Message  # noqa: E402
+from providers.events import Chunk  # noqa: E402
 from providers.local.batch import END, Sequence  # noqa: E402
 from providers.local.engine import LocalEngine  # noqa: E402
 from providers.local.runtime import LocalRuntime  # noqa: E402

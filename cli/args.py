@@ -1,11 +1,9 @@
-"""The command line's flags, and --repeat checked as the page and the API check it."""
+"""The command line's flags."""
 
 from __future__ import annotations
 
 import argparse
 
-from compare.repeats import check_repeat
-from compare.validate import InputError
 from providers.base import REASONING_LEVELS
 
 DEFAULT_MAX_TOKENS = 256
@@ -54,11 +52,3 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep the run in the store (COMPARE_DB or DATABASE_URL) and print its id and snapshot path",
     )
     return parser.parse_args(argv)
-
-
-def check_repeat_arg(value: str) -> int:
-    """--repeat as 1..10, or an InputError that says so."""
-    try:
-        return check_repeat(value)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None

@@ -5,25 +5,17 @@ from __future__ import annotations
 import json
 import sys
 
-from compare.record import RunRecord, run_parameters, shared_columns
-from providers import Sampling, Settings
-
-
-def run_record(sampling: Sampling, system: str, prompt: str, ids: list[str], results: list, started_at: str) -> dict:
-    """The run as the page and the API record it."""
-    return RunRecord(
-        prompt, system, run_parameters(sampling), shared_columns(ids, system, sampling), results, started_at
-    ).to_json()
+from providers import Settings
 
 
 def save_and_report(settings: Settings, record: dict, as_json: bool) -> int:
     """Save the run under COMPARE_OWNER (or a new owner token) and print its id; 1 when the store failed."""
     from store import new_owner_token, open_store, valid_owner_token
 
-    owner = settings.get("COMPARE_OWNER")
-    owner = owner if valid_owner_token(owner) else new_owner_token()
+    given = settings.get("COMPARE_OWNER")
+    owner = given if given is not None and valid_owner_token(given) else new_owner_token()
     try:
-        store = open_store(settings)
+        store = open_store(settings.env, settings.redact, settings.secret_values())
         run_id = store.save_run(record, owner)
         store.close()
     except Exception as exc:  # the replies are printed already; say why they were not kept

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compare.metric_columns import metric_columns
-from compare.metrics import Result
+from compare.result import Result
 
 COLUMNS = metric_columns("ttft", "total", "rate", "input", "output", "thinking", "cost", "status")
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
-class BatchQueue(asyncio.Queue):
+class BatchQueue(asyncio.Queue[T], Generic[T]):
     """An asyncio.Queue that flags its urgent items, so a coalescing reader can sleep through the others."""
 
-    def __init__(self, is_urgent: Callable[[object], bool]):
+    def __init__(self, is_urgent: Callable[[T], bool]):
         super().__init__()
         self.is_urgent = is_urgent
         self.urgent = asyncio.Event()
 
-    def put_nowait(self, item) -> None:
+    def put_nowait(self, item: T) -> None:
         """Queue an item; an urgent one also wakes a reader waiting in `coalesced`."""
         super().put_nowait(item)
         if self.is_urgent(item):
@@ -22,13 +25,13 @@ class BatchQueue(asyncio.Queue):
 
 
 async def coalesced(
-    queue: BatchQueue, streams: int, is_last: Callable[[object], bool], interval: float | Callable[[], float]
-) -> AsyncIterator[list]:
+    queue: BatchQueue[T], streams: int, is_last: Callable[[T], bool], interval: float | Callable[[], float]
+) -> AsyncIterator[list[T]]:
     """Yield lists of queued items at most once per interval until `streams` final items were seen.
 
     An urgent item (a first token, a finish) flushes its batch at once; everything else waits for the interval.
     """
-    next_interval = interval if callable(interval) else (lambda: interval)
+    next_interval: Callable[[], float] = interval if callable(interval) else (lambda: interval)
     loop = asyncio.get_running_loop()
     last = loop.time()
     while streams:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from providers.base import Usage
+from providers.events import Usage
 
 DISPUTE_SHARE = 0.25  # a server count is disputed when it differs from ours by more than 25% ...
 DISPUTE_TOKENS = 10  # ... and by more than 10 tokens
@@ -17,7 +17,6 @@ class Counts:
     input_tokens: int | None = None
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
-    reasoning_exact: bool = False
     source: str = "estimated"  # "reported", "disputed" or "estimated"
     notes: list[str] = field(default_factory=list)
     local_input: int | None = None
@@ -40,14 +39,14 @@ def settle_counts(
     there is nothing to check them against.
     """
     usage = usage or Usage()
-    out = Counts(usage.input_tokens, usage.output_tokens, usage.reasoning_tokens, usage.reasoning_tokens is not None)
+    out = Counts(usage.input_tokens, usage.output_tokens, usage.reasoning_tokens)
     if counter is None:
         out.source = "reported" if out.input_tokens is not None and out.output_tokens is not None else "estimated"
         return out
     if own_tokenizer and out.input_tokens is not None and out.output_tokens is not None:
         out.source = "reported"
         if thinking and out.reasoning_tokens is None:
-            out.reasoning_tokens, out.reasoning_exact = counter.count_text(model_id, thinking).count, True
+            out.reasoning_tokens = counter.count_text(model_id, thinking).count
         out.reasoning_tokens = out.reasoning_tokens or 0
         return out
     local_in = counter.count_messages(model_id, messages)

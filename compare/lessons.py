@@ -98,7 +98,7 @@ def _model(value, where: str) -> str:
 def _parse(data, path: Path, preset_names: set[str] | None) -> Lesson:
     if not isinstance(data, dict):
         raise _Invalid("expected a JSON object with title, explanation, action and setup.")
-    title, explanation = _text(data, "title"), _text(data, "explanation")
+    title, explanation = _text(data, "title") or "", _text(data, "explanation") or ""
     action = data.get("action")
     if action not in ACTIONS:
         raise _Invalid(f"'action' must be one of {', '.join(ACTIONS)} (got {action!r}).")

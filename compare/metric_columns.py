@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .metrics import Result
 from .report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
+from .result import Result
 
 
 @dataclass(frozen=True)

@@ -3,58 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from providers import prices
-from providers.base import Finish, Phase, Usage
+from providers.events import Finish, Phase, Usage
 from providers.registry import ModelInfo
 
 from .counts import settle_counts
-
-
-@dataclass
-class Result:
-    """The final record of one column: reply, thinking, error, timings, tokens and cost (see the README's formulas)."""
-
-    column: str
-    model: str
-    text: str = ""
-    error: str | None = None
-    stopped: bool = False
-    status: str = "done"  # "done", "warning" (incomplete or empty), "error" or "stopped"
-    ttft_s: float | None = None
-    answer_ttft_s: float | None = None
-    total_s: float | None = None
-    queue_s: float | None = None
-    load_s: float | None = None
-    input_tokens: int | None = None  # the whole prompt, cached tokens included
-    output_tokens: int | None = None
-    reasoning_tokens: int | None = None
-    cache_read_tokens: int | None = None  # the share of input_tokens read from the provider's prompt cache
-    cache_write_tokens: int | None = None  # ... and written to it
-    tokens_exact: bool = False
-    tokens_source: str = "estimated"
-    token_note: str = ""
-    local_input_tokens: int | None = None
-    local_output_tokens: int | None = None
-    tokens_per_s: float | None = None
-    itl_p50_ms: float | None = None
-    itl_p95_ms: float | None = None
-    cost_usd: float | None = None
-    cost_note: str = ""
-    price_source: str = ""  # prices.label() (the genai-prices table and its date) or "prices from compare.toml"
-    context_window: int | None = None
-    server_timings: dict[str, float] = field(default_factory=dict)
-    started_at: str = ""
-    reasoning: str = ""
-    reasoning_s: float | None = None
-    finish_reason: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        """A JSON-ready dict (the CLI's --json line and the API's output)."""
-        return asdict(self)
+from .result import Result
 
 
 class StreamMeter:
@@ -66,8 +22,7 @@ class StreamMeter:
         self._clock = clock
         self.parts: list[str] = []
         self.thinking_parts: list[str] = []
-        self.usage: Usage | None = None
-        self.finish_signal: Finish | None = None
+        self.finish: Finish | None = None  # the provider's own end record (finish signal and usage), if it sent one
         self.notes: list[str] = []
         self.sent = False
         self.phase = Phase.WAITING
@@ -114,10 +69,6 @@ class StreamMeter:
             return True
         return False
 
-    def delta(self, text: str) -> bool:
-        """Record answer text now; True for the first token."""
-        return self.chunk(text)
-
     def _since_start(self, t: float | None) -> float | None:
         if t is None:
             return None
@@ -131,15 +82,16 @@ class StreamMeter:
         """Time to the first answer token, excluding queueing and model loading."""
         return self._since_start(self._answer_times[0] if self._answer_times else None)
 
-    def record_usage(self, usage: Usage) -> None:
-        """Keep the server-reported usage."""
-        self.usage = usage
+    @property
+    def usage(self) -> Usage | None:
+        """The usage the server reported at the end of the stream, if any."""
+        return self.finish.usage if self.finish else None
 
     def now(self) -> float:
         """This meter's clock, for stamping the end before work that is not the stream's (token counting)."""
         return self._clock()
 
-    def finish(
+    def result(
         self, counter, messages, error: str | None = None, stopped: bool = False, end: float | None = None
     ) -> Result:
         """Close the measurement at `end` (default: now) and compute every figure."""
@@ -158,11 +110,11 @@ class StreamMeter:
         timings, dropped = _plausible(self.usage.server_timings if self.usage else {}, request_s)
         if dropped:
             warnings.append(f"server timings dropped as implausible: {', '.join(dropped)}")
-        status = "stopped" if stopped else "error" if error else "done"
-        if status == "done":
+        status = Phase.STOPPED if stopped else Phase.ERROR if error else Phase.DONE
+        if status == Phase.DONE:
             ending = self._ending_warnings(answer, thinking)
             warnings += ending
-            status = "warning" if ending else status
+            status = Phase.WARNING if ending else status
         cached = self._cached(counts.input_tokens)
         cost, cost_note = self._cost(counts.input_tokens, counts.output_tokens, *cached)
         itl = [(b - a) * 1000 for a, b in zip(self._answer_times, self._answer_times[1:])]
@@ -175,7 +127,6 @@ class StreamMeter:
             model=self.info.id,
             text=answer,
             error=error,
-            stopped=stopped,
             status=status,
             ttft_s=self.ttft(),
             answer_ttft_s=self.answer_ttft(),
@@ -203,7 +154,7 @@ class StreamMeter:
             started_at=self._started_at,
             reasoning=thinking,
             reasoning_s=self._thinking_seconds(),
-            finish_reason=self.finish_signal.reason if self.finish_signal else None,
+            finish_reason=self.finish.reason if self.finish else None,
             warnings=warnings,
         )
 
@@ -223,14 +174,14 @@ class StreamMeter:
 
     def _ending_warnings(self, answer: str, thinking: str) -> list[str]:
         out = []
-        reason = self.finish_signal.reason if self.finish_signal else None
-        if self.finish_signal is None:
+        reason = self.finish.reason if self.finish else None
+        raw = self.finish.raw if self.finish else ""
+        if reason is None:
             out.append("no finish signal: the stream ended without the provider's end marker")
         elif reason == "length":
-            full = self.finish_signal.raw == "context_window"
-            out.append("cut off: the context window is full" if full else "cut off by max tokens")
+            out.append("cut off: the context window is full" if raw == "context_window" else "cut off by max tokens")
         elif reason == "content_filter":
-            out.append(f"stopped by the provider ({self.finish_signal.raw or 'content filter'})")
+            out.append(f"stopped by the provider ({raw or 'content filter'})")
         if not answer.strip():
             out.append("empty reply: all output went to thinking" if thinking.strip() else "empty reply")
         return out

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from providers.base import Sampling
 from providers.registry import Registry
 
-from . import make_messages
 from .coalesce import BatchQueue, coalesced
-from .metrics import Result
-from .runner import Column, Comparison, Event, is_urgent
+from .column_stream import Column, Event
+from .record import ColumnRecord, RunRecord
+from .request import make_messages
+from .result import Result
+from .runner import Comparison, is_urgent
 from .tokens import TokenCounter
 
 _PLACEHOLDER = re.compile(r"\{(input|previous)\}")
@@ -105,6 +107,7 @@ class PipelineDone:
 
 
 PipelineEvent = Event | PipelineDone
+PipelineItem = tuple[str, int | None, PipelineEvent]  # (pipeline key, step index or None, event)
 
 
 def render_template(template: str, text: str, previous: str) -> str:
@@ -124,22 +127,19 @@ class PipelineRun:
         steps: list[StepSpec],
         text: str,
         counter: TokenCounter | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        seed: int | None = None,
+        sampling: Sampling | None = None,
     ):
         for p in pipelines:
             if len(p.models) != len(steps):
                 raise ValueError(f"pipeline {p.key} has {len(p.models)} models for {len(steps)} steps")
         self.registry, self.pipelines, self.steps, self.text = registry, pipelines, steps, text
         self.counter = counter or TokenCounter(registry)
-        self.sampling = Sampling(temperature, top_p, max_tokens, seed)
+        self.sampling = sampling or Sampling()
         self.results: dict[str, PipelineResult] = {p.key: PipelineResult(p.key, p.models) for p in pipelines}
         self._current: dict[str, tuple[int, Comparison]] = {}
         self._tasks: list[asyncio.Task] = []
 
-    async def _run_pipeline(self, spec: PipelineSpec, queue: asyncio.Queue) -> None:
+    async def _run_pipeline(self, spec: PipelineSpec, queue: BatchQueue[PipelineItem]) -> None:
         result = self.results[spec.key]
         previous = self.text
         try:
@@ -149,7 +149,7 @@ class PipelineRun:
                 comparison = Comparison(self.registry, [column], self.counter)
                 self._current[spec.key] = (index, comparison)
                 try:
-                    async for _, event in comparison.events():
+                    async for _, _, event in comparison.events():
                         queue.put_nowait((spec.key, index, event))
                 finally:
                     # a cancelled step keeps its partial reply as a stopped Result
@@ -162,26 +162,25 @@ class PipelineRun:
         finally:
             queue.put_nowait((spec.key, None, PipelineDone(result)))
 
-    def _start(self) -> BatchQueue:
-        queue = BatchQueue(lambda item: isinstance(item[2], PipelineDone) or is_urgent(item[2]))
+    def _start(self) -> BatchQueue[PipelineItem]:
+        queue: BatchQueue[PipelineItem] = BatchQueue(_urgent)
         self._tasks = [
             asyncio.create_task(self._run_pipeline(p, queue), name=f"pipeline-{p.key}") for p in self.pipelines
         ]
         return queue
 
-    async def events(self) -> AsyncIterator[tuple[str, int | None, PipelineEvent]]:
+    async def events(self) -> AsyncIterator[PipelineItem]:
         """Yield (pipeline key, step index, event); PipelineDone comes with step None. Closing cancels everything."""
         async with aclosing(self.batches(0)) as batches:
             async for batch in batches:
                 for item in batch:
                     yield item
 
-    async def batches(self, interval=0.05) -> AsyncIterator[list[tuple[str, int | None, PipelineEvent]]]:
+    async def batches(self, interval: float = 0.05) -> AsyncGenerator[list[PipelineItem], None]:
         """Events coalesced to at most one list per interval; first tokens and state changes go out at once."""
         queue = self._start()
         try:
-            done = lambda item: isinstance(item[2], PipelineDone)  # noqa: E731
-            async for batch in coalesced(queue, len(self._tasks), done, interval):
+            async for batch in coalesced(queue, len(self._tasks), _is_done, interval):
                 yield batch
         finally:
             await self.cancel()
@@ -200,7 +199,30 @@ class PipelineRun:
         await asyncio.gather(*pending, return_exceptions=True)
         return [self.results[p.key] for p in self.pipelines]
 
+    def record(self, started_at: str) -> RunRecord:
+        """The run's record: each step of each pipeline is a column (model, its system prompt, its prompt)."""
+        temperature, max_tokens = self.sampling.temperature, self.sampling.max_tokens
+        columns: list[ColumnRecord] = []
+        results: list[Result] = []
+        for spec in self.pipelines:
+            for index, result in enumerate(self.results[spec.key].steps):
+                step, persona = self.steps[index], f"pipeline {int(spec.key) + 1} · step {index + 1}"
+                columns.append(
+                    ColumnRecord(len(columns) + 1, result.model, persona, step.system, temperature, None, step.template)
+                )
+                results.append(result)
+        params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None}
+        return RunRecord(self.text, "", params, columns, results, started_at)
+
     def live_ttft(self, key: str, step: int) -> float | None:
         """A running step's time to first token, once it has one."""
-        index, comparison = self._current.get(key, (None, None))
-        return comparison.live_ttft(f"{key}/{step}") if index == step else None
+        current = self._current.get(key)
+        return current[1].live_ttft(f"{key}/{step}") if current is not None and current[0] == step else None
+
+
+def _urgent(item: PipelineItem) -> bool:
+    return isinstance(item[2], PipelineDone) or is_urgent(item[2])
+
+
+def _is_done(item: PipelineItem) -> bool:
+    return isinstance(item[2], PipelineDone)

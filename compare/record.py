@@ -6,15 +6,16 @@ by older versions or edited by hand."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from providers.base import Sampling
 
-from .metrics import Result
+from .repeats import comparisons, summarize
+from .result import Result
 
 APP = "llm-compare"
-_RESULT_FIELDS = {f.name for f in fields(Result)}
 
 
 def now_iso() -> str:
@@ -47,13 +48,6 @@ class ColumnRecord:
         return data if self.prompt_template is None else {**data, "prompt_template": self.prompt_template}
 
 
-def shared_columns(ids: list[str], system: str, sampling: Sampling) -> list[ColumnRecord]:
-    """Columns that all use the shared system prompt and sampling (the API's and the command line's runs)."""
-    return [
-        ColumnRecord(i + 1, m, "shared", system, sampling.temperature, sampling.reasoning) for i, m in enumerate(ids)
-    ]
-
-
 def run_parameters(sampling: Sampling) -> dict:
     """The run-wide parameters a record lists."""
     return {
@@ -66,8 +60,48 @@ def run_parameters(sampling: Sampling) -> dict:
 
 
 @dataclass
+class Repeats:
+    """Every run of every column of a repeated run (`runs_per_column` asked for; a stopped column has fewer)."""
+
+    runs_per_column: int
+    runs: list[list[Result]]  # per column, in column order; run k is runs[column][k - 1]
+    labels: list[str]  # each column's label, naming what differs between the columns
+
+    @cached_property
+    def summaries(self) -> list[dict]:
+        """Each column's spread (median, p10, p90, min, max) per metric over its successful runs."""
+        return [summarize(label, self._run_dicts(i)) for i, label in enumerate(self.labels)]
+
+    @cached_property
+    def comparisons(self) -> list[dict]:
+        """Every pair of columns: better or within noise on first token, total and tokens/s."""
+        return comparisons([(label, self._run_dicts(i)) for i, label in enumerate(self.labels)])
+
+    def _run_dicts(self, column: int) -> list[dict]:
+        return [{**r.to_json(), "run": k} for k, r in enumerate(self.runs[column], 1)]
+
+    def to_json(self) -> dict:
+        """What a saved run keeps: every run per column (each with its number), the summaries and the verdicts."""
+        return {
+            "runs_per_column": self.runs_per_column,
+            "runs": [self._run_dicts(i) for i in range(len(self.runs))],
+            "summaries": self.summaries,
+            "comparisons": self.comparisons,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, labels: list[str]) -> Repeats:
+        """A stored repeats block read back (summaries and verdicts are recomputed from the runs)."""
+        runs = [[Result.from_json(r) for r in column if isinstance(r, dict)] for column in data.get("runs") or []]
+        per_column = data.get("runs_per_column")
+        return cls(
+            per_column if isinstance(per_column, int) else len(runs[0]) if runs else 1, runs, labels[: len(runs)]
+        )
+
+
+@dataclass
 class RunRecord:
-    """Everything about one run."""
+    """Everything about one run; it stays typed until it is written (to_json) or rendered."""
 
     prompt: str
     system_prompt: str
@@ -76,7 +110,7 @@ class RunRecord:
     results: list[Result]
     started_at: str
     finished_at: str = field(default_factory=now_iso)
-    repeats: dict | None = None  # every run per column, summaries and verdicts (compare.repeat_block)
+    repeats: Repeats | None = None  # every run per column, when each column ran more than once
 
     def to_json(self) -> dict:
         """The JSON the store keeps and the download holds."""
@@ -90,18 +124,18 @@ class RunRecord:
             "columns": [c.to_json() for c in self.columns],
             "results": [r.to_json() for r in self.results],
         }
-        return data if self.repeats is None else {**data, "repeats": self.repeats}
+        return data if self.repeats is None else {**data, "repeats": self.repeats.to_json()}
 
     @classmethod
     def from_json(cls, data: dict) -> RunRecord:
         """A stored record read back: unknown fields ignored, missing ones defaulted, a result without settings
         given a bare column of its model."""
-        results = [result_of(r) for r in data.get("results") or [] if isinstance(r, dict)]
+        results = [Result.from_json(r) for r in data.get("results") or [] if isinstance(r, dict)]
         columns = [column_of(c, i) for i, c in enumerate(data.get("columns") or [])]
         columns += [ColumnRecord(i + 1, r.model) for i, r in enumerate(results) if i >= len(columns)]
         params = data.get("parameters")
         repeats = data.get("repeats")
-        return cls(
+        record = cls(
             str(data.get("prompt") or ""),
             str(data.get("system_prompt") or ""),
             params if isinstance(params, dict) else {},
@@ -109,18 +143,22 @@ class RunRecord:
             results,
             str(data.get("started_at") or ""),
             str(data.get("finished_at") or ""),
-            repeats if isinstance(repeats, dict) else None,
         )
+        if isinstance(repeats, dict):
+            record.repeats = Repeats.from_json(repeats, record.column_labels())
+        return record
+
+    def column_labels(self) -> list[str]:
+        """Each column's label, naming what differs between the columns."""
+        return column_labels([c.to_json() for c in self.columns[: len(self.results)]])
 
     def labels(self) -> list[str]:
         """ "#n label" per result, naming what differs between the columns."""
-        shown = column_labels([c.to_json() for c in self.columns[: len(self.results)]])
-        return [f"#{i + 1} {label}" for i, label in enumerate(shown)]
+        return [f"#{i + 1} {label}" for i, label in enumerate(self.column_labels())]
 
-
-def result_of(data: dict) -> Result:
-    """A stored result dict as a Result (fields it does not know are ignored)."""
-    return Result(**{"column": "", "model": "?", **{k: v for k, v in data.items() if k in _RESULT_FIELDS}})
+    def column_index(self, slot: int) -> int | None:
+        """The index in `columns` and `results` of the column in page slot `slot` (1-based), if it ran."""
+        return next((i for i, c in enumerate(self.columns[: len(self.results)]) if c.slot == slot), None)
 
 
 def column_of(data, index: int) -> ColumnRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .record import Repeats
 from .repeats import median_range
 
 # (summary key, header, decimals): the metrics a repeat run's summary table shows, in order
@@ -24,7 +25,7 @@ def runs_cell(summary: dict) -> str:
     return f"{summary['ok_runs']} of {summary['runs']} ({summary['failed_runs']} failed, excluded)"
 
 
-def spread_rows(repeats: dict) -> list[list[str]]:
+def spread_rows(repeats: Repeats) -> list[list[str]]:
     """One row per column: "#n", its label, its runs, then "median (p10–p90)" of each metric ("—" when unknown)."""
     return [
         [
@@ -33,19 +34,19 @@ def spread_rows(repeats: dict) -> list[list[str]]:
             runs_cell(s),
             *(median_range(s.get(key), digits) for key, _, digits in SPREAD_COLUMNS),
         ]
-        for i, s in enumerate(repeats["summaries"])
+        for i, s in enumerate(repeats.summaries)
     ]
 
 
-def verdict_lines(repeats: dict) -> list[str]:
+def verdict_lines(repeats: Repeats) -> list[str]:
     """Each pair's verdict on first token, total and tokens/s, with its p value or why there is none."""
-    return [text_verdict(v) for v in repeats["comparisons"]]
+    return [text_verdict(v) for v in repeats.comparisons]
 
 
-def repeats_markdown(repeats: dict, escape=lambda text: text) -> str:
+def repeats_markdown(repeats: Repeats, escape=lambda text: text) -> str:
     """The spread table and the verdicts as Markdown (cells passed through `escape`), for reports and History."""
     lines = [
-        f"**{repeats['runs_per_column']} runs per column**, each column's runs one after another; "
+        f"**{repeats.runs_per_column} runs per column**, each column's runs one after another; "
         f"the replies shown are run 1's. {SPREAD_NOTE}",
         "",
         "| " + " | ".join(SPREAD_HEADERS) + " |",

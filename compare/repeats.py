@@ -8,21 +8,9 @@ from itertools import combinations
 
 ALPHA = 0.05
 MIN_RUNS = 3  # below this no verdict is offered; 3 and 3 still cannot reach p < 0.05 (the verdict says so)
-MAX_REPEAT = 10
 SUMMARY_METRICS = ("ttft_s", "answer_ttft_s", "total_s", "tokens_per_s", "output_tokens", "cost_usd")
 COMPARED_METRICS = ("ttft_s", "total_s", "tokens_per_s")
 HIGHER_IS_BETTER = {"tokens_per_s"}
-
-
-def check_repeat(value) -> int:
-    """The runs per column as an int in 1..10, or ValueError with a message a person can act on."""
-    try:
-        k = int(value) if not isinstance(value, bool) and float(value) == int(float(value)) else None
-    except (TypeError, ValueError, OverflowError):
-        k = None
-    if k is None or not 1 <= k <= MAX_REPEAT:
-        raise ValueError(f"repeat must be a whole number from 1 to {MAX_REPEAT} (runs per column), not {value!r}")
-    return k
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -70,7 +58,15 @@ def summarize(model: str, runs: list[dict]) -> dict:
 
 def compare_pair(metric: str, a: str, b: str, xs: Sequence[float], ys: Sequence[float], alpha: float = ALPHA) -> dict:
     """Two-sided Mann–Whitney U between two columns' samples; `better` is a model id, or None for within noise."""
-    out = {"metric": metric, "a": a, "b": b, "better": None, "p_value": None, "n_a": len(xs), "n_b": len(ys)}
+    out: dict[str, object] = {
+        "metric": metric,
+        "a": a,
+        "b": b,
+        "better": None,
+        "p_value": None,
+        "n_a": len(xs),
+        "n_b": len(ys),
+    }
     if len(xs) < MIN_RUNS or len(ys) < MIN_RUNS:
         out["note"] = f"fewer than {MIN_RUNS} successful runs in a column: no verdict"
         return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .metrics import Result
+from .result import Result
 
 
 def fmt_seconds(value: float | None) -> str:

@@ -6,6 +6,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from providers.base import Message
 
@@ -57,6 +58,7 @@ def load_encoding(name: str):
         worker.start()
         worker.join(DOWNLOAD_TIMEOUT_S)
         found = box.get("enc")
+    entry: tuple[Any, str | None]
     if found is not None:
         entry = (found, None)
     else:

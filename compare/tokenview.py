@@ -11,6 +11,7 @@ from .tokens import load_encoding
 
 TOKENIZERS = ("o200k_base", "cl100k_base")
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "prompts" / "token_examples.json"
+MAX_TEXT_CHARS = 200_000  # beyond this the page, not the tokenizer, becomes the bottleneck
 CHARS_PER_TOKEN = 4.0  # OpenAI's rule of thumb for English text
 WORDS_PER_TOKEN = 0.75
 COLOURS = ("#fde2e4", "#e2ece9", "#dfe7fd", "#fff1c1", "#e9d8fd")

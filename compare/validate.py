@@ -6,6 +6,7 @@ from providers.base import REASONING_LEVELS
 from providers.registry import Registry, UnknownModelError
 
 MAX_MODELS = 8
+MAX_REPEAT = 10
 TEMPERATURE_RANGE = (0.0, 2.0)
 MAX_TOKENS_RANGE = (1, 32768)
 
@@ -23,6 +24,25 @@ def check_prompt(prompt: str | None, max_chars: int | None = None) -> str:
     if max_chars is not None and len(prompt) > max_chars:
         raise InputError(f"The prompt is {len(prompt):,} characters; this demo allows at most {max_chars:,}.")
     return prompt
+
+
+def check_text_cap(label: str, text: str, limits) -> str:
+    """A free-text field (system prompt, template) within the demo's character cap (`limits.prompt_chars`)."""
+    cap = limits.prompt_chars
+    if cap is not None and len(text) > cap:
+        raise InputError(f"{label} is {len(text):,} characters; this demo allows at most {cap:,}.")
+    return text
+
+
+def check_repeat(value) -> int:
+    """The runs per column as an int in 1..10."""
+    try:
+        k = int(value) if not isinstance(value, bool) and float(value) == int(float(value)) else None
+    except (TypeError, ValueError, OverflowError):
+        k = None
+    if k is None or not 1 <= k <= MAX_REPEAT:
+        raise InputError(f"repeat must be a whole number from 1 to {MAX_REPEAT} (runs per column), not {value!r}")
+    return k
 
 
 def check_params(temperature=None, max_tokens=None, top_p=None, seed=None, max_tokens_cap: int | None = None) -> None:
@@ -45,6 +65,7 @@ def as_number(label: str, value):
     """A finite numeric field as given (int or float), None for blank; InputError naming the field otherwise."""
     if value is None or value == "":
         return None
+    number: float | None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = value
     else:

@@ -1,6 +1,7 @@
 """The shared provider registry: one module per wire protocol, built from configuration."""
 
-from .base import ChatRequest, ConfigError, Message, Phase, ProviderError, Sampling, Status, Usage
+from .base import ChatRequest, ConfigError, Message, ProviderError, Sampling
+from .events import Phase, Status, Usage
 from .registry import ModelInfo, Registry, UnknownModelError, split_model_id
 from .settings import Settings
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from .base import BaseProvider, ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
+from .base import BaseProvider, ChatRequest, Connection, ModelSource, ProviderError
 from .client_cache import ClientCache
 from .errors import from_exception, rejected_param
-from .param_rules import ParamRules, budget_for
+from .events import Chunk, Finish, Notice, StreamItem, Usage
+from .param_rules import budget_for
 from .settings import Settings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -35,24 +36,19 @@ WIRE_TO_FIELD = {
 class AnthropicProvider(BaseProvider):
     """Claude models through the official anthropic SDK."""
 
+    clients: ClientCache
+
     name = "anthropic"
     label = "Anthropic"
     key_env = "ANTHROPIC_API_KEY"
-    base_url_env = "ANTHROPIC_BASE_URL"
-    lists_live = True
+    models_from = ModelSource.CATALOG_AND_SERVER
 
     def __init__(self, settings: Settings):
         self._settings = settings
-        self._api_key = settings.get(self.key_env)
-        self.base_url = settings.get(self.base_url_env, DEFAULT_BASE_URL)
-        self.custom_base_url = self.base_url.rstrip("/") != DEFAULT_BASE_URL
+        self.connection = Connection.of(settings, DEFAULT_BASE_URL, "ANTHROPIC_BASE_URL", self.key_env)
         self.clients = ClientCache(self._build_client)
 
-    def unavailable_reason(self) -> str | None:
-        """Anthropic needs ANTHROPIC_API_KEY."""
-        return None if self._api_key else f"set {self.key_env} in .env"
-
-    async def list_models(self) -> list[str]:
+    def catalog_models(self) -> list[str]:
         """The catalog's Claude models (any other Claude model id also works)."""
         return list(KNOWN_MODELS)
 
@@ -68,7 +64,7 @@ class AnthropicProvider(BaseProvider):
         import anthropic
 
         client = anthropic.AsyncAnthropic(
-            api_key=self._api_key,
+            api_key=self.connection.api_key,
             base_url=self.base_url,
             max_retries=0,
             timeout=anthropic.Timeout(self._settings.read_timeout_s, connect=5.0),
@@ -92,7 +88,7 @@ class AnthropicProvider(BaseProvider):
 
     @staticmethod
     def _params(request: ChatRequest) -> tuple[dict, list[str]]:
-        rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
+        rules = request.rules
         max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
         params = {
             "model": request.model,
@@ -123,7 +119,7 @@ class AnthropicProvider(BaseProvider):
         return params, notes
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Stream message events: thinking and text blocks, the stop reason, usage from message_start/delta."""
+        """Stream message events: thinking and text chunks, then one Finish (stop reason and usage)."""
         params, notes = self._params(request)
         try:
             stream = await self.clients.get().messages.create(**params)
@@ -133,14 +129,14 @@ class AnthropicProvider(BaseProvider):
             yield Notice(note)
         output_tokens = None
         prompt: tuple = (None, None, None)
-        stop_reason, thought = None, False
+        stop_reason, stopped, thought = None, False, False
         try:
             async for event in stream:
                 kind = event.type
                 if kind == "content_block_delta":
                     delta_kind = getattr(event.delta, "type", "")
                     if delta_kind == "text_delta" and event.delta.text:
-                        yield event.delta.text
+                        yield Chunk(event.delta.text)
                     elif delta_kind == "thinking_delta" and event.delta.thinking:
                         thought = True
                         yield Chunk(event.delta.thinking, thinking=True)
@@ -155,9 +151,9 @@ class AnthropicProvider(BaseProvider):
                         if getattr(event.usage, "input_tokens", None):
                             prompt = _prompt_counts(event.usage, prompt)
                 elif kind == "message_stop":
-                    yield Finish(FINISH.get(stop_reason or "", "stop"), stop_reason or "")
+                    stopped = True
                 elif kind == "error":
-                    raise ProviderError(self.label, f"the server reported an error mid-stream: {event}", retryable=True)
+                    raise ProviderError(self.label, f"the server reported an error mid-stream: {event}")
         except (asyncio.CancelledError, GeneratorExit, ProviderError):
             raise
         except Exception as exc:
@@ -165,13 +161,15 @@ class AnthropicProvider(BaseProvider):
         finally:
             await stream.close()
         # Claude 4 models stream a summary of their thinking but bill (and count) the full thinking.
-        yield Usage(
+        usage = Usage(
             prompt[0],
             output_tokens,
             summarised_reasoning=thought,
             cache_read_tokens=prompt[1],
             cache_write_tokens=prompt[2],
         )
+        reason = FINISH.get(stop_reason or "", "stop") if stopped else None  # no message_stop: no finish signal
+        yield Finish(reason, stop_reason or "", usage)
 
 
 def _prompt_counts(usage, before: tuple) -> tuple[int | None, int | None, int | None]:

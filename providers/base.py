@@ -1,10 +1,17 @@
-"""Core types shared by every provider: requests, stream events and errors."""
+"""Core types shared by every provider: the request, errors, and the provider contract (events: providers/events.py)."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from .param_rules import ParamRules
+
+if TYPE_CHECKING:
+    from .client_cache import ClientCache
+    from .events import StreamItem
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,17 @@ class ChatRequest:
     max_tokens: int | None = None
     seed: int | None = None
     reasoning: str | None = None  # "off", "low", "medium" or "high"; None leaves the provider's default
-    rules: object = None  # the model's providers.param_rules.ParamRules (None: defaults)
+    rules: ParamRules = ParamRules()  # how this model takes its parameters (the catalog's rule for it)
     client: str | None = None  # who asked (a visitor id); a shared local model takes turns between visitors
 
     @classmethod
     def of(
-        cls, model: str, messages: tuple[Message, ...], sampling: Sampling, rules=None, client: str | None = None
+        cls,
+        model: str,
+        messages: tuple[Message, ...],
+        sampling: Sampling,
+        rules: ParamRules | None = None,
+        client: str | None = None,
     ) -> ChatRequest:
         """The request for one model with these messages and this sampling."""
         return cls(
@@ -54,9 +66,15 @@ class ChatRequest:
             sampling.max_tokens,
             sampling.seed,
             sampling.reasoning,
-            rules,
+            rules or ParamRules(),
             client,
         )
+
+    def without(self, name: str) -> ChatRequest:
+        """This request with the sampling setting `name` left to the provider's default (None)."""
+        values: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        values[name] = None
+        return ChatRequest(**values)
 
     @property
     def system(self) -> str | None:
@@ -71,79 +89,10 @@ class ChatRequest:
 
 
 REASONING_LEVELS = ("off", "low", "medium", "high")
-FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls")
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts the server reported, plus optional server-side timings in seconds.
-
-    input_tokens is the whole prompt, cached tokens included (OpenAI's prompt_tokens; Anthropic's input_tokens plus its
-    cache read and creation counts), so it can be checked against a local count of the prompt; cache_read_tokens and
-    cache_write_tokens are the reported share read from or written to the provider's prompt cache (None: not reported).
-    output_tokens includes reasoning tokens on every protocol; reasoning_tokens is the reported share of them.
-    summarised_reasoning: the visible thinking is a summary, so the count may exceed the text shown.
-    """
-
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    server_timings: dict[str, float] = field(default_factory=dict)
-    reasoning_tokens: int | None = None
-    summarised_reasoning: bool = False
-    cache_read_tokens: int | None = None
-    cache_write_tokens: int | None = None
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """Streamed text: answer, or thinking when `thinking`; `at` is when it was produced (perf_counter), if known."""
-
-    text: str
-    thinking: bool = False
-    at: float | None = None
-
-
-@dataclass(frozen=True)
-class Finish:
-    """The stream's own end signal: reason normalised to FINISH_REASONS, raw as the server sent it."""
-
-    reason: str
-    raw: str = ""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the column should say about how the request was sent (a parameter renamed or dropped)."""
-
-    text: str
-
-
-class Phase(enum.StrEnum):
-    """Where one model's stream is in its life."""
-
-    QUEUED = "queued"
-    LOADING = "loading model"
-    WAITING = "waiting for first token"
-    STREAMING = "streaming"
-    DONE = "done"
-    ERROR = "error"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class Status:
-    """A provider-reported state change (queued behind another run, loading weights, request sent)."""
-
-    phase: Phase
-    detail: str = ""
-    at: float | None = None  # when it happened (perf_counter), if the provider stamped it
-
-
-StreamItem = str | Chunk | Usage | Status | Finish | Notice
 
 
 class ProviderError(Exception):
-    """A failure a newcomer can act on: which provider, HTTP status if any, and whether a retry may help."""
+    """A failure a newcomer can act on: which provider, the HTTP status if any, and what went wrong."""
 
     def __init__(
         self,
@@ -151,14 +100,12 @@ class ProviderError(Exception):
         message: str,
         *,
         status: int | None = None,
-        retryable: bool = False,
         param: str | None = None,
     ):
         super().__init__(message)
         self.provider = provider
         self.message = message
         self.status = status
-        self.retryable = retryable
         self.param = param  # the ChatRequest field a 400 rejected, when the server named one
         self.cut = False  # the connection closed under the request
 
@@ -171,32 +118,74 @@ class ConfigError(Exception):
     """A configuration file or setting is malformed; the message names the file and the problem."""
 
 
+class ModelSource(enum.StrEnum):
+    """Where a provider's list of models comes from (its one answer to "which models do you have?")."""
+
+    CONFIGURED = "configured"  # only the configured names can run (the embedded models)
+    CATALOG = "catalog"  # the catalog's rows; any other name may still be asked for
+    SERVER = "server"  # the server's own list is the list (Ollama, keyless local servers)
+    CATALOG_AND_SERVER = "catalog and server"  # the catalog's rows, merged with the server's models endpoint
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where a provider's requests go and how they authenticate: the provider half of provider-and-model (the
+    model half, how one model takes its parameters, is ParamRules)."""
+
+    base_url: str
+    default_url: str = ""  # the provider's own address, before any override
+    base_url_env: str | None = None  # the variable that may override it
+    key_env: str | None = None  # the variable holding its key (None: keyless)
+    api_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, settings, default_url: str, base_url_env: str | None = None, key_env: str | None = None) -> Connection:
+        """The connection the settings give: the override's address when the variable is set."""
+        override = settings.get(base_url_env) if base_url_env else None
+        key = settings.get(key_env) if key_env else None
+        return cls(override or default_url, default_url, base_url_env, key_env, key)
+
+    @property
+    def custom(self) -> bool:
+        """The base URL was overridden with another address: maybe another server behind a familiar name (no table
+        prices, no catalog parameter rules)."""
+        return self.base_url.rstrip("/") != self.default_url.rstrip("/")
+
+
 class BaseProvider:
-    """The provider contract with its defaults: a subclass sets `name` and `label`, implements `stream` and, when it
-    knows its models, `list_models`; everything the registry asks of a provider is here, so none of it is probed."""
+    """The provider contract with its defaults: a subclass sets `name`, `label` and `models_from`, implements
+    `stream`, and `catalog_models` and/or `server_models` as `models_from` says; nothing else is probed."""
 
     name: str = ""
     label: str = ""
-    base_url: str = ""  # where requests go, named in messages ("" for the embedded engine)
-    custom_base_url: bool = False  # the base URL was overridden: maybe another server behind a familiar name
-    base_url_env: str | None = None  # the variable overriding base_url, named when an override leaves prices unknown
+    connection: Connection = Connection("")  # "" for the embedded engine
+    models_from: ModelSource = ModelSource.CATALOG
     runs_locally: bool = False  # computed on this machine (embedded, Ollama, a keyless local server): no key
     embedded: bool = False  # computed by this app's own engine: no key and no server
-    lists_live: bool = False  # server_models() asks the server what it serves; discovery merges that into the catalog
-    list_asks_server: bool = False  # list_models() itself sends a request (discovery builds the SDK client first)
-    clients = None  # a ClientCache when requests go through an SDK client
+    clients: ClientCache | None = None  # set when requests go through an SDK client
+
+    @property
+    def base_url(self) -> str:
+        """Where requests go, named in messages."""
+        return self.connection.base_url
 
     def unavailable_reason(self) -> str | None:
         """Why this provider cannot be used right now (missing key...), or None when it can."""
+        if self.connection.key_env and not self.connection.api_key:
+            return f"set {self.connection.key_env} in .env"
         return None
 
     def model_reason(self, model: str) -> str | None:
         """Why one of its models cannot run now (its file is missing...), or None."""
         return None
 
-    def known_models(self) -> list[str] | None:
-        """The only model names it serves, when it has a fixed set; None: any name may be asked for."""
-        return None
+    def catalog_models(self) -> list[str]:
+        """The model names known without asking a server (configured or catalog rows)."""
+        return []
+
+    async def server_models(self) -> list[str]:
+        """The models the server says it serves (asked when `models_from` includes the server)."""
+        raise NotImplementedError(f"{type(self).__name__} has no models list of its own")
 
     def context_window(self, model: str) -> int | None:
         """The model's context window when the provider itself knows it (None: take the catalog's)."""
@@ -206,14 +195,6 @@ class BaseProvider:
         """The model's own tokenizer (tokenize, split, prompt_tokens) when the provider has it, else None."""
         return None
 
-    async def list_models(self) -> list[str]:
-        """Model names this provider offers (may query the server)."""
-        return []
-
-    async def server_models(self) -> list[str]:
-        """The models the server says it serves (only asked when `lists_live`)."""
-        raise NotImplementedError(f"{type(self).__name__} has no models list of its own")
-
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Yield text deltas (str or Chunk), at most one Usage and one Finish, and optional Status and Notice items."""
+        """Yield Chunks (answer or thinking), optional Status and Notice items, and at most one Finish, last."""
         raise NotImplementedError(f"{type(self).__name__} must implement stream()")

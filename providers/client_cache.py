@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 
 
 class ClientCache:
@@ -17,8 +18,8 @@ class ClientCache:
     def __init__(self, build: Callable[[], object]):
         self._build = build
         self._lock = threading.Lock()
-        self._client = None
-        self._loop = None
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def ready(self, loop: asyncio.AbstractEventLoop) -> bool:
         """Whether a client usable on `loop` already exists."""
@@ -45,7 +46,7 @@ class ClientCache:
         if close is not None:
             await close()
 
-    def get(self):
+    def get(self) -> Any:
         """The client for the running loop (built here only if nobody prepared it: tests and one-off calls)."""
         loop = asyncio.get_running_loop()
         if not self.ready(loop):

@@ -12,24 +12,24 @@ def _class_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
-def _status_hint(status: int, key_env: str | None) -> tuple[str, bool]:
+def _status_hint(status: int, key_env: str | None) -> str:
     if status == 401:
         return (
             f"the API key was rejected; check {key_env} in .env"
             if key_env
             else "the server rejected the request as unauthorised"
-        ), False
+        )
     if status == 403:
-        return "this key is not allowed to use that model", False
+        return "this key is not allowed to use that model"
     if status == 404:
-        return "unknown model or endpoint; check the model name", False
+        return "unknown model or endpoint; check the model name"
     if status == 429:
-        return "rate limited or out of quota; wait and try again", True
+        return "rate limited or out of quota; wait and try again"
     if status == 400:
-        return "the server rejected the request", False
+        return "the server rejected the request"
     if status >= 500:
-        return "the server had an internal error; try again", True
-    return "the server refused the request", False
+        return "the server had an internal error; try again"
+    return "the server refused the request"
 
 
 def _server_message(exc: BaseException) -> str:
@@ -54,31 +54,27 @@ def from_exception(
     names = _class_names(exc)
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and status >= 400:
-        hint, retryable = _status_hint(status, key_env)
+        hint = _status_hint(status, key_env)
         detail = _server_message(exc).strip()
-        return ProviderError(provider, f"{hint}. Server said: {detail[:300]}", status=status, retryable=retryable)
+        return ProviderError(provider, f"{hint}. Server said: {detail[:300]}", status=status)
     if names & {"APITimeoutError", "TimeoutException", "ReadTimeout", "ConnectTimeout", "TimeoutError"}:
-        return ProviderError(provider, f"timed out waiting for {base_url or 'the server'}", retryable=True)
+        return ProviderError(provider, f"timed out waiting for {base_url or 'the server'}")
     if names & {"JSONDecodeError", "APIResponseValidationError", "ValidationError"} or isinstance(
         exc, json.JSONDecodeError
     ):
-        return ProviderError(
-            provider, f"the server sent a malformed response chunk ({type(exc).__name__})", retryable=True
-        )
+        return ProviderError(provider, f"the server sent a malformed response chunk ({type(exc).__name__})")
     if names & {"RemoteProtocolError", "ReadError", "StreamError"}:
         return _cut(provider)
     if names & {"APIConnectionError", "ConnectError", "ConnectionError", "OSError"}:
         cause = exc.__cause__ or exc.__context__
         if cause is not None and _class_names(cause) & {"RemoteProtocolError", "ReadError"}:
             return _cut(provider)
-        return ProviderError(
-            provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?", retryable=True
-        )
+        return ProviderError(provider, f"could not connect to {base_url or 'the server'}; is it running and reachable?")
     return ProviderError(provider, f"unexpected {type(exc).__name__}: {str(exc)[:300]}")
 
 
 def _cut(provider: str) -> ProviderError:
-    err = ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept", retryable=True)
+    err = ProviderError(provider, "the connection was cut mid-stream; the partial reply is kept")
     err.cut = True  # before any reply this is a pooled connection the server had closed: one retry is safe
     return err
 

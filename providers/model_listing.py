@@ -10,8 +10,6 @@ from collections.abc import Callable
 from .base import ProviderError
 
 LISTING_TTL_S = 600.0
-# Cloud rows whose models endpoint is asked whenever their key is set; any row with an overridden base URL is too.
-LIVE_PROVIDERS = ("openai", "anthropic", "gemini")
 # Ids that are not chat models on any server: embeddings, speech, images, video, moderation, legacy completions.
 NOT_CHAT = (
     "embed",

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from .base import BaseProvider, ChatRequest, Chunk, Finish, ProviderError, StreamItem, Usage
+from .base import BaseProvider, ChatRequest, Connection, ModelSource, ProviderError
 from .client_cache import ClientCache
 from .errors import from_exception
-from .settings import Settings
+from .events import Chunk, Finish, StreamItem, Usage
+from .settings import DEFAULT_OLLAMA_HOST, Settings
 
 LIST_TIMEOUT_S = 1.0  # discovery: a local server that has not answered within a second is not there
 CONNECT_TIMEOUT_S = 5.0  # a chat's connection: under load a busy event loop can take over a second to see it open
@@ -20,13 +21,16 @@ FINISH = {"stop": "stop", "length": "length"}
 class OllamaProvider(BaseProvider):
     """Models served by an Ollama server at OLLAMA_HOST."""
 
+    clients: ClientCache
+
     name = "ollama"
     label = "Ollama"
-    runs_locally = list_asks_server = True
+    runs_locally = True
+    models_from = ModelSource.SERVER
 
     def __init__(self, settings: Settings):
         self._settings = settings
-        self.base_url = settings.ollama_host
+        self.connection = Connection(settings.ollama_host, DEFAULT_OLLAMA_HOST, "OLLAMA_HOST")
         self.clients = ClientCache(self._build_client)
         self.windows: dict[str, int] = {}
 
@@ -53,13 +57,13 @@ class OllamaProvider(BaseProvider):
                     self.label, f"the server rejected the request. Server said: {detail}", status=400, param="reasoning"
                 )
             if not status or status < 400:  # an error line inside the NDJSON stream
-                return ProviderError(self.label, f"the server reported an error mid-stream: {detail}", retryable=True)
+                return ProviderError(self.label, f"the server reported an error mid-stream: {detail}")
             return from_exception(self.label, exc, base_url=self.base_url)
         if isinstance(exc, (ConnectionError, OSError)) or type(exc).__name__ in {"ConnectError", "ConnectTimeout"}:
-            return ProviderError(self.label, f"Ollama is not running at {self.base_url}", retryable=True)
+            return ProviderError(self.label, f"Ollama is not running at {self.base_url}")
         return from_exception(self.label, exc, base_url=self.base_url)
 
-    async def list_models(self) -> list[str]:
+    async def server_models(self) -> list[str]:
         """Installed models, asked of the server within about a second; their windows come from /api/show."""
         client = self.clients.get()
         try:
@@ -117,7 +121,7 @@ class OllamaProvider(BaseProvider):
                     if message is not None and getattr(message, "thinking", None):
                         yield Chunk(message.thinking, thinking=True)
                     if message is not None and message.content:
-                        yield message.content
+                        yield Chunk(message.content)
                     if part.done:
                         timings = {
                             k: getattr(part, k) * NS
@@ -125,8 +129,9 @@ class OllamaProvider(BaseProvider):
                             if getattr(part, k, None)
                         }
                         raw = part.done_reason or ""
-                        yield Finish(FINISH.get(raw, "stop"), raw)
-                        yield Usage(part.prompt_eval_count, part.eval_count, timings)
+                        yield Finish(
+                            FINISH.get(raw, "stop"), raw, Usage(part.prompt_eval_count, part.eval_count, timings)
+                        )
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as exc:

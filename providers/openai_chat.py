@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from .base import BaseProvider, ChatRequest, Chunk, Finish, Notice, ProviderError, StreamItem, Usage
+from .base import BaseProvider, ChatRequest, Connection, ModelSource, ProviderError
 from .client_cache import ClientCache
 from .errors import from_exception, rejected_param
-from .param_rules import ParamRules, effort_value, reasoning_allowance
+from .events import Chunk, Finish, Notice, StreamItem, Usage
+from .param_rules import effort_value, reasoning_allowance
 from .settings import Endpoint, Settings
 
 CONNECT_TIMEOUT_S = 5.0
@@ -35,32 +36,27 @@ WIRE_TO_FIELD = {
 class OpenAICompatProvider(BaseProvider):
     """One OpenAI-compatible endpoint (OpenAI itself, Gemini, Groq, LM Studio, ...)."""
 
+    clients: ClientCache
+
     def __init__(self, endpoint: Endpoint, settings: Settings):
         self.endpoint = endpoint
         self.name = endpoint.name
         self.label = endpoint.label
-        override = settings.get(endpoint.base_url_env) if endpoint.base_url_env else None
-        self.base_url = override or endpoint.base_url
-        self.custom_base_url = bool(override) and override.rstrip("/") != endpoint.base_url.rstrip("/")
-        # A keyless server runs on this machine: it is charged nothing, lists its own models and is asked for them.
-        self.runs_locally = self.list_asks_server = endpoint.keyless
-        self.lists_live = not endpoint.keyless
-        self.base_url_env = None if endpoint.keyless else endpoint.base_url_env
-        self._api_key = settings.get(endpoint.key_env) if endpoint.key_env else None
+        self.connection = Connection.of(settings, endpoint.base_url, endpoint.base_url_env, endpoint.key_env)
+        # A keyless server runs on this machine: it is charged nothing, and its own list is its models.
+        self.runs_locally = endpoint.keyless
+        if endpoint.keyless:
+            self.models_from = ModelSource.SERVER
+        elif endpoint.lists_models or self.connection.custom:
+            self.models_from = ModelSource.CATALOG_AND_SERVER
         self._settings = settings
         self.clients = ClientCache(self._build_client)
-
-    def unavailable_reason(self) -> str | None:
-        """Missing key for cloud endpoints; None for keyless local servers (checked by listing)."""
-        if self.endpoint.key_env and not self._api_key:
-            return f"set {self.endpoint.key_env} in .env"
-        return None
 
     def _build_client(self):
         import openai
 
         client = openai.AsyncOpenAI(
-            api_key=self._api_key or "not-needed",
+            api_key=self.connection.api_key or "not-needed",
             base_url=self.base_url,
             max_retries=0,
             timeout=openai.Timeout(self._settings.read_timeout_s, connect=CONNECT_TIMEOUT_S),
@@ -88,11 +84,9 @@ class OpenAICompatProvider(BaseProvider):
             err.param = rejected_param(exc, WIRE_TO_FIELD)
         return err
 
-    async def list_models(self) -> list[str]:
-        """Catalog rows for cloud endpoints; the server's /models list for keyless local servers."""
-        if not self.endpoint.keyless:
-            return list(self.endpoint.models)
-        return await self.server_models()
+    def catalog_models(self) -> list[str]:
+        """The endpoint row's models."""
+        return list(self.endpoint.models)
 
     async def server_models(self) -> list[str]:
         """The server's own /models list."""
@@ -103,7 +97,7 @@ class OpenAICompatProvider(BaseProvider):
         return sorted(m.id for m in page.data)
 
     def _params(self, request: ChatRequest) -> dict:
-        rules = request.rules if isinstance(request.rules, ParamRules) else ParamRules()
+        rules = request.rules
         params = {
             "model": request.model,
             "stream": True,
@@ -115,7 +109,7 @@ class OpenAICompatProvider(BaseProvider):
                 params[name] = getattr(request, name)
         if request.max_tokens is not None:  # the cap covers reasoning too: keep the answer's own room
             max_tokens = request.max_tokens + reasoning_allowance(request, rules)
-            params["max_tokens" if self.custom_base_url else rules.max_tokens_param] = max_tokens
+            params["max_tokens" if self.connection.custom else rules.max_tokens_param] = max_tokens
         if request.reasoning is not None:
             params["reasoning_effort"] = effort_value(request.reasoning, rules)
         return params
@@ -127,7 +121,7 @@ class OpenAICompatProvider(BaseProvider):
             raise self._error(exc) from None
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
-        """Stream a chat completion: thinking and answer deltas, the finish reason, then usage (a last chunk)."""
+        """Stream a chat completion: thinking and answer chunks, then one Finish with the finish reason and usage."""
         params = self._params(request)
         try:
             stream = await self._open(params)
@@ -138,6 +132,7 @@ class OpenAICompatProvider(BaseProvider):
             params["max_completion_tokens"] = params.pop("max_tokens")
             yield Notice("max_tokens was rejected; sent as max_completion_tokens")
             stream = await self._open(params)
+        reason, usage = None, None
         try:
             async for chunk in stream:
                 if chunk.choices:
@@ -148,26 +143,26 @@ class OpenAICompatProvider(BaseProvider):
                         if thinking:
                             yield Chunk(thinking, thinking=True)
                         if delta.content:
-                            yield delta.content
-                    if choice.finish_reason:
-                        yield Finish(FINISH.get(choice.finish_reason, "stop"), choice.finish_reason)
-                usage = getattr(chunk, "usage", None)
-                if usage is not None:
-                    details = getattr(usage, "completion_tokens_details", None)
-                    reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
-                    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
-                    yield Usage(
-                        usage.prompt_tokens,
-                        usage.completion_tokens,
-                        reasoning_tokens=reasoning,
-                        cache_read_tokens=cached,
-                    )
+                            yield Chunk(delta.content)
+                    reason = choice.finish_reason or reason
+                if getattr(chunk, "usage", None) is not None:
+                    usage = _usage(chunk.usage)
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:
             raise self._error(exc) from None
         finally:
             await stream.close()
+        if reason or usage:
+            yield Finish(FINISH.get(reason, "stop") if reason else None, reason or "", usage)
+
+
+def _usage(usage) -> Usage:
+    """The usage chunk's counts (the whole prompt, cached tokens included)."""
+    details = getattr(usage, "completion_tokens_details", None)
+    reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
+    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
+    return Usage(usage.prompt_tokens, usage.completion_tokens, reasoning_tokens=reasoning, cache_read_tokens=cached)
 
 
 def _reasoning_text(delta) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from .base import ChatRequest
+if TYPE_CHECKING:
+    from .base import ChatRequest
 
 DEFAULT_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 
@@ -45,7 +47,7 @@ def shape_request(request: ChatRequest, rules: ParamRules, model_id: str) -> tup
         for name in ("temperature", "top_p"):
             value = getattr(request, name)
             if value is not None:
-                request = replace(request, **{name: None})
+                request = request.without(name)
                 if value != 1:
                     notes.append(f"{name} {value:g} not sent: {model_id} only takes the default")
     level = request.reasoning

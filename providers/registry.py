@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import prices as price_table
-from .base import BaseProvider, ProviderError
-from .model_listing import LIVE_PROVIDERS, ListingCache, failure_note, live_models, merge
+from .base import BaseProvider, ModelSource, ProviderError
+from .model_listing import ListingCache, failure_note, live_models, merge
 from .param_rules import ParamRules, rules_for
 from .prices import TableModel
 from .settings import CATALOG_PRICES, Settings
@@ -59,7 +59,7 @@ class Registry:
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic):
         self.settings = settings
-        self._providers: dict[str, object] | None = None
+        self._providers: dict[str, BaseProvider] | None = None
         self.listings = ListingCache(clock=clock)
         self.listing_notes: dict[str, str] = {}  # provider -> why its live model list is missing (catalog shown)
 
@@ -81,8 +81,7 @@ class Registry:
                 f"unknown provider {provider_name!r} in {model_id!r}; "
                 f"known providers: {', '.join(sorted(self.providers))}"
             )
-        known = provider.known_models()
-        if known is not None and model not in known:
+        if provider.models_from == ModelSource.CONFIGURED and model not in (known := provider.catalog_models()):
             listed = ", ".join(f"{provider_name}:{n}" for n in known) or "none"
             raise UnknownModelError(f"unknown {provider_name} model {model_id!r}; configured: {listed}")
         return provider, model
@@ -97,7 +96,13 @@ class Registry:
 
     def tokenizer_ids(self) -> list[str]:
         """Every model id whose provider has its own tokenizer for it (the Tokens tab offers them)."""
-        return [f"{name}:{m}" for name, p in self.providers.items() for m in p.known_models() or [] if p.tokenizer(m)]
+        return [
+            f"{name}:{m}"
+            for name, p in self.providers.items()
+            if p.models_from == ModelSource.CONFIGURED
+            for m in p.catalog_models()
+            if p.tokenizer(m)
+        ]
 
     def rules(self, model_id: str) -> ParamRules:
         """The catalog's parameter rules for an id (defaults for an endpoint whose base URL was overridden)."""
@@ -105,7 +110,7 @@ class Registry:
             provider, _ = self.resolve(model_id)
         except UnknownModelError:
             return ParamRules()
-        if provider.custom_base_url:
+        if provider.connection.custom:
             return ParamRules()  # another server behind a familiar name: assume nothing, retry on rejection
         return rules_for(self.settings.catalog, model_id)
 
@@ -141,7 +146,9 @@ class Registry:
     def custom_endpoint(self, provider_name: str) -> str | None:
         """The variable overriding a keyed row's base URL when it does (another server: no table prices), else None."""
         provider = self.providers.get(provider_name)
-        return provider.base_url_env if provider is not None and provider.custom_base_url else None
+        if provider is None or not (provider.connection.custom and provider.connection.key_env):
+            return None
+        return provider.connection.base_url_env
 
     def info(
         self, model_id: str, available: bool = True, reason: str | None = None, note: str | None = None
@@ -153,6 +160,7 @@ class Registry:
         defaults = catalog.get("provider_defaults", {}).get(provider, {})
         table, price_note = None, None
         declared = self.settings.declared_price(model_id)
+        source: str | None
         if isinstance(declared, tuple):
             (input_per_m, output_per_m), source = declared, "prices from compare.toml"
         else:
@@ -207,9 +215,7 @@ class Registry:
         names = list(self.providers)
         # SDK imports take up to a second: done on worker threads first, the timeout measures only the servers.
         loop = asyncio.get_running_loop()
-        asking = {
-            id(c): c for n in names if self._asks_server(n) and (c := getattr(self.providers[n], "clients", None))
-        }
+        asking = {id(c): c for n in names if self._asks_server(n) and (c := self.providers[n].clients)}
         await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in asking.values()), return_exceptions=True)
         results = await asyncio.gather(*(self._discover_one(n, timeout) for n in names), return_exceptions=True)
         found: list[ModelInfo] = []
@@ -224,54 +230,44 @@ class Registry:
         provider = self.providers[name]
         reason = provider.unavailable_reason()
         if reason:
-            models = await _safe_list(provider)  # cloud providers list their catalog rows without a request
-            return [self.info(f"{name}:{m}", False, reason) for m in models] or [self.info(f"{name}:*", False, reason)]
-        try:
-            models = await asyncio.wait_for(provider.list_models(), timeout)
-        except TimeoutError:
-            return [
-                self.info(
-                    f"{name}:*",
-                    False,
-                    f"{provider.label} did not answer at {provider.base_url or '?'} within {timeout:g} s",
-                )
-            ]
-        except ProviderError as exc:
-            where = provider.base_url
-            return [
-                self.info(
-                    f"{name}:*",
-                    False,
-                    f"{provider.label} is not running at {where}"
-                    if "connect" in exc.message or "not running" in exc.message
-                    else exc.message,
-                )
-            ]
-        rows = await self._merge_live(name, provider, models, timeout)
+            unusable = [self.info(f"{name}:{m}", False, reason) for m in provider.catalog_models()]
+            return unusable or [self.info(f"{name}:*", False, reason)]
+        rows: dict[str, str | None]
+        if provider.models_from != ModelSource.SERVER:
+            rows = await self._merge_live(name, provider, timeout)
+        else:
+            try:
+                rows = dict.fromkeys(await asyncio.wait_for(provider.server_models(), timeout))
+            except TimeoutError:
+                where = provider.base_url or "?"
+                return [
+                    self.info(f"{name}:*", False, f"{provider.label} did not answer at {where} within {timeout:g} s")
+                ]
+            except ProviderError as exc:
+                down = "connect" in exc.message or "not running" in exc.message
+                message = f"{provider.label} is not running at {provider.base_url}" if down else exc.message
+                return [self.info(f"{name}:*", False, message)]
         out = []
         for m, note in rows.items():
             model_reason = provider.model_reason(m)
             out.append(self.info(f"{name}:{m}", model_reason is None, model_reason, note))
         return out or [self.info(f"{name}:*", False, f"{provider.label} has no models installed")]
 
-    def _lists_live(self, name: str) -> bool:
-        """Whether discovery merges this keyed row's own models list into its catalog rows."""
-        return self.providers[name].lists_live and (name in LIVE_PROVIDERS or bool(self.custom_endpoint(name)))
-
     def _asks_server(self, name: str) -> bool:
         """Whether discovery will send this provider a request now."""
         provider = self.providers[name]
         if provider.unavailable_reason() is not None:
             return False
-        if self._lists_live(name):
+        if provider.models_from == ModelSource.CATALOG_AND_SERVER:
             return self.listings.get(name) is None
-        return provider.list_asks_server
+        return provider.models_from == ModelSource.SERVER
 
-    async def _merge_live(self, name: str, provider, models: list[str], timeout: float) -> dict[str, str | None]:
-        """Model name -> note: the catalog rows merged with the provider's own list, when it is asked for one."""
-        if not self._lists_live(name):
+    async def _merge_live(self, name: str, provider: BaseProvider, timeout: float) -> dict[str, str | None]:
+        """Model name -> note: the catalog rows, merged with the provider's own list when it has one."""
+        models = provider.catalog_models()
+        if provider.models_from != ModelSource.CATALOG_AND_SERVER:
             return dict.fromkeys(models)
-        custom = self.custom_endpoint(name)
+        custom = provider.connection.custom
         try:
             served = await live_models(provider, self.listings, timeout, official=not custom)
         except Exception as exc:  # any listing failure: the catalog rows stay usable, the reason is shown
@@ -279,16 +275,5 @@ class Registry:
             return dict.fromkeys(models, note)
         self.listing_notes.pop(name, None)
         # An overridden base URL may be a proxy that serves the catalog's names without listing them.
-        missing = (
-            f"not in the models list of the server at {provider.base_url} (a proxy may still serve it)"
-            if custom
-            else None
-        )
-        return {m: None if m in served else missing for m in merge(models, served)}
-
-
-async def _safe_list(provider) -> list[str]:
-    try:
-        return await asyncio.wait_for(provider.list_models(), 0.2)
-    except Exception:
-        return []
+        missing = f"not in the models list of the server at {provider.base_url} (a proxy may still serve it)"
+        return {m: None if m in served or not custom else missing for m in merge(models, served)}

@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from .base import ConfigError
 from .redaction import redact_key_fragments, redact_key_runs
@@ -28,6 +29,7 @@ class Endpoint:
     key_env: str | None
     base_url_env: str | None = None
     models: tuple[str, ...] = ()
+    lists_models: bool = False  # with a key, its models endpoint is asked and merged after the rows' models
 
     @property
     def keyless(self) -> bool:
@@ -94,6 +96,12 @@ class Settings:
             if key in self.prices:
                 return self.prices[key]
         return None
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+
+    @overload
+    def get(self, name: str, default: str) -> str: ...
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """An environment value, treating empty strings as unset."""
@@ -164,7 +172,12 @@ def _user_endpoints(user: dict, path: Path) -> list[Endpoint]:
             raise ConfigError(f"{where}: 'models' must be a list of strings.")
         out.append(
             Endpoint(
-                row["name"], row.get("label", row["name"]), row["base_url"], row.get("key_env"), None, tuple(models)
+                row["name"],
+                str(row.get("label", row["name"])),
+                row["base_url"],
+                row.get("key_env"),
+                None,
+                tuple(models),
             )
         )
     return out

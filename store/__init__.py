@@ -2,7 +2,7 @@
 DATABASE_URL is set. SQLAlchemy Core only; the schema is versioned by store/migrations.py (see its docstring to add
 tables). Nothing here imports Gradio.
 
-    store = open_store(settings)            # or a plain mapping of environment variables
+    store = open_store(settings.env, settings.redact, settings.secret_values())
     run_id = store.save_run(record, owner)  # kind="compare" | "pipeline" | "battle"
     store.get_run(run_id); store.list_runs(owner, "query"); store.delete_run(run_id, owner)
     store.engine                            # for other tables (with store.begin() for a write transaction)
@@ -10,7 +10,7 @@ tables). Nothing here imports Gradio.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -73,21 +73,14 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def open_store(config) -> Store:
-    """A Store for a Settings object (environment and key redaction) or a mapping of environment variables."""
+def open_store(
+    env: Mapping[str, str], redact: Callable[[str], str] | None = None, secret_values: Iterable[str] = ()
+) -> Store:
+    """A Store for these environment variables; `redact` (the settings' own) and `secret_values` (the configured
+    keys) are what it scrubs from every record it saves: the caller hands them over, the store knows no providers."""
     # nothing connects until the store is first used, so a database that is down does not stop the app starting
-    env = getattr(config, "env", config)
     env = {k: v for k, v in env.items() if v}  # empty means unset, as in Settings.get
-    from providers.redaction import redact_key_fragments, redact_key_runs
-
-    if hasattr(config, "redact"):
-        redact, secret_values = config.redact, config.secret_values()
-    else:
-        redact, secret_values = redact_key_fragments, [v for k, v in env.items() if k.endswith("_API_KEY")]
-    secrets = [s for s in secret_values if s]
-    return Store(
-        make_engine(database_url(env)), redact=redact, scrub_secrets=lambda text: redact_key_runs(text, secrets)
-    )
+    return Store(make_engine(database_url(env)), redact=redact, secret_values=secret_values)
 
 
 __all__ = [

@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,15 +81,10 @@ def valid_owner_token(token) -> bool:
 class Store:
     """Runs kept in one database; the schema is brought up to date on first use (retried if that fails)."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        redact: Callable[[str], str] | None = None,
-        scrub_secrets: Callable[[str], str] | None = None,
-    ):
+    def __init__(self, engine: Engine, redact: Callable[[str], str] | None = None, secret_values: Iterable[str] = ()):
         self.engine = engine
-        self._redact = redact  # provider text: configured keys and masked key fragments
-        self._scrub_secrets = scrub_secrets  # every string: configured keys (any 12+ character run of one)
+        self._redact = redact
+        self._secrets = [s for s in secret_values if s]
         self._ready = False
         self._lock = threading.Lock()
         database = engine.url.database if engine.dialect.name == "sqlite" else None
@@ -211,8 +206,8 @@ class Store:
             if isinstance(value, (list, tuple)):
                 return [clean(v, field) for v in value]
             if isinstance(value, str):
-                if self._scrub_secrets:
-                    value = self._scrub_secrets(value)
+                for secret in self._secrets:
+                    value = value.replace(secret, "[redacted]")
                 if self._redact and field in _PROVIDER_TEXT:
                     value = self._redact(value)
             return value

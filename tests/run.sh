@@ -35,4 +35,8 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     fi
 fi
 python -m pip install -q -r requirements-dev.txt
+# Style and types first (pyproject.toml says which files): a failure here stops the run before the tests.
+python -m ruff check .
+python -m ruff format --check .
+python -m mypy
 python -m pytest "$@"

@@ -7,10 +7,10 @@ import contextlib
 
 import pytest
 
-from compare import Comparison, Delta, Finished, StateChange
+from compare import Comparison, Result
 from compare.metrics import StreamMeter
 from providers import ModelInfo, Phase, Usage
-from providers.base import Finish
+from providers.events import Chunk, Finish, Status
 from tests.engine_helpers import PROTOCOLS, columns, registry_for, run
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
@@ -32,8 +32,8 @@ def test_fast_model_finishes_while_slow_one_is_still_streaming():
 
         async def go():
             comparison = Comparison(openai_registry(srv), columns(["openai:fast", "openai:slow"]))
-            async for key, event in comparison.events():
-                if isinstance(event, Finished):
+            async for key, _, event in comparison.events():
+                if isinstance(event, Result):
                     order.append((key, srv.active_streams))
             return comparison.results
 
@@ -60,8 +60,8 @@ def test_cancel_closes_the_upstream_connection_and_keeps_partial_text():
             comparison = Comparison(openai_registry(srv), columns(["openai:m"]))
             seen = 0
             async with contextlib.aclosing(comparison.events()) as events:
-                async for _, event in events:
-                    seen += isinstance(event, Delta)
+                async for _, _, event in events:
+                    seen += isinstance(event, Chunk)
                     if seen == 3:
                         break  # closing the generator cancels every stream
             return comparison.results["0"]
@@ -78,13 +78,14 @@ def test_states_and_time_to_first_token_are_measured_from_the_first_text():
 
         async def go():
             comparison = Comparison(openai_registry(srv), columns(["openai:m"]))
-            return [e for _, e in [x async for x in comparison.events()]], comparison.results["0"]
+            return [e for _, _, e in [x async for x in comparison.events()]], comparison.results["0"]
 
         events, result = asyncio.run(go())
-    phases = [e.phase for e in events if isinstance(e, StateChange)]
-    assert phases == [Phase.WAITING, Phase.STREAMING, Phase.DONE]
-    assert [e.first for e in events if isinstance(e, Delta)] == [True, False, False]
-    assert isinstance(events[-1], Finished)
+    phases = [e.phase for e in events if isinstance(e, Status)]
+    assert phases == [Phase.WAITING, Phase.STREAMING]
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == ["Status", "Status", "Chunk", "Chunk", "Chunk", "Result"]  # streaming is said with the first chunk
+    assert isinstance(events[-1], Result) and events[-1].status == Phase.DONE
     assert result.ttft_s >= 0.3  # lower bound from the server's own delay
     assert result.tokens_per_s is not None and result.tokens_per_s > 0
 
@@ -113,10 +114,10 @@ def test_batches_coalesce_deltas_but_send_first_token_at_once():
             return [batch async for batch in comparison.batches(interval=0.1)]
 
         batches = asyncio.run(go())
-    deltas = [e for batch in batches for _, e in batch if isinstance(e, Delta)]
+    deltas = [e for batch in batches for _, _, e in batch if isinstance(e, Chunk)]
     assert "".join(d.text for d in deltas) == LONG
-    first_batch = next(b for b in batches if any(isinstance(e, Delta) for _, e in b))
-    assert [e for _, e in first_batch if isinstance(e, Delta)][0].first
+    first_batch = next(b for b in batches if any(isinstance(e, Chunk) for _, _, e in b))
+    assert any(isinstance(e, Status) and e.phase == Phase.STREAMING for _, _, e in first_batch)
     assert len(batches) < len(deltas) / 5, "200 tokens in ~0.2 s must arrive in a handful of updates"
 
 
@@ -131,9 +132,8 @@ def test_meter_computes_every_figure_in_one_place():
     assert meter.chunk("Let me think", thinking=True) and not meter.chunk(" more", thinking=True)
     for piece in ("Hello", " big", " world"):
         meter.chunk(piece)
-    meter.finish_signal = Finish("stop", "stop")
-    meter.record_usage(Usage(100, 11, reasoning_tokens=4))
-    result = meter.finish(None, ())
+    meter.finish = Finish("stop", "stop", Usage(100, 11, reasoning_tokens=4))
+    result = meter.result(None, ())
     assert result.queue_s == pytest.approx(0.5) and result.load_s == pytest.approx(0.2)
     assert result.ttft_s == pytest.approx(0.5)  # first thinking token at 1.2, minus 0.7 spent queued and loading
     assert result.answer_ttft_s == pytest.approx(1.3)
@@ -154,16 +154,16 @@ def test_meter_computes_every_figure_in_one_place():
 
 def test_meter_marks_unfinished_empty_and_unsent_streams():
     info = ModelInfo("x:y", "x", "x:y", True, None, 1000, 1.0, 2.0)
-    never_sent = StreamMeter("0", info).finish(None, (), error="x:y is not available: set X in .env")
+    never_sent = StreamMeter("0", info).result(None, (), error="x:y is not available: set X in .env")
     assert never_sent.cost_usd is None and never_sent.cost_note == "not sent" and never_sent.status == "error"
     unfinished = StreamMeter("0", info)
     unfinished.sent = True
     unfinished.chunk("partial")
-    result = unfinished.finish(None, ())
+    result = unfinished.result(None, ())
     assert result.status == "warning" and result.finish_reason is None
     assert any("no finish signal" in w for w in result.warnings)
     empty = StreamMeter("0", info)
-    empty.finish_signal = Finish("length", "length")
-    result = empty.finish(None, ())
+    empty.finish = Finish("length", "length")
+    result = empty.result(None, ())
     assert result.status == "warning" and any("max tokens" in w for w in result.warnings)
     assert any(w == "empty reply" for w in result.warnings)

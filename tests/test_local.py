@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import time
 
-from compare import Comparison, Delta, StateChange
+from compare import Comparison
 from providers import Phase, Registry
+from providers.events import Chunk, Status
 from providers.settings import smollm2_path
 from tests.conftest import make_settings
 from tests.engine_helpers import columns, run
@@ -38,7 +39,7 @@ def test_two_columns_on_one_model_decode_together_without_queueing():
         return events, comparison.results
 
     events, results = asyncio.run(go())
-    assert not [key for key, e in events if isinstance(e, StateChange) and e.phase == Phase.QUEUED]
+    assert not [key for key, _, e in events if isinstance(e, Status) and e.phase == Phase.QUEUED]
     assert results["0"].queue_s is None and results["1"].queue_s is None
     assert results["0"].text == results["1"].text, "temperature 0 is greedy: identical replies"
 
@@ -53,8 +54,8 @@ def test_stop_ends_local_decoding_promptly():
         )
         async with contextlib.aclosing(comparison.events()) as events:
             deltas = 0
-            async for _, event in events:
-                deltas += isinstance(event, Delta)
+            async for _, _, event in events:
+                deltas += isinstance(event, Chunk)
                 if deltas == 5:
                     break
         return comparison.results["0"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from compare import Column, Comparison, StateChange, make_messages
+from compare import Column, Comparison, make_messages
 from providers import Phase, Registry, Sampling
-from providers.base import ChatRequest, Chunk, Status
+from providers.base import ChatRequest
+from providers.events import Chunk, Status
 from tests.conftest import make_settings
 
 STORY = make_messages("Write a long story about a dragon.", "Be brief.")
@@ -132,7 +133,7 @@ def test_a_queued_column_shows_its_place_and_the_wait_is_kept_out_of_ttft():
 
     events, results = asyncio.run(go())
     details = {
-        k: [e.detail for key, e in events if key == k and isinstance(e, StateChange) and e.phase == Phase.QUEUED]
+        k: [e.detail for key, _, e in events if key == k and isinstance(e, Status) and e.phase == Phase.QUEUED]
         for k in "012"
     }
     assert details == {"0": [], "1": ["1st in line"], "2": ["2nd in line", "1st in line"]}

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from compare import Comparison, Delta
+from compare import Comparison
+from providers.events import Chunk
 from providers.local.runtime import CRASH_LIMIT, CRASH_WINDOW, LocalRuntime
 from providers.settings import LocalModel, smollm2_path
 from tests.arena_helpers import wait_for
@@ -27,8 +28,8 @@ def run_killing(registry, cols, victim: LocalRuntime, sig: int, after_deltas: in
     async def go():
         comparison = Comparison(registry, cols)
         deltas, killed = 0, False
-        async for key, event in comparison.events():
-            if key == "0" and isinstance(event, Delta):
+        async for key, _, event in comparison.events():
+            if key == "0" and isinstance(event, Chunk):
                 deltas += 1
                 if deltas == after_deltas and not killed:
                     os.kill(victim.pid, sig)

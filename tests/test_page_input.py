@@ -10,8 +10,9 @@ from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from ui.context import PageContext
 from ui.render import WARNING_MARK
-from ui.tabs.column_settings import pack_columns, unpack_columns
-from ui.tabs.compare_run import empty_history, run_stream
+from ui.tabs.column_settings import pack_columns
+from ui.tabs.column_view import empty_history
+from ui.tabs.compare_run import run_stream
 
 LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
 
@@ -36,7 +37,7 @@ def frames(ctx, packed, **changes) -> list:
     page.update(changes)
 
     async def collect():
-        return [f async for f in run_stream(ctx, "session", *page.values(), *unpack_columns(packed))]
+        return [f async for f in run_stream(ctx, "session", {**page, "column_settings": packed})]
 
     return asyncio.run(collect())
 

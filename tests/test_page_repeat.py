@@ -12,8 +12,9 @@ from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
 from ui.context import PageContext
 from ui.render import WARNING_MARK
-from ui.tabs.column_settings import pack_columns, unpack_columns
-from ui.tabs.compare_run import empty_history, run_stream, stop_run
+from ui.tabs.column_settings import pack_columns
+from ui.tabs.column_view import empty_history
+from ui.tabs.compare_run import run_stream, stop_run
 from ui.tabs.repeat_page import run_choices, run_views
 
 TWO = pack_columns(["openai:a", "openai:broken"], ["(shared)", "(shared)"], ["shared", "shared"])
@@ -35,7 +36,7 @@ def frames(ctx, repeat, packed=TWO, on_frame=None, n_columns=2) -> list:
 
     async def collect():
         out = []
-        async for f in run_stream(ctx, "session", *page.values(), *unpack_columns(packed), repeat=repeat):
+        async for f in run_stream(ctx, "session", {**page, "repeat": repeat, "column_settings": packed}):
             out.append(f)
             if on_frame is not None:
                 await on_frame(f)
@@ -69,7 +70,7 @@ def ctx(fake):
 def test_three_runs_per_column_keep_every_run_and_report_spread_and_failures(ctx, fake):
     fake.reset()
     last = frames(ctx, "3")[-1]
-    banner, record = last.banner, last.record
+    banner, record = last.banner, last.record.to_json()
     assert len([r for r in fake.requests if r.path == "/v1/chat/completions"]) == 6
     repeats = record["repeats"]
     assert [[r["run"] for r in column] for column in repeats["runs"]] == [[1, 2, 3], [1, 2, 3]]
@@ -91,17 +92,18 @@ def test_bad_runs_per_column_is_one_banner_and_sends_nothing(ctx, fake, bad):
 def test_the_columns_show_run_1_and_the_switcher_shows_each_runs_own_reply_and_figures(ctx, fake):
     one = pack_columns(["openai:numbered"], ["(shared)"], ["shared"])
     last = frames(ctx, 3, one, n_columns=1)[-1]
-    reply, meta, history, record = last.replies[0], last.metas[0], last.history, last.record
+    reply, meta, history, typed = last.replies[0], last.metas[0], last.history, last.record
+    record = typed.to_json()
     first = record["repeats"]["runs"][0][0]["text"]
     assert first.startswith("reply ") and first in reply and meta.startswith("run 1 of 3")
     assert history[0][-1].content == first == record["results"][0]["text"], "the conversation continues from run 1"
-    assert run_choices(record) == ["Run 1", "Run 2", "Run 3"]
-    shown = run_views(record, history, "Run 3")
+    assert run_choices(typed) == ["Run 1", "Run 2", "Run 3"]
+    shown = run_views(typed, history, "Run 3")
     third = record["repeats"]["runs"][0][2]
     assert third["text"] != first and third["text"] in shown.replies[0] and first not in shown.replies[0]
     assert shown.metas[0].startswith("run 3 of 3") and f"{third['ttft_s']:.2f}" in shown.metas[0]
-    assert run_views(record, history, "Run 9").metas[0].startswith("run 9 did not happen")
-    assert run_views(None, history, "Run 1") is None and run_views(record, history, "nonsense") is None
+    assert run_views(typed, history, "Run 9").metas[0].startswith("run 9 did not happen")
+    assert run_views(None, history, "Run 1") is None and run_views(typed, history, "nonsense") is None
 
 
 def test_stop_ends_the_rounds_left_and_keeps_the_runs_made(ctx, fake):
@@ -113,11 +115,12 @@ def test_stop_ends_the_rounds_left_and_keeps_the_runs_made(ctx, fake):
             await stop_run(ctx, "session")
 
     last = frames(ctx, 5, one, stop_in_round_2, n_columns=1)[-1]
-    record = last.record
+    typed = last.record
+    record = typed.to_json()
     assert chats(fake) == 2, "no round starts after Stop"
     runs = record["repeats"]["runs"][0]
     assert [r["run"] for r in runs] == [1, 2] and runs[1]["stopped"] and not runs[0]["stopped"]
-    assert "Stopped." in last.banner and run_choices(record) == ["Run 1", "Run 2"]
+    assert "Stopped." in last.banner and run_choices(typed) == ["Run 1", "Run 2"]
     assert record["repeats"]["summaries"][0]["failed_runs"] == 1, "the stopped run is counted and left out"
 
 
@@ -126,7 +129,9 @@ def test_history_snapshots_and_exports_show_every_runs_spread_and_the_verdicts(c
     from ui.web.export import markdown_report
     from ui.web.snapshot_page import snapshot_document
 
-    record = frames(ctx, 3, pack_columns(["openai:a", "openai:numbered"], ["(shared)"] * 2, ["shared"] * 2))[-1].record
+    record = frames(ctx, 3, pack_columns(["openai:a", "openai:numbered"], ["(shared)"] * 2, ["shared"] * 2))[
+        -1
+    ].record.to_json()
     stored = ctx.store.get_run(ctx.store.save_run(record, "owner-token-for-tests-000000"))
     assert stored.record["repeats"] == record["repeats"], "the saved run keeps every run"
     snapshot = snapshot_document(stored)

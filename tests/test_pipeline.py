@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
-from compare import Delta, Finished
+from compare import Result
 from compare.pipeline import PipelineDone, PipelineRun, PipelineSpec, StepSpec, render_template
-from providers import Settings
+from providers import Sampling, Settings
+from providers.events import Chunk
 from providers.registry import Registry
 from tests.conftest import make_settings
 from tests.engine_helpers import CATALOG_PRICES
@@ -40,7 +41,7 @@ def test_step_two_receives_exactly_step_one_output_and_totals_are_sums():
             [PipelineSpec("a", ("openai:gpt-4o-mini", "openai:translator"))],
             STEPS,
             "Summarize: tokens are pieces of words.",
-            max_tokens=100,
+            sampling=Sampling(max_tokens=100),
         )
         [result] = asyncio.run(run.run())
         step1, step2 = result.steps
@@ -108,9 +109,9 @@ def test_events_are_tagged_by_pipeline_and_step_in_order():
         events = asyncio.run(collect())
     steps = [step for _, step, e in events if not isinstance(e, PipelineDone)]
     assert steps == sorted(steps) and set(steps) == {0, 1}
-    finished = [(step, e.result.text) for _, step, e in events if isinstance(e, Finished)]
+    finished = [(step, e.text) for _, step, e in events if isinstance(e, Result)]
     assert [s for s, _ in finished] == [0, 1]
-    streamed = "".join(e.text for _, step, e in events if isinstance(e, Delta) and step == 1)
+    streamed = "".join(e.text for _, step, e in events if isinstance(e, Chunk) and step == 1)
     assert streamed == DEFAULT_REPLY
 
 
@@ -123,7 +124,7 @@ def test_cancel_stops_both_steps(stop_at_step):
 
         async def stop_after_first_tokens():
             async for _, step, event in run.events():
-                if isinstance(event, Delta) and step == stop_at_step:
+                if isinstance(event, Chunk) and step == stop_at_step:
                     await run.cancel()
                     break
 
@@ -144,7 +145,7 @@ def test_closing_the_event_stream_cancels():
         async def first_delta_then_close():
             stream = run.events()
             async for _, _, event in stream:
-                if isinstance(event, Delta):
+                if isinstance(event, Chunk):
                     break
             await stream.aclose()
 
@@ -169,13 +170,27 @@ def test_template_filling():
 
 
 def test_page_validation_caps_and_totals_line():
-    from compare.metrics import Result
     from compare.pipeline import PipelineResult
+    from compare.pipeline_request import build_pipeline_request
     from compare.validate import InputError
     from tests.appserver import ISOLATION_ENV
     from ui.context import PageContext
-    from ui.tabs.pipeline import parse_pipeline_inputs, totals_line
+    from ui.tabs.pipeline import totals_line
     from ui.web.safety import PageOptions
+
+    def parse_pipeline_inputs(ctx, prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, pairs):
+        raw = {
+            "prompt": prompt,
+            "step1_system": step1_system,
+            "step2_system": step2_system,
+            "step2_prompt": step2_prompt,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "step1_models": [a for a, _ in pairs],
+            "step2_models": [b for _, b in pairs],
+        }
+        checked = build_pipeline_request(raw, ctx.registry, ctx.request_check())
+        return checked.steps, checked.pipelines, {"max_tokens": checked.sampling.max_tokens}
 
     ctx = PageContext.create(make_settings(ISOLATION_ENV), PageOptions(demo_caps=True, max_models=2, max_tokens_cap=64))
     local = ("local:smollm2", "local:smollm2")

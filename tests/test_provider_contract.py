@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 import providers.builtin as builtin
-from providers.base import BaseProvider, ProviderError, Usage
+from providers.base import BaseProvider, ProviderError
+from providers.events import Chunk, Finish, Usage
 from tests.conftest import make_settings
 from tests.engine_helpers import columns, run
 
@@ -28,8 +29,8 @@ class AcmeProvider(BaseProvider):
         if request.model == "leaky":
             raise ProviderError(self.label, f"the server refused key {self.key}", status=401)
         for word in ("hello ", "from ", "acme"):
-            yield word
-        yield Usage(input_tokens=7, output_tokens=3)
+            yield Chunk(word)
+        yield Finish("stop", "stop", Usage(input_tokens=7, output_tokens=3))
 
 
 @pytest.fixture

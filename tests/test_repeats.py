@@ -4,7 +4,8 @@ import random
 
 import pytest
 
-from compare.repeats import check_repeat, compare_pair, comparisons, spread, summarize
+from compare.repeats import compare_pair, comparisons, spread, summarize
+from compare.validate import check_repeat
 
 
 def test_spread_of_known_values():

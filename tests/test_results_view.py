@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compare.metrics import Result
 from compare.record import column_labels
+from compare.result import Result
 from compare.word_diff import diff_html, word_diff
 from providers import prices
 from ui.tabs.results_view import chart_frames, cost_header, summary_table

@@ -1,4 +1,4 @@
-"""Setup links: a page address's query read into a checked setup (ui/web/setup_link.py), and what the page fills in."""
+"""Setup links: a page address's query read into a checked setup (ui/tabs/setup_link.py), and what the page fills in."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from compare.lessons import load_lessons
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
-from ui.context import SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
+from ui.context import PageContext
+from ui.names import SHARED_SYSTEM, SHARED_TEMPERATURE
+from ui.tabs.setup_link import lesson_link, parse_setup_link
 from ui.web.safety import PageOptions
-from ui.web.setup_link import lesson_link, parse_setup_link
 
 LESSONS = [lesson.name for lesson in load_lessons()]
 

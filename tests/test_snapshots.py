@@ -230,15 +230,16 @@ def test_cli_save_is_served_by_the_app_on_the_same_store(app, openai_fake, db_pa
 
 def test_a_record_reads_back_as_it_was_written():
     from cli.args import parse_args
-    from cli.save import run_record
-    from compare.metrics import Result
+    from cli.run import request_of
     from compare.record import RunRecord
-    from providers import Sampling
+    from compare.result import Result
+    from providers import Registry
+    from tests.conftest import make_settings
 
     args = parse_args(["--system", "s", "--max-tokens", "256", "-m", "openai:fast", "-m", "openai:fast", "p"])
-    sampling = Sampling(args.temperature, args.top_p, args.max_tokens, args.seed, args.reasoning)
+    request = request_of(args, Registry(make_settings({"OPENAI_API_KEY": "sk-x"})))
     results = [Result("0", "openai:fast", text="hi", warnings=["w"]), Result("1", "openai:fast", error="boom")]
-    record = run_record(sampling, args.system, "p", args.models, results, "2026-01-01T00:00:00.000+00:00")
+    record = request.record({"0": results[:1], "1": results[1:]}, "2026-01-01T00:00:00.000+00:00").to_json()
     assert record["parameters"] == {
         "temperature": None,
         "max_tokens": 256,

@@ -264,7 +264,7 @@ def check_other_process(store_env: dict, here) -> None:
 
 def test_keys_are_never_stored(tmp_path):
     settings = make_settings({"OPENAI_API_KEY": KEY, "COMPARE_DB": str(tmp_path / "k.db")})
-    store = open_store(settings)
+    store = open_store(settings.env, settings.redact, settings.secret_values())
     leaky = record(prompt=f"my key is {KEY}", api_key=KEY, headers={"Authorization": f"Bearer {KEY}"})
     leaky["results"][0]["error"] = "OpenAI (HTTP 401): Incorrect API key provided: sk-tes********7890."
     leaky["results"][0]["warnings"] = [f"server said {KEY}"]

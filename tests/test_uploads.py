@@ -100,6 +100,9 @@ def test_upload_caps_come_from_flags_or_the_environment(monkeypatch):
     monkeypatch.setenv("COMPARE_MAX_UPLOAD_MB", "4")
     assert options_from_args(parse_args([])).max_upload_mb == 4
     assert options_from_args(parse_args(["--max-upload-mb", "2"])).max_upload_mb == 2  # the flag wins
+    assert options_from_args(parse_args(["--max-upload-mb", "0.5"])).max_upload_bytes == 512 * 1024
     monkeypatch.setenv("COMPARE_MAX_UPLOAD_MB", "lots")
-    with pytest.raises(ConfigError, match="COMPARE_MAX_UPLOAD_MB must be a whole number, not 'lots'"):
+    with pytest.raises(ConfigError, match="COMPARE_MAX_UPLOAD_MB must be a number of megabytes, not 'lots'"):
         options_from_args(parse_args([]))
+    with pytest.raises(ConfigError, match="--max-upload-mb must be a number of megabytes above 0"):
+        options_from_args(parse_args(["--max-upload-mb", "0"]))

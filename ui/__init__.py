@@ -16,10 +16,8 @@ from ui.tabs.pipeline import build_pipeline_tab
 from ui.tabs.pipeline_saving import wire_pipeline_saving
 from ui.tabs.run_end import chain_run_end
 from ui.tabs.tokens import build_context_tab, build_tokens_tab
-from ui.web.page_js import PAGE_JS
+from ui.web.assets import CSS, KEEP_THINKING_OPEN_JS, PAGE_JS
 from ui.web.safety import PageOptions
-from ui.web.styles import CSS
-from ui.web.thinking_fold import KEEP_THINKING_OPEN_JS
 
 TITLE = "# LLM side by side <small>one prompt, several models, streaming at once</small>"
 
@@ -32,7 +30,7 @@ def build_demo(ctx: PageContext | None = None) -> gr.Blocks:
     with gr.Blocks(title="LLM side by side", delete_cache=(3600, 86400), fill_width=True) as demo:
         with gr.Row(elem_id="page-head", equal_height=True):
             gr.Markdown(TITLE, elem_id="page-title")
-            # Both buttons are handled by the page's script (ui/web/page_js.py): no server round trip.
+            # Both buttons are handled by the page's script (ui/web/static/page.js): no server round trip.
             build_copy_link()
             gr.Button("Present", size="sm", scale=0, min_width=80, elem_id="present-toggle")
             gr.Button("Dark mode", size="sm", scale=0, min_width=96, elem_id="theme-toggle")

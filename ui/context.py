@@ -7,42 +7,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import Comparison
+from compare import Comparison, RequestCheck, RunRequest
 from compare.presets import Preset, load_presets
-from compare.record import ColumnRecord
 from compare.tokens import TokenCounter
-from providers import ModelInfo, Registry, Sampling, Settings
+from providers import ModelInfo, Registry, Settings
 from providers.client_cache import release_clients
 from store import Store, open_store
+from ui.names import N_SLOTS, SHARED_SYSTEM
 from ui.web.queued_stop import StopRequests
 from ui.web.safety import PageOptions, RateLimiter
 from ui.web.visitor import visitor_key
-
-N_SLOTS = 8
-SHARED_SYSTEM = "(shared)"
-SHARED_TEMPERATURE = "shared"
-TEMPERATURE_CHOICES = [SHARED_TEMPERATURE, "0", "0.3", "0.7", "1.0", "1.2", "1.5", "2.0"]
-SHARED_REASONING = "shared"
-PROVIDER_DEFAULT = "default"
-REASONING_CHOICES = [PROVIDER_DEFAULT, "off", "low", "medium", "high"]
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One page column as a run sends it, from the page to the wire: its slot, model, system prompt (and the choice
-    it came from) and sampling."""
-
-    slot: int
-    model: str
-    system: str
-    sampling: Sampling
-    persona: str = "shared"  # the system prompt choice as a label: a preset's name, or "shared"
-
-    def record(self, model: str) -> ColumnRecord:
-        """The column as a saved run lists it, with the model that answered."""
-        return ColumnRecord(
-            self.slot + 1, model, self.persona, self.system, self.sampling.temperature, self.sampling.reasoning
-        )
 
 
 @dataclass
@@ -50,18 +24,10 @@ class ActiveRun:
     """A comparison in flight for one browser session, kept so Stop can cancel it and report partials."""
 
     comparison: Comparison
-    specs: list[ColumnSpec]
-    prompt: str
-    system: str
-    params: dict  # the shared settings, as the saved run lists them
+    request: RunRequest
     started_at: str
-    history: list
+    history: list  # each slot's conversation before this run
     stopped: bool = False
-
-    @property
-    def slots(self) -> list[int]:
-        """The page slots the run's columns occupy."""
-        return [spec.slot for spec in self.specs]
 
 
 @dataclass
@@ -89,7 +55,7 @@ class PageContext:
             options,
             {p.name: p for p in load_presets()},
             TokenCounter(registry),
-            RateLimiter(options.runs_per_minute),
+            RateLimiter(options.runs_per_minute, options.runs_per_minute * options.max_models),
         )
         ctx.refresh_models()
         return ctx
@@ -157,7 +123,8 @@ class PageContext:
     def store(self) -> Store:
         """Where runs are kept (COMPARE_DB or DATABASE_URL, see store/), opened on first use."""
         if self._store is None:
-            self._store = open_store(self.registry.settings)
+            settings = self.registry.settings
+            self._store = open_store(settings.env, settings.redact, settings.secret_values())
         return self._store
 
     def prewarm_in_background(self) -> None:
@@ -170,6 +137,14 @@ class PageContext:
         """Who `request` comes from, for demo limits and fair turns (its address; see ui/web/visitor.py)."""
         o = self.options
         return visitor_key(request, o.proxy_header, o.proxy_hops, o.forwarded_allow_ips)
+
+    def request_check(self, available_only: bool = True, labels: dict[str, str] | None = None) -> RequestCheck:
+        """How this page checks a run request: its demo limits, its presets, the field names the caller shows."""
+        return RequestCheck(self.options.limits, self.presets, labels or {}, available_only)
+
+    def pipeline_preset(self) -> Preset | None:
+        """The first preset with two steps (summarize, then translate), or None."""
+        return next((p for p in self.presets.values() if len(p.steps) >= 2), None)
 
     def system_for(self, choice: str, shared: str) -> str:
         """The system prompt a column uses: the shared box, or a preset's."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from compare.metrics import Result
 from compare.report import fmt_cost, fmt_rate, fmt_seconds, fmt_status, fmt_tokens
-from providers.base import Phase
+from compare.result import Result
+from providers.events import Phase
 
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(\([^)]*\)|\[[^\]]*\])")
 _HTML_MEDIA = re.compile(
@@ -20,7 +20,7 @@ _FORM_PARTS = re.compile(
     r"<\s*/\s*form\s*>|<\s*/?\s*(button|select|option|optgroup|textarea|fieldset|datalist|output|keygen)\b[^>]*>", re.I
 )
 _FORM_ATTRS = re.compile(r"""\s(formaction|formmethod|formtarget|formenctype)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
-# Marks drawn by the page's CSS (ui/web/styles.py), not emoji: a browser without an emoji font shows ⏳ as an empty box.
+# Marks drawn by the page's CSS (ui/web/static/page.css), not emoji: without an emoji font ⏳ shows as an empty box.
 _STATUS_ICONS = {
     Phase.QUEUED: "queued",
     Phase.LOADING: "loading",

@@ -11,7 +11,8 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..base import ChatRequest, Chunk, Finish, Phase, ProviderError, Status, Usage
+from ..base import ChatRequest, ProviderError
+from ..events import Chunk, Finish, Phase, Status, Usage
 from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
 from .threads import DECODE_THREAD
 
@@ -256,7 +257,7 @@ class Scheduler:
         if tail:
             seq.emit(Chunk(tail, at=time.perf_counter()))
         self._release(seq)
-        for item in (finish, Usage(len(seq.prompt), seq.produced), END):
+        for item in (Finish(finish.reason, finish.raw, Usage(len(seq.prompt), seq.produced)), END):
             seq.emit(item)
 
     def _order(self) -> list[Sequence]:

@@ -6,7 +6,8 @@ import contextlib
 import importlib.util
 from collections.abc import AsyncIterator
 
-from ..base import BaseProvider, ChatRequest, ProviderError, StreamItem
+from ..base import BaseProvider, ChatRequest, ModelSource, ProviderError
+from ..events import StreamItem
 from ..settings import LocalModel
 from .runtime import LocalRuntime
 
@@ -17,6 +18,7 @@ class LocalProvider(BaseProvider):
     name = "local"
     label = "Local (llama.cpp)"
     runs_locally = embedded = True
+    models_from = ModelSource.CONFIGURED
 
     def __init__(self, models: list[LocalModel], n_threads: int | None = None):
         self.runtimes = {m.name: LocalRuntime(m, n_threads) for m in models}
@@ -36,7 +38,7 @@ class LocalProvider(BaseProvider):
             return f"unknown local model {name!r}"
         return runtime.unavailable_reason()
 
-    def known_models(self) -> list[str]:
+    def catalog_models(self) -> list[str]:
         """Configured local model names: no other name can run."""
         return list(self.runtimes)
 
@@ -49,10 +51,6 @@ class LocalProvider(BaseProvider):
         """The model's runtime, whose tokenize/split/prompt_tokens use its own vocabulary (None without its file)."""
         runtime = self.runtimes.get(model)
         return runtime if runtime is not None and runtime.model.path.is_file() else None
-
-    async def list_models(self) -> list[str]:
-        """Configured local model names."""
-        return list(self.runtimes)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Relay the model's engine process; closing this stream stops the request there."""

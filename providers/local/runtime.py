@@ -12,7 +12,8 @@ import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import Future
 
-from ..base import ChatRequest, Phase, ProviderError, Status, StreamItem
+from ..base import ChatRequest, ProviderError
+from ..events import Phase, Status, StreamItem
 from ..settings import LocalModel
 from .process import EngineLink
 from .threads import ThreadRelay

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from ..base import Chunk
+from ..events import Chunk
 
 
 class DecodeThread:
@@ -78,7 +78,7 @@ class ThreadRelay:
         now = time.perf_counter()
         with self._lock:
             self._items.append(item)
-            text = isinstance(item, (str, Chunk))
+            text = isinstance(item, Chunk)
             urgent = not text or self._first_text
             if text:
                 self._first_text = False

@@ -12,7 +12,6 @@ def encode_error(exc: BaseException) -> dict:
             "provider": exc.provider,
             "message": exc.message,
             "status": exc.status,
-            "retryable": exc.retryable,
             "param": exc.param,
         }
     return {"provider": "local", "message": f"{type(exc).__name__}: {exc}"}

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..base import Chunk
+from ..events import Chunk
 from ..settings import LocalModel
 from .batch import END, Sequence
 from .wire import encode_error
@@ -48,7 +48,7 @@ class Outbox:
             elif isinstance(item, BaseException):
                 entry, urgent = (rid, "error", encode_error(item)), True
             else:
-                text = isinstance(item, (str, Chunk))
+                text = isinstance(item, Chunk)
                 urgent = not text or rid not in self._texted
                 if text:
                     self._texted.add(rid)

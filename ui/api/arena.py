@@ -39,7 +39,7 @@ async def checked_pool(ctx: PageContext, prompt, models, session: str) -> list[s
     arena = arena_for(ctx)
     pool = arena.pool(models, ctx.available_ids)
     await asyncio.to_thread(arena.repository.ready)  # no battle (and no spending) when it could not be stored
-    if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+    if ctx.options.demo_caps and (limited := ctx.limiter.check(session, 2)):
         raise InputError(limited)
     return pool
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import gradio as gr
 
 from compare.pipeline import PipelineRun
+from compare.pipeline_request import build_pipeline_request
 from compare.record import now_iso
-from compare.tokenview import requested_encodings, tokenize_api
-from compare.validate import InputError, as_model_ids, as_text
+from compare.tokenview import MAX_TEXT_CHARS, requested_encodings, tokenize_api
+from compare.validate import InputError
 from store import new_owner_token
+from ui.api.compare import API_LABELS
 from ui.context import PageContext
-from ui.tabs.pipeline import parse_pipeline_inputs, pipeline_preset
-from ui.tabs.pipeline_saving import pipeline_record
-from ui.tabs.tokens import MAX_CHARS
 from ui.web.abandon import cancelled_if_abandoned
 from ui.web.snapshots import save_run, snapshot_url
 
@@ -29,9 +28,9 @@ def make_tokenize_api(ctx: PageContext):
             names = requested_encodings(encodings, ctx.registry)
             if not isinstance(text, str):
                 raise InputError("text must be a string.")
-            if len(text) > MAX_CHARS:
+            if len(text) > MAX_TEXT_CHARS:
                 raise InputError(
-                    f"The text is {len(text):,} characters; the tokenize endpoint accepts at most {MAX_CHARS:,}."
+                    f"The text is {len(text):,} characters; the tokenize endpoint accepts at most {MAX_TEXT_CHARS:,}."
                 )
             return tokenize_api(text, names, ctx.registry)
         except (InputError, ValueError, TypeError) as exc:
@@ -42,7 +41,7 @@ def make_tokenize_api(ctx: PageContext):
 
 def make_pipeline_api(ctx: PageContext):
     """The `pipeline` endpoint: each (step-1 model, step-2 model) pair runs generate → transform; all pairs at once."""
-    preset = pipeline_preset(ctx)
+    preset = ctx.pipeline_preset()
     step1_default = preset.steps[0].system if preset else ""
     step2_default = preset.steps[1].system if preset else ""
 
@@ -61,25 +60,31 @@ def make_pipeline_api(ctx: PageContext):
 
         returns each step's metrics and totals.
         """
+        raw = {
+            "prompt": prompt,
+            "step1_models": step1_models,
+            "step2_models": step2_models,
+            "step1_system": step1_system,
+            "step2_system": step2_system,
+            "step2_prompt": step2_prompt,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+        }
         try:
-            first, second = as_model_ids(step1_models), as_model_ids(step2_models)
-            step1_system, step2_system = as_text("step1_system", step1_system), as_text("step2_system", step2_system)
-            step2_prompt = as_text("step2_prompt", step2_prompt)
-            if len(first) != len(second):
-                raise InputError(f"Give one step-2 model per step-1 model ({len(first)} step-1, {len(second)} step-2).")
-            steps, specs, params = parse_pipeline_inputs(
-                ctx, prompt, step1_system, step2_system, step2_prompt, temperature, max_tokens, list(zip(first, second))
-            )
-            if ctx.options.demo_caps and (limited := ctx.limiter.check(ctx.visitor(request))):
+            checked = build_pipeline_request(raw, ctx.registry, ctx.request_check(labels=API_LABELS))
+            visitor = ctx.visitor(request)
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor, checked.upstream_requests)):
                 raise InputError(limited)
-        except (InputError, ValueError, TypeError) as exc:
+        except InputError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         started = now_iso()
-        run = PipelineRun(ctx.registry, specs, steps, prompt, ctx.counter, **params)
+        run = PipelineRun(
+            ctx.registry, list(checked.pipelines), list(checked.steps), prompt, ctx.counter, checked.sampling
+        )
         async with cancelled_if_abandoned(run.cancel):  # a caller that went away stops spending
             results = await run.run()
         owner = new_owner_token()
-        run_id, error = await save_run(ctx, pipeline_record(run, started), owner, kind="pipeline")
+        run_id, error = await save_run(ctx, run.record(started).to_json(), owner, kind="pipeline")
         saved = {
             "run_id": run_id,
             "snapshot_url": snapshot_url(request, run_id) if run_id else None,
@@ -89,8 +94,8 @@ def make_pipeline_api(ctx: PageContext):
             saved["store_error"] = error
         return {
             "prompt": prompt,
-            "step1_system": step1_system,
-            "step2_system": step2_system,
+            "step1_system": checked.steps[0].system,
+            "step2_system": checked.steps[1].system,
             "step2_prompt": step2_prompt,
             "pipelines": [r.to_json() for r in results],
             **saved,

@@ -1,27 +1,16 @@
-"""Named API endpoints (visible on Gradio's "Use via API" page)."""
+"""The `compare` API endpoint: one prompt to several models, checked as the page checks it."""
 
 import gradio as gr
 
-from compare import Column, Comparison, make_messages
-from compare.record import RunRecord, now_iso, run_parameters, shared_columns
-from compare.repeat_block import column_labels, repeat_block
-from compare.repeat_run import RepeatedComparison
-from compare.repeats import check_repeat
-from compare.validate import (
-    InputError,
-    as_model_ids,
-    as_number,
-    as_text,
-    check_models,
-    check_params,
-    check_prompt,
-    check_reasoning,
-)
-from providers import Sampling
+from compare import Comparison, build_request
+from compare.record import now_iso
+from compare.validate import InputError
 from store import new_owner_token, valid_owner_token
 from ui.context import PageContext
 from ui.web.abandon import cancelled_if_abandoned
 from ui.web.snapshots import save_run, snapshot_url
+
+API_LABELS = {"system": "system_prompt", "max_tokens": "max_tokens"}  # errors name the API's own parameters
 
 
 def make_compare_api(ctx: PageContext):
@@ -48,56 +37,34 @@ def make_compare_api(ctx: PageContext):
         run per model), `summaries` (median, p10, p90, min, max) and `comparisons` (better model or null = within
         noise).
         """
-        opts = ctx.options
+        raw = {
+            "prompt": prompt,
+            "system": system_prompt,
+            "models": models,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "reasoning": reasoning,
+            "owner": owner,
+            "repeat": repeat,
+            "visitor": ctx.visitor(request),
+        }
         try:
-            check_prompt(prompt, opts.prompt_cap)
-            system_prompt = as_text("system_prompt", system_prompt)
-            max_tokens = as_number("max_tokens", max_tokens)
-            if opts.tokens_cap and max_tokens is None:  # a blank cap must not walk around the demo's limit
-                max_tokens = opts.tokens_cap
-            check_params(temperature, max_tokens, None, None, opts.tokens_cap)
-            temperature, max_tokens = (
-                as_number("temperature", temperature),
-                None if max_tokens is None else int(max_tokens),
-            )
-            reasoning = check_reasoning(as_text("reasoning", reasoning))
-            ids = check_models(ctx.registry, as_model_ids(models), opts.models_cap)
-            repeat = check_repeat(1 if repeat is None else repeat)
-            owner = as_text("owner", owner)
-            if owner and not valid_owner_token(owner):
+            run = build_request(raw, ctx.registry, ctx.request_check(labels=API_LABELS))
+            if run.owner and not valid_owner_token(run.owner):
                 raise InputError("owner must be 16 to 128 letters, digits, - or _ (or blank for a new one).")
-            visitor = ctx.visitor(request)
-            if opts.demo_caps and (limited := ctx.limiter.check(visitor)):
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(run.visitor, run.upstream_requests)):
                 raise InputError(limited)
-        except (InputError, ValueError, TypeError) as exc:
+        except InputError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        messages = make_messages(prompt, system_prompt)
-        sampling = Sampling(temperature, max_tokens=max_tokens, reasoning=reasoning)
-        columns = [Column(str(i), m, messages, sampling, visitor) for i, m in enumerate(ids)]
+        comparison = Comparison(ctx.registry, run.engine_columns(), ctx.counter, run.repeat)
         started = now_iso()
-        repeats = None
-        if repeat > 1:
-            repeated = RepeatedComparison(ctx.registry, columns, repeat)
-            async with cancelled_if_abandoned(repeated.cancel):
-                runs = await repeated.run()
-            results = [runs[c.key][0] for c in columns if runs[c.key]]  # the first run of each, as with repeat 1
-            repeats = repeat_block(column_labels(ids), runs, repeat)
-        else:
-            comparison = Comparison(ctx.registry, columns, ctx.counter)
-            async with cancelled_if_abandoned(comparison.cancel):  # a caller that went away stops spending
-                results = await comparison.run()
+        async with cancelled_if_abandoned(comparison.cancel):  # a caller that went away stops spending
+            await comparison.run()
+        record = run.record(comparison.runs, started)
         # --- store: keep the run (a failed save still returns the replies, with the reason) ---
-        owner = owner or new_owner_token()
-        record = RunRecord(
-            prompt,
-            system_prompt or "",
-            run_parameters(sampling),
-            shared_columns(ids, system_prompt or "", sampling),
-            results,
-            started,
-            repeats=repeats,
-        ).to_json()  # history, exports and snapshots keep every run
-        run_id, error = await save_run(ctx, record, owner)
+        owner = run.owner or new_owner_token()
+        data = record.to_json()  # history, exports and snapshots keep every run
+        run_id, error = await save_run(ctx, data, owner)
         saved = {
             "run_id": run_id,
             "snapshot_url": snapshot_url(request, run_id) if run_id else None,
@@ -105,8 +72,9 @@ def make_compare_api(ctx: PageContext):
         }
         if error:
             saved["store_error"] = error
-        out = {"prompt": prompt, "system_prompt": system_prompt, "results": [r.to_json() for r in results], **saved}
-        if repeats:
+        out = {"prompt": prompt, "system_prompt": run.system, "results": data["results"], **saved}
+        if "repeats" in data:
+            repeats = data["repeats"]
             out.update(runs=repeats["runs"], summaries=repeats["summaries"], comparisons=repeats["comparisons"])
         return out
 

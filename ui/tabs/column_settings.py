@@ -10,13 +10,8 @@ import json
 
 import gradio as gr
 
-from ui.context import N_SLOTS, SHARED_REASONING
-
-# Runs in the browser; its arguments come in the order of pack_columns's lists.
-PACK_COLUMNS_JS = (
-    "(...v) => { const n = v.length / 4; return JSON.stringify({models: v.slice(0, n), "
-    "systems: v.slice(n, 2 * n), temperatures: v.slice(2 * n, 3 * n), reasoning: v.slice(3 * n)}); }"
-)
+from ui.names import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE
+from ui.web.assets import PACK_COLUMNS_JS
 
 
 def pack_columns(models, systems, temperatures, reasoning=None) -> str:
@@ -48,3 +43,10 @@ def column_settings_field(value: str, dropdowns: list, **event_options) -> gr.Te
     field = gr.Textbox(value, visible="hidden", elem_id="column-settings", show_label=False, container=False)
     gr.on([d.change for d in dropdowns], None, dropdowns, [field], js=PACK_COLUMNS_JS, **event_options)
     return field
+
+
+def column_header(model: str, persona: str, temperature: str, reasoning: str) -> str:
+    """A column's header as ui/web/static/hooks/headers.js writes it: "model · persona · temp t · reasoning r"."""
+    persona = "shared prompt" if not persona or persona == SHARED_SYSTEM else persona
+    parts = [(model or "").strip() or "no model", persona, f"temp {temperature or SHARED_TEMPERATURE}"]
+    return " · ".join(parts + [f"reasoning {reasoning or SHARED_REASONING}"])

@@ -4,21 +4,24 @@ continue one column's conversation on its own."""
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import gradio as gr
 
-from compare import Column, Comparison, make_messages
-from compare.metrics import Result
-from compare.record import column_labels, now_iso
-from compare.validate import InputError, check_models
+from compare import Comparison, build_request
+from compare.record import RunRecord, now_iso
+from compare.validate import InputError
 from compare.word_diff import diff_html, similarity
-from providers.base import Message, Phase, Sampling
-from ui.context import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM, ActiveRun, ColumnSpec, PageContext
+from providers.base import Message
+from providers.events import Phase
+from ui.context import ActiveRun, PageContext
+from ui.names import N_SLOTS, SHARED_REASONING, SHARED_SYSTEM
 from ui.render import WARNING_MARK, escape_md, status_line
-from ui.tabs.compare_run import ColumnView, empty_history, frame, stream_views, transcript
+from ui.tabs.column_view import ColumnView, empty_history, frame, transcript
+from ui.tabs.compare_run import stream_views
 from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
 from ui.tabs.preset_sync import wire_preset_custom
-from ui.web.page_js import BUSY_JS
+from ui.web.assets import BUSY_JS
 
 SAME_MODEL = "(same model)"
 COLUMN_NAMES = [f"Column {i + 1}" for i in range(N_SLOTS)]
@@ -90,123 +93,122 @@ def wire_column_tools(ctx: PageContext, tools: dict, view: CompareView) -> None:
     )
 
 
-def _column(record: dict | None, name: str) -> tuple[int, dict, dict] | None:
-    """(index in the record, column settings, result) for "Column N" of the last run, or None if it was not run."""
-    if not record or name not in COLUMN_NAMES:
+def _column(record: RunRecord | None, name: str) -> int | None:
+    """The index in the record of "Column N" of the last run, or None if it was not run."""
+    if record is None or name not in COLUMN_NAMES:
         return None
-    slot = COLUMN_NAMES.index(name) + 1
-    for i, column in enumerate(record["columns"]):
-        if column["slot"] == slot:
-            return i, column, record["results"][i]
-    return None
+    return record.column_index(COLUMN_NAMES.index(name) + 1)
 
 
-def diff_columns(record: dict | None, left: str, right: str) -> str:
-    """Two columns' replies, with words only in the left one struck through and those only in the right one marked."""
+def diff_columns(record: RunRecord | None, left: str, right: str) -> str:
+    """Two columns' replies with the words only in the left one struck through and those only in the right one
+    marked."""
     a, b = _column(record, left), _column(record, right)
-    if a is None or b is None:
+    if record is None or a is None or b is None:
         return "<p>Run a comparison first; then pick two of its columns.</p>"
-    labels = column_labels(record["columns"])
-    text_a, text_b = a[2]["text"], b[2]["text"]
+    labels = record.column_labels()
+    text_a, text_b = record.results[a].text, record.results[b].text
     head = (
-        f"<p><del>{html.escape(left)}: {html.escape(labels[a[0]])}</del> vs <ins>{html.escape(right)}: "
-        f"{html.escape(labels[b[0]])}</ins> · {similarity(text_a, text_b):.0%} of words in common</p>"
+        f"<p><del>{html.escape(left)}: {html.escape(labels[a])}</del> vs <ins>{html.escape(right)}: "
+        f"{html.escape(labels[b])}</ins> · {similarity(text_a, text_b):.0%} of words in common</p>"
     )
     return head + f'<div class="diff-text">{diff_html(text_a, text_b)}</div>'
 
 
-def _earlier(history: list, slot: int, result: dict) -> list[Message]:
+def _earlier(history: list, slot: int, ok: bool) -> list[Message]:
     """The column's conversation before the last run's turn (which a completed column has already recorded)."""
     turns = list(history[slot])
-    return turns[:-2] if turns and not result.get("error") and not result.get("stopped") else turns
+    return turns[:-2] if turns and ok else turns
 
 
 async def rerun_column(
-    ctx: PageContext, session: str, record: dict | None, history, target: str, model: str, visitor: str | None = None
+    ctx: PageContext,
+    session: str,
+    record: RunRecord | None,
+    history,
+    target: str,
+    model: str,
+    visitor: str | None = None,
 ):
-    """Run one column of the last run again (same prompt and settings, or another model); the others stay as they are.
-    A re-run is a run: the same model checks and demo limits apply."""
+    """Run one column of the last run again (same prompt and settings, or another model); the others stay as they
+    are. A re-run is a run: the same request checks and demo limits apply."""
     history = history or empty_history()
-    found = _column(record, target)
-    refused = None if found else f"{target} was not part of the last run: run a comparison first."
-    if found:
-        model = (model or "").strip()
-        model = found[1]["model"] if model in ("", SAME_MODEL) else model
-        try:
-            check_models(ctx.registry, [model], 1)
-            if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor or session)):
-                raise InputError(limited)
-        except InputError as exc:
-            refused = str(exc)
-    if refused:
-        yield CompareUpdate(banner=f"{WARNING_MARK} {escape_md(refused)}", history=history, record=record)
+    visitor = visitor or session
+    index = _column(record, target)
+    if record is None or index is None:
+        yield _refused(f"{target} was not part of the last run: run a comparison first.", history, record)
         return
-    index, settings, old = found
-    slot = settings["slot"] - 1
-    earlier = _earlier(history, slot, old)
-    params = record["parameters"]
-    sampling = Sampling(
-        settings["temperature"],
-        params.get("top_p"),
-        params.get("max_tokens"),
-        params.get("seed"),
-        settings.get("reasoning"),
-    )
-    column = Column(
-        str(slot),
-        model,
-        make_messages(record["prompt"], settings["system_prompt"], earlier),
-        sampling,
-        visitor or session,
-    )
+    settings, old = record.columns[index], record.results[index]
+    slot = settings.slot - 1
+    earlier = _earlier(history, slot, old.ok)
+    model = (model or "").strip()
+    column = {
+        "model": settings.model if model in ("", SAME_MODEL) else model,
+        "persona": settings.persona,
+        "system": settings.system_prompt,
+        "temperature": settings.temperature,
+        "reasoning": settings.reasoning,
+        "history": earlier,
+    }
+    raw = {
+        **record.parameters,
+        "prompt": record.prompt,
+        "system": record.system_prompt,
+        "columns": [column],
+        "visitor": visitor,
+    }
+    try:
+        request = build_request(raw, ctx.registry, ctx.request_check())
+        if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor, request.upstream_requests)):
+            raise InputError(limited)
+    except InputError as exc:
+        yield _refused(str(exc), history, record)
+        return
+    request = replace(request, columns=(replace(request.columns[0], slot=slot),))
     views = {}
-    for s, r in zip(record["columns"], record["results"]):
-        view = ColumnView(s["model"], _earlier(history, s["slot"] - 1, r), record["prompt"])
-        view.show(Result(**r))
-        views[s["slot"] - 1] = view
-    views[slot] = ColumnView(model, earlier, record["prompt"], meta=status_line(Phase.WAITING))
-    comparison = Comparison(ctx.registry, [column], ctx.counter)
-    started = now_iso()
-    spec = ColumnSpec(slot, model, settings["system_prompt"], sampling, settings.get("persona") or "shared")
-    active = ActiveRun(comparison, [spec], record["prompt"], record["system_prompt"], params, started, history)
+    for c, r in zip(record.columns, record.results):
+        views[c.slot - 1] = ColumnView(c.model, _earlier(history, c.slot - 1, r.ok), record.prompt)
+        views[c.slot - 1].show(r)
+    new_model = request.columns[0].model
+    views[slot] = ColumnView(new_model, earlier, record.prompt, meta=status_line(Phase.WAITING))
+    comparison = Comparison(ctx.registry, request.engine_columns(), ctx.counter)
+    active = ActiveRun(comparison, request, now_iso(), history)
     async for update in stream_views(ctx, session, active, views, history):
         yield update
     result = comparison.results[str(slot)]
     history = [list(turns) for turns in history]
-    history[slot] = earlier + (
-        [Message("user", record["prompt"]), Message("assistant", result.text)]
-        if not result.error and not result.stopped
-        else []
+    history[slot] = earlier + ([Message("user", record.prompt), Message("assistant", result.text)] if result.ok else [])
+    columns, results = list(record.columns), list(record.results)
+    columns[index], results[index] = replace(settings, model=new_model), result
+    record = replace(record, columns=columns, results=results)
+    yield frame(
+        views, "Stopped." if active.stopped else f"Re-ran {target} with {escape_md(new_model)}.", history, record
     )
-    record = {**record, "columns": list(record["columns"]), "results": list(record["results"])}
-    record["columns"][index] = {**settings, "model": model}
-    record["results"][index] = result.to_json()
-    yield frame(views, "Stopped." if active.stopped else f"Re-ran {target} with {escape_md(model)}.", history, record)
 
 
-def continue_column(record: dict | None, history, target: str) -> CompareUpdate:
+def _refused(message: str, history, record: RunRecord | None) -> CompareUpdate:
+    return CompareUpdate(banner=f"{WARNING_MARK} {escape_md(message)}", history=history, record=record)
+
+
+def continue_column(record: RunRecord | None, history, target: str) -> CompareUpdate:
     """Take one column forward on its own: it becomes the only column, with its settings and conversation."""
-    found = _column(record, target)
-    if found is None:
+    index = _column(record, target)
+    if record is None or index is None:
         return CompareUpdate(banner=f"{WARNING_MARK} {target} was not part of the last run: run a comparison first.")
-    _, settings, result = found
-    slot = settings["slot"] - 1
-    turns = list((history or empty_history())[slot])
+    settings = record.columns[index]
+    turns = list((history or empty_history())[settings.slot - 1])
     kept = [turns] + [[] for _ in range(N_SLOTS - 1)]
-    persona = settings.get("persona") or "shared"
-    temperature = settings.get("temperature")
-    replies = [transcript(turns[:-2], turns[-2].content, turns[-1].content) if len(turns) >= 2 else ""] + [""] * (
-        N_SLOTS - 1
-    )
+    persona, temperature = settings.persona or "shared", settings.temperature
+    replies = [transcript(turns[:-2], turns[-2].content, turns[-1].content) if len(turns) >= 2 else ""]
     return CompareUpdate(
         n_columns=1,
-        models=[settings["model"]],
+        models=[settings.model],
         personas=[SHARED_SYSTEM if persona == "shared" else persona],
         temps=["shared" if temperature is None else f"{temperature:g}"],
-        reasonings=[settings.get("reasoning") or SHARED_REASONING],
+        reasonings=[settings.reasoning or SHARED_REASONING],
         history=kept,
         record=None,
-        replies=replies,
+        replies=replies + [""] * (N_SLOTS - 1),
         metas=[""] * N_SLOTS,
-        banner=f"Continuing {target} ({escape_md(settings['model'])}) on its own: your next prompt goes to it alone.",
+        banner=(f"Continuing {target} ({escape_md(settings.model)}) on its own: your next prompt goes to it alone."),
     )

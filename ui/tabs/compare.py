@@ -5,8 +5,9 @@ import time
 
 import gradio as gr
 
-from compare.repeats import MAX_REPEAT
-from ui.context import (
+from compare.validate import MAX_REPEAT
+from ui.context import PageContext
+from ui.names import (
     N_SLOTS,
     PROVIDER_DEFAULT,
     REASONING_CHOICES,
@@ -14,11 +15,13 @@ from ui.context import (
     SHARED_SYSTEM,
     SHARED_TEMPERATURE,
     TEMPERATURE_CHOICES,
-    PageContext,
 )
-from ui.tabs.column_settings import column_settings_field, pack_columns, unpack_columns
-from ui.tabs.compare_run import empty_history, gauges, run_stream, stop_run
+from ui.tabs.column_settings import column_header, column_settings_field, pack_columns, unpack_columns
+from ui.tabs.column_tools import build_column_tools, wire_column_tools
+from ui.tabs.column_view import empty_history
+from ui.tabs.compare_run import RUN_FIELDS, run_stream, stop_run
 from ui.tabs.compare_view import FRAME, CompareUpdate, CompareView
+from ui.tabs.gauges import gauges
 from ui.tabs.models_panel import MODELS_HEADERS, MODELS_WIDTHS
 from ui.tabs.models_panel import models_rows as _models_rows
 from ui.tabs.models_panel import unavailable_summary as _unavailable_summary
@@ -26,13 +29,8 @@ from ui.tabs.repeat_page import run_views
 from ui.tabs.results_panel import results_panel
 from ui.tabs.results_view import SUMMARY_HEADERS
 from ui.tabs.run_end import RunEndPart
-from ui.web.page_js import IDLE_JS, column_header, headers_js
+from ui.web.assets import HEADERS_JS, IDLE_JS
 from ui.web.queued_stop import queued_at
-
-try:  # the column tools (diff, re-run, continue) live in their own module; the tab works without it
-    from ui.tabs.column_tools import build_column_tools, wire_column_tools
-except ImportError:
-    build_column_tools = wire_column_tools = None
 
 __all__ = ["build_compare_tab", "_models_rows", "_unavailable_summary"]
 PLOTS = ("first token (s)", "total (s)", "tokens/s", "cost (USD)")
@@ -64,7 +62,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
             placeholder="Ask something… (Enter runs, Shift+Enter adds a line)",
         )
         run_btn = gr.Button("Run", variant="primary", scale=0, min_width=70, elem_id="run")
-        # Inactive until a run starts: the page's script (ui/web/page_js.py) switches it, so no event gains an output.
+        # Inactive until a run starts: page.js (ui/web/static/) switches it, so no event gains an output.
         stop_btn = gr.Button("Stop", variant="stop", scale=0, min_width=70, elem_id="stop", interactive=False)
         clear_btn = gr.Button("Clear", scale=0, min_width=70, elem_id="clear")
     with gr.Row(elem_id="setup-row", equal_height=True):
@@ -202,8 +200,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
                 gauge_mds.append(gr.Markdown(elem_classes=["gauge"], elem_id=f"gauge-{slot}"))
             cols.append(col)
 
-    # ---- column tools: the line below builds them (ui/tabs/column_tools.py), directly under the replies ----
-    tools = build_column_tools(ctx) if build_column_tools is not None else None
+    tools = build_column_tools(ctx)  # diff, re-run and continue, directly under the replies
 
     # Hidden by the "pending" class until a run finishes, and again after Clear; a class rather than visible=False
     # keeps #summary and the rest in the page, so nothing waiting for them finds them missing.
@@ -246,7 +243,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     column_settings = column_settings_field(
         pack_columns(*zip(*defaults), [SHARED_TEMPERATURE] * N_SLOTS), setting_dds, **hidden
     )
-    column_settings.change(None, [column_settings], heads, js=headers_js(N_SLOTS), **hidden)
+    column_settings.change(None, [column_settings], heads, js=HEADERS_JS, **hidden)
     view = CompareView(
         prompt,
         system,
@@ -284,35 +281,16 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
         meta_mds,
         gauge_mds,
     )
-    run_inputs = [
-        prompt,
-        system,
-        temperature,
-        max_tokens,
-        top_p,
-        seed,
-        reasoning,
-        n_columns,
-        history,
-        repeat,
-        column_settings,
-    ]
+    # One value in: Gradio's inputs-as-a-set idiom hands the handler {component: value}, read back by name.
+    run_inputs = set(view.targets(*RUN_FIELDS, "history", "column_settings"))
     run_outputs = view.targets(*FRAME)
-    # Raw values in and out (no per-component pre/postprocessing, each a thread hop): parse_inputs checks them.
-    # No `js` step either: the page's script marks Stop active when it sees the click (ui/web/page_js.py).
+    # Raw values in and out (no per-component pre/postprocessing, each a thread hop): build_request checks them.
+    # No `js` step either: the page's script marks Stop active when it sees the click (ui/web/static/page.js).
     run_options = dict(preprocess=False, postprocess=False)
 
-    async def on_run(request: gr.Request, *values):
-        *fixed, repeat, packed = values
-        async for update in run_stream(
-            ctx,
-            _session(request),
-            *fixed,
-            *unpack_columns(packed),
-            clicked_at=queued_at(),
-            visitor=ctx.visitor(request),
-            repeat=repeat,
-        ):
+    async def on_run(values: dict, request: gr.Request):
+        page = view.by_name(values)
+        async for update in run_stream(ctx, _session(request), page, ctx.visitor(request), queued_at()):
             yield view.apply(update)
 
     async def on_stop(request: gr.Request):
@@ -424,9 +402,7 @@ def build_compare_tab(ctx: PageContext) -> CompareView:
     demo.load(on_gauge, gauge_inputs, gauge_mds, **hidden)
     view.run, view.run_options = (on_run, run_inputs, run_outputs), run_options
     view.run_events, view.finalize = [run_event], finalize
-    # ---- column tools: wired to the components above (no-op until ui/tabs/column_tools.py exists) ----
-    if tools is not None:
-        wire_column_tools(ctx, tools, view)
+    wire_column_tools(ctx, tools, view)
     return view
 
 

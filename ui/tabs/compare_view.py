@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from gradio import skip
+from gradio.blocks import Block
 
 
 class _Keep:
@@ -107,6 +108,11 @@ class CompareView:
             part = getattr(self, name)
             out += part if isinstance(part, list) else [part]
         return out
+
+    def by_name(self, values: dict) -> dict[str, Any]:
+        """Gradio's {component: value} (an event whose inputs are a set) as {name: value}, for single components."""
+        names = {getattr(self, f.name): f.name for f in fields(self) if isinstance(getattr(self, f.name), Block)}
+        return {names[component]: value for component, value in values.items() if component in names}
 
     def apply(self, update: CompareUpdate) -> dict:
         """`update` as Gradio's {component: value}."""

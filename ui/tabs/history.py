@@ -37,10 +37,10 @@ def wire_history_saving(ctx: PageContext, compare: CompareView) -> dict:
     banner, record = compare.banner, compare.record
 
     async def on_finished(request: gr.Request, run_record, token, banner_text, last_key):
-        if not run_record or run_record["started_at"] == last_key:
+        if run_record is None or run_record.started_at == last_key:
             return {}
         token = token if valid_owner_token(token) else new_owner_token()
-        run_id, error = await save_run(ctx, run_record, token)
+        run_id, error = await save_run(ctx, run_record.to_json(), token)
         if error:
             note = (
                 f"{WARNING_MARK} This run was not saved to History ({escape_md(error)}); "
@@ -51,7 +51,7 @@ def wire_history_saving(ctx: PageContext, compare: CompareView) -> dict:
         return {
             saved: f"<small>Last run saved to History · read-only snapshot: [{url}]({url})</small>",
             owner: token,
-            saved_key: run_record["started_at"],
+            saved_key: run_record.started_at,
         }
 
     part = RunEndPart(on_finished, [record, owner, banner, saved_key], [saved, banner, owner, saved_key])

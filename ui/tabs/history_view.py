@@ -8,15 +8,8 @@ from compare.record import RunRecord
 from compare.repeat_report import repeats_markdown
 from compare.report import fmt_tokens
 from store import RunSummary, StoredRun
-from ui.context import (
-    N_SLOTS,
-    PROVIDER_DEFAULT,
-    SHARED_REASONING,
-    SHARED_SYSTEM,
-    SHARED_TEMPERATURE,
-    TEMPERATURE_CHOICES,
-    PageContext,
-)
+from ui.context import PageContext
+from ui.names import N_SLOTS, PROVIDER_DEFAULT, SHARED_REASONING, SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES
 from ui.render import escape_md, thinking_block, untrusted_markdown
 from ui.tabs.column_settings import pack_columns, unpack_columns
 from ui.tabs.compare_run import empty_history
@@ -60,8 +53,8 @@ def run_markdown(run: StoredRun) -> str:
     lines += [f"**Settings:** {escape_md(params or 'provider defaults')}", ""]
     if results:
         lines += markdown_table(HISTORY_COLUMNS, results, labels, escape=escape_md) + [""]
-    if isinstance(record.get("repeats"), dict):
-        lines += [repeats_markdown(record["repeats"], escape_md), ""]
+    if stored.repeats is not None:
+        lines += [repeats_markdown(stored.repeats, escape_md), ""]
     for r, label in zip(results, labels):
         lines += [f"#### {escape_md(label)}", ""]
         if r.error:

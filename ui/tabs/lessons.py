@@ -7,16 +7,17 @@ from dataclasses import dataclass
 import gradio as gr
 
 from compare.lessons import Lesson, load_lessons_lenient
-from ui.context import SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES, PageContext
+from ui.context import PageContext
+from ui.names import SHARED_SYSTEM, SHARED_TEMPERATURE, TEMPERATURE_CHOICES
 from ui.render import WARNING_MARK, escape_md
 from ui.tabs.column_settings import pack_columns
-from ui.tabs.compare_run import empty_history
+from ui.tabs.column_view import empty_history
 from ui.tabs.compare_view import KEEP, CompareUpdate, CompareView
 from ui.tabs.lesson_banner import LessonBanner, banner_text, wire_banner
-from ui.tabs.pipeline import MAX_PIPELINES, pipeline_preset, pipelines_cap
+from ui.tabs.pipeline import MAX_PIPELINES, pipelines_cap
+from ui.tabs.setup_link import lesson_link
 from ui.tabs.tokens import example_note
-from ui.web.page_js import BUSY_JS
-from ui.web.setup_link import lesson_link
+from ui.web.assets import BUSY_JS
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
 TARGET_TAB = {"compare": "compare", "tokens": "tokens", "context": "context", "pipeline": "pipeline"}
@@ -233,7 +234,7 @@ def _fill_context(ctx: PageContext, lesson: Lesson) -> list:
 
 
 def _fill_pipeline(ctx: PageContext, lesson: Lesson) -> list:
-    s, preset = lesson.setup, pipeline_preset(ctx)
+    s, preset = lesson.setup, ctx.pipeline_preset()
     pairs = s["pipelines"][: pipelines_cap(ctx)]
     models = [m for pair in pairs for m in ctx.resolve_models(list(pair))]
     defaults = (

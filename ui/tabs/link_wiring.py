@@ -6,15 +6,15 @@ from __future__ import annotations
 import gradio as gr
 
 from compare.lessons import Lesson
-from ui.context import N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
+from ui.context import PageContext
+from ui.names import CUSTOM_PRESET, N_SLOTS, SHARED_SYSTEM, SHARED_TEMPERATURE
 from ui.render import WARNING_MARK, escape_md
 from ui.tabs.column_settings import pack_columns
 from ui.tabs.compare_view import CompareView
 from ui.tabs.lesson_banner import LessonBanner, banner_text
 from ui.tabs.lessons import TARGET_TAB, LessonsPanel, LessonTargets, fill_lesson, lesson_outputs
-from ui.tabs.preset_sync import CUSTOM
-from ui.web.link_js import FOLLOW_JS, LINK_JS
-from ui.web.setup_link import LinkSetup, parse_setup_link
+from ui.tabs.setup_link import LinkSetup, parse_setup_link
+from ui.web.assets import FOLLOW_JS, LINK_JS
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
 
@@ -25,7 +25,7 @@ def build_link_notes() -> gr.Markdown:
 
 
 def build_copy_link() -> None:
-    """The Copy link button and its one-line status (handled in the browser: ui/web/link_js.py)."""
+    """The Copy link button and its one-line status (handled in the browser: ui/web/static/link.js)."""
     gr.Button("Copy link", size="sm", scale=0, min_width=96, elem_id="copy-link")
     gr.HTML(
         '<span id="copy-link-status" role="status" aria-live="polite"></span>',
@@ -101,7 +101,7 @@ def compare_updates(
         # Choosing a preset rewrites both boxes (ui/tabs/compare.py on_preset): only keep it when the link agrees.
         keep = system == chosen.system and prompt == chosen.example
         names = [p.name for p in ctx.presets.values()]
-        out[compare.preset] = link.preset if keep else gr.Dropdown(choices=names + [CUSTOM], value=CUSTOM)
+        out[compare.preset] = link.preset if keep else gr.Dropdown(choices=names + [CUSTOM_PRESET], value=CUSTOM_PRESET)
         out[compare.system], out[compare.prompt] = system, prompt
     else:
         if link.system is not None:

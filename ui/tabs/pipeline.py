@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
-from compare import Delta, Finished, StateChange
-from compare.pipeline import PipelineDone, PipelineResult, PipelineRun, PipelineSpec, StepSpec
+from compare.pipeline import PipelineDone, PipelineResult, PipelineRun
+from compare.pipeline_request import MAX_PIPELINES, build_pipeline_request
+from compare.pipeline_request import pipelines_cap as cap_for
 from compare.record import now_iso
 from compare.report import fmt_cost, fmt_seconds
-from compare.validate import InputError, check_models, check_params, check_prompt
-from providers.base import Phase
+from compare.result import Result
+from compare.validate import InputError
+from providers.events import Chunk, Phase, Status
 from ui.context import PageContext
 from ui.render import (
     WARNING_MARK,
@@ -23,21 +25,15 @@ from ui.render import (
     untrusted_markdown,
 )
 from ui.web.abandon import cancelled_if_abandoned
-from ui.web.page_js import PIPELINE_BUSY_JS, PIPELINE_IDLE_JS
+from ui.web.assets import PIPELINE_BUSY_JS, PIPELINE_IDLE_JS
 from ui.web.queued_stop import NOT_STARTED, queued_at
 
-MAX_PIPELINES = 4
 STEP2_HINT = "{previous} is replaced by the step-1 reply (added at the end when missing)"
 
 
-def pipeline_preset(ctx: PageContext):
-    """The first preset with two steps (summarize, then translate), or None."""
-    return next((p for p in ctx.presets.values() if len(p.steps) >= 2), None)
-
-
 def pipelines_cap(ctx: PageContext) -> int:
-    """How many pipelines may run at once (each streams one model at a time)."""
-    return max(1, min(MAX_PIPELINES, ctx.options.models_cap))
+    """How many pipelines may run at once on this page."""
+    return cap_for(ctx.options.models_cap)
 
 
 def default_pairs(ctx: PageContext) -> list[tuple[str, str]]:
@@ -70,44 +66,9 @@ def totals_line(result: PipelineResult) -> str:
     )
 
 
-def parse_pipeline_inputs(
-    ctx: PageContext,
-    prompt,
-    step1_system,
-    step2_system,
-    step2_prompt,
-    temperature,
-    max_tokens,
-    pairs: list[tuple[str, str]],
-):
-    """Validate pipeline input; returns (steps, specs, params) or raises InputError."""
-    opts = ctx.options
-    check_prompt(prompt, opts.prompt_cap)
-    if opts.prompt_cap and len(step2_prompt or "") > opts.prompt_cap:
-        raise InputError(
-            f"The transform prompt is {len(step2_prompt):,} characters; this demo allows at most {opts.prompt_cap:,}."
-        )
-    max_tokens = None if max_tokens in (None, "") else int(max_tokens)
-    check_params(temperature, max_tokens, None, None, opts.tokens_cap)
-    if opts.tokens_cap and max_tokens is None:
-        max_tokens = opts.tokens_cap
-    if not 1 <= len(pairs) <= pipelines_cap(ctx):
-        raise InputError(f"Choose between 1 and {pipelines_cap(ctx)} pipelines.")
-    specs = []
-    for i, (first, second) in enumerate(pairs):
-        if not (first or "").strip() or not (second or "").strip():
-            raise InputError(f"Pipeline {i + 1} needs a model for both steps (local:smollm2 needs no key).")
-        specs.append(PipelineSpec(str(i), tuple(check_models(ctx.registry, [first, second], 2))))
-    steps = [
-        StepSpec(step1_system or "", "{input}", "Step 1"),
-        StepSpec(step2_system or "", step2_prompt or "{previous}", "Step 2"),
-    ]
-    return steps, specs, {"temperature": temperature, "max_tokens": max_tokens}
-
-
 def build_pipeline_tab(ctx: PageContext) -> dict:
     """Lay out the Pipeline tab inside the current Blocks, wire run/stop, and return its handles."""
-    preset = pipeline_preset(ctx)
+    preset = ctx.pipeline_preset()
     s1, s2 = (preset.steps[0], preset.steps[1]) if preset else (None, None)
     cap = pipelines_cap(ctx)
     gr.Markdown(
@@ -189,14 +150,26 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
             yield [gr.skip()] * len(outs) + [NOT_STARTED]
             return
         try:
-            chosen = [(models[2 * i], models[2 * i + 1]) for i in range(int(n or 0))]
-            steps, specs, params = parse_pipeline_inputs(ctx, p, sys1, sys2, p2, temp, mt, chosen)
-            if ctx.options.demo_caps and (limited := ctx.limiter.check(ctx.visitor(request))):
+            pairs = [(models[2 * i], models[2 * i + 1]) for i in range(_count(n))]
+            raw = {
+                "prompt": p,
+                "step1_system": sys1,
+                "step2_system": sys2,
+                "step2_prompt": p2,
+                "temperature": temp,
+                "max_tokens": mt,
+                "step1_models": [a for a, _ in pairs],
+                "step2_models": [b for _, b in pairs],
+            }
+            checked = build_pipeline_request(raw, ctx.registry, ctx.request_check())
+            visitor = ctx.visitor(request)
+            if ctx.options.demo_caps and (limited := ctx.limiter.check(visitor, checked.upstream_requests)):
                 raise InputError(limited)
-        except (InputError, ValueError, TypeError) as exc:
+        except InputError as exc:
             yield [gr.skip()] * len(outs) + [f"{WARNING_MARK} {exc}"]
             return
-        run = PipelineRun(ctx.registry, specs, steps, p, ctx.counter, **params)
+        run = PipelineRun(ctx.registry, list(checked.pipelines), list(checked.steps), p, ctx.counter, checked.sampling)
+        specs = checked.pipelines
         started = now_iso()
         views = {(s.key, i): StepView(status_line(Phase.WAITING) if i == 0 else "") for s in specs for i in range(2)}
         active[session] = (run, views)
@@ -206,18 +179,20 @@ def build_pipeline_tab(ctx: PageContext) -> dict:
                 async for batch in run.batches(ctx.options.coalesce_s):
                     for key, step, event in batch:
                         if isinstance(event, PipelineDone):
-                            for index, step_result in enumerate(event.result.steps):  # a stopped step sends no Finished
+                            for index, step_result in enumerate(
+                                event.result.steps
+                            ):  # a step cut short ends without its Result
                                 views[(key, index)].meta = result_line(step_result)
                             _mark_skipped(views, event.result)
                             continue
                         view = views[(key, step)]
-                        if isinstance(event, Delta):
+                        if isinstance(event, Chunk):
                             (view.thinking if event.thinking else view.parts).append(event.text)
-                        elif isinstance(event, StateChange) and event.phase not in (Phase.DONE, Phase.ERROR):
+                        elif isinstance(event, Status):
                             view.meta = status_line(event.phase, event.detail, run.live_ttft(key, step))
-                        elif isinstance(event, Finished):
-                            view.parts, view.meta = [event.result.text], result_line(event.result)
-                            view.thinking, view.thinking_head = [event.result.reasoning], thinking_head(event.result)
+                        elif isinstance(event, Result):
+                            view.parts, view.meta = [event.text], result_line(event)
+                            view.thinking, view.thinking_head = [event.reasoning], thinking_head(event)
                     yield _frame(run, views, "")
         finally:
             if active.get(session, (None,))[0] is run:
@@ -285,3 +260,11 @@ def _frame(run: PipelineRun, views: dict, banner: str) -> list:
             ]
         out.append(totals_line(run.results[key]))
     return out + [banner]
+
+
+def _count(n) -> int:
+    """The Pipelines slider's value as a count (0 when it is not a whole number)."""
+    try:
+        return int(n)
+    except (TypeError, ValueError, OverflowError):
+        return 0

@@ -4,36 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from compare.pipeline import PipelineRun
-from compare.record import ColumnRecord, RunRecord
 from store import new_owner_token, valid_owner_token
 from ui.render import WARNING_MARK, escape_md
 from ui.web.snapshots import save_run, snapshot_url
 
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
-
-
-def pipeline_record(run: PipelineRun, started_at: str) -> dict:
-    """A pipeline run's record: each step of each pipeline is a column (model, its system prompt, its prompt)."""
-    temperature, max_tokens = run.sampling.temperature, run.sampling.max_tokens
-    columns, results = [], []
-    for spec in run.pipelines:
-        for index, result in enumerate(run.results[spec.key].steps):
-            step = run.steps[index]
-            columns.append(
-                ColumnRecord(
-                    len(columns) + 1,
-                    result.model,
-                    f"pipeline {int(spec.key) + 1} · step {index + 1}",
-                    step.system,
-                    temperature,
-                    None,
-                    step.template,
-                )
-            )
-            results.append(result)
-    params = {"temperature": temperature, "max_tokens": max_tokens, "top_p": None, "seed": None}
-    return RunRecord(run.text, "", params, columns, results, started_at).to_json()
 
 
 def wire_pipeline_saving(ctx, pipeline_refs: dict, saving: dict) -> None:
@@ -48,7 +23,7 @@ def wire_pipeline_saving(ctx, pipeline_refs: dict, saving: dict) -> None:
             return gr.skip(), gr.skip()
         run, started = entry
         token = token if valid_owner_token(token) else new_owner_token()
-        run_id, error = await save_run(ctx, pipeline_record(run, started), token, kind="pipeline")
+        run_id, error = await save_run(ctx, run.record(started).to_json(), token, kind="pipeline")
         if error:
             return f"{banner_text}  \n{WARNING_MARK} This run was not saved to History ({escape_md(error)}).", token
         url = snapshot_url(request, run_id)

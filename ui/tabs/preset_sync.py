@@ -5,17 +5,16 @@ from __future__ import annotations
 import gradio as gr
 
 from ui.context import PageContext
-
-CUSTOM = "custom"
+from ui.names import CUSTOM_PRESET
 
 
 def preset_after_edit(ctx: PageContext, name, system) -> object:
     """The picker's update for the current system prompt: unchanged while it matches the preset, else "custom"."""
     chosen = ctx.presets.get(name)
-    if name == CUSTOM or (chosen is not None and chosen.system == (system or "")):
+    if name == CUSTOM_PRESET or (chosen is not None and chosen.system == (system or "")):
         return gr.skip()
     names = [p.name for p in ctx.presets.values()]
-    return gr.Dropdown(choices=names + [CUSTOM], value=CUSTOM)
+    return gr.Dropdown(choices=names + [CUSTOM_PRESET], value=CUSTOM_PRESET)
 
 
 def wire_preset_custom(ctx: PageContext, preset: gr.Dropdown, system: gr.Textbox) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compare.metrics import Result
-from compare.record import column_labels
+from compare.record import RunRecord
 from compare.repeat_report import SPREAD_HEADERS, spread_rows
 from ui.context import PageContext
+from ui.dot_charts import dot_charts_html
 from ui.tabs.compare_view import CompareUpdate
-from ui.tabs.repeat_chart import dot_charts_html
 from ui.tabs.repeat_page import run_choices
 from ui.tabs.results_view import CHARTS, chart_frames, summary_table
 from ui.web.export import write_downloads
 
 
-def results_panel(ctx: PageContext, record: dict | None) -> CompareUpdate:
+def results_panel(ctx: PageContext, record: RunRecord | None) -> CompareUpdate:
     """Summary table, four bar charts (short "#n" bars; an all-zero or unknown chart is left out with a note in the
     table's label), the two downloads, the dot charts and the run switcher for a finished run. With repeats the
     table shows "median (p10–p90)" and the dot charts replace the bars."""
@@ -23,11 +22,11 @@ def results_panel(ctx: PageContext, record: dict | None) -> CompareUpdate:
 
     if not record:
         return CompareUpdate()
-    json_path, md_path = write_downloads(record, ctx.downloads_dir)
-    if repeats := record.get("repeats"):  # every run as a dot instead of one bar per column
+    json_path, md_path = write_downloads(record.to_json(), ctx.downloads_dir)
+    if repeats := record.repeats:  # every run as a dot instead of one bar per column
         table = gr.Dataframe(
             pd.DataFrame(spread_rows(repeats), columns=SPREAD_HEADERS),
-            label=f"Summary · {repeats['runs_per_column']} runs per column: median (p10–p90)",
+            label=f"Summary · {repeats.runs_per_column} runs per column: median (p10–p90)",
         )
         choices = run_choices(record)
         switch = gr.Radio(choices, value=choices[0] if choices else None, visible=bool(choices))
@@ -39,8 +38,7 @@ def results_panel(ctx: PageContext, record: dict | None) -> CompareUpdate:
             dots=dot_charts_html(repeats),
             run_switch=switch,
         )
-    results = [Result(**r) for r in record["results"]]
-    labels = column_labels(record["columns"])
+    results, labels = record.results, record.column_labels()
     frames, left_out = chart_frames(results)
     label = "Summary" + (f" · charts left out: {'; '.join(left_out)}" if left_out else "")
     charts = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from compare.metric_columns import metric_columns
-from compare.metrics import Result
+from compare.result import Result
 
 SUMMARY_COLUMNS = metric_columns(
     "status", "ttft", "answer", "total", "queued", "rate", "itl", "input", "output", "thinking", "counts", "cost"

@@ -7,10 +7,11 @@ import time
 
 import gradio as gr
 
-from compare import Column, Comparison, make_messages
+from compare import Comparison, build_request, make_messages
 from compare.report import fmt_cost, fmt_tokens
 from compare.tokenview import (
     CHARS_PER_TOKEN,
+    MAX_TEXT_CHARS,
     SUMMARY_HEADERS,
     TABLE_HEADERS,
     WORDS_PER_TOKEN,
@@ -22,12 +23,10 @@ from compare.tokenview import (
     tokenize,
 )
 from compare.validate import InputError, check_prompt
-from providers import Sampling
 from ui.context import PageContext
 from ui.render import WARNING_MARK
 from ui.tabs.compare_view import CompareView
 
-MAX_CHARS = 200_000  # beyond this the page, not the tokenizer, becomes the bottleneck
 PREVIEW_TOKENS = 2000
 MAX_VIEWS = 4
 HIDDEN = dict(show_progress="hidden", api_visibility="private")
@@ -56,8 +55,8 @@ RULE = (
 def tokens_view(ctx: PageContext, text: str, names: list[str], table_for: str | None = None) -> list:
     """Per tokenizer a header and a capped coloured preview, then the summary rows, a timing note and the id table."""
     text, note = text or "", ""
-    if len(text) > MAX_CHARS:
-        text, note = text[:MAX_CHARS], f" Only the first {MAX_CHARS:,} characters are tokenised here."
+    if len(text) > MAX_TEXT_CHARS:
+        text, note = text[:MAX_TEXT_CHARS], f" Only the first {MAX_TEXT_CHARS:,} characters are tokenised here."
     start = time.perf_counter()
     done = [tokenize(text, name, ctx.registry) for name in names]
     elapsed = time.perf_counter() - start
@@ -131,10 +130,12 @@ async def measure_overhead(ctx: PageContext, session: str, text: str, models: li
     runnable = [m for m in dict.fromkeys(models or []) if m in ctx.available_ids][: ctx.options.models_cap]
     if not runnable:
         raise InputError("None of the chosen models can run now: add an available one (local:smollm2 needs no key).")
-    if ctx.options.demo_caps and (limited := ctx.limiter.check(session)):
+    request = build_request(
+        {"prompt": text, "models": runnable, "temperature": 0.0, "max_tokens": 1}, ctx.registry, ctx.request_check()
+    )
+    if ctx.options.demo_caps and (limited := ctx.limiter.check(session, request.upstream_requests)):
         raise InputError(limited)
-    columns = [Column(str(i), m, make_messages(text), Sampling(0.0, max_tokens=1)) for i, m in enumerate(runnable)]
-    results = await Comparison(ctx.registry, columns, ctx.counter).run()
+    results = await Comparison(ctx.registry, request.engine_columns(), ctx.counter).run()
     rows = []
     for r in results:
         raw = ctx.counter.count_text(r.model, text)

@@ -90,7 +90,9 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
         runs_per_minute=_count("--runs-per-minute", args.runs_per_minute),
         concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
         votes_per_hour=_count("--votes-per-hour", args.votes_per_hour),
-        max_upload_mb=_flag_or_env(args.max_upload_mb, "--max-upload-mb", "COMPARE_MAX_UPLOAD_MB", "1"),
+        max_upload_mb=_megabytes(
+            *_flag_or_env_raw(args.max_upload_mb, "--max-upload-mb", "COMPARE_MAX_UPLOAD_MB", "1")
+        ),
         uploads_per_minute=_count("--uploads-per-minute", args.uploads_per_minute),
         arena_live=args.arena_live,
         proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
@@ -100,9 +102,22 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
 
 
 def _flag_or_env(value, flag: str, env_name: str, default: str) -> int:
-    if value is not None:
-        return _count(flag, value)
-    return _count(env_name, os.environ.get(env_name, default))
+    return _count(*_flag_or_env_raw(value, flag, env_name, default))
+
+
+def _flag_or_env_raw(value, flag: str, env_name: str, default: str) -> tuple[str, str]:
+    """(the name to blame, the text) of a setting given as a flag, else in the environment, else by default."""
+    return (flag, value) if value is not None else (env_name, os.environ.get(env_name, default))
+
+
+def _megabytes(name: str, raw) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of megabytes, not {str(raw)!r}.") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name} must be a number of megabytes above 0 (got {raw}).")
+    return value
 
 
 def _count(name: str, raw) -> int:

@@ -7,6 +7,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from compare.request import Limits
 from ui.web.visitor import DEFAULT_FORWARDED_ALLOW_IPS
 
 OWN_POLICY_PATHS = ("/snapshot/",)  # ui/web/snapshots.py: script-free pages with their own, stricter CSP
@@ -20,6 +21,7 @@ class PageOptions:
 
     demo_caps: bool = False
     max_prompt_chars: int = 4000
+    max_conversation_chars: int = 16000  # all a column sends: system prompt, earlier turns a follow-up re-sends, prompt
     max_tokens_cap: int = 512
     max_models: int = 4
     runs_per_minute: int = 6
@@ -31,10 +33,15 @@ class PageOptions:
     arena_live: bool = False  # stream arena answers as they come (reveals which side finished first)
     proxy_header: str | None = None  # a trusted proxy's header holding the client address (ui/web/visitor.py)
     proxy_hops: int = 1  # how many trusted proxies appended to that header
-    max_upload_mb: int = 1  # per uploaded file, when caps are on and the app has a file input (ui/web/uploads.py)
+    max_upload_mb: float = 1.0  # per uploaded file, when caps are on and the app has a file input (ui/web/uploads.py)
     uploads_per_minute: int = 10  # upload requests per visitor, when caps are on
     # FORWARDED_ALLOW_IPS: the only peers whose proxy header is believed
     forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest file a visitor may upload, when caps are on."""
+        return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def prompt_cap(self) -> int | None:
@@ -47,34 +54,63 @@ class PageOptions:
         return self.max_tokens_cap if self.demo_caps else None
 
     @property
+    def limits(self) -> Limits:
+        """What one run request may ask for on this page (no caps unless demo limits are on)."""
+        if not self.demo_caps:
+            return Limits()
+        return Limits(self.max_prompt_chars, self.max_conversation_chars, self.max_tokens_cap, self.max_models)
+
+    @property
     def models_cap(self) -> int:
         """Max columns per run."""
         return self.max_models if self.demo_caps else 8
 
 
 class RateLimiter:
-    """Sliding one-minute window of runs (or other actions, named by `noun`) per visitor."""
+    """Sliding one-minute windows per visitor: at most `per_minute` runs (or other actions, named by `noun`), and at
+    most `requests_per_minute` upstream model requests (a run's columns × repeats × pipeline steps × arena sides), so
+    repeats cannot multiply spend."""
 
     SWEEP_ABOVE = 4096
 
-    def __init__(self, per_minute: int, noun: str = "runs", clock=time.monotonic):
+    def __init__(
+        self, per_minute: int, requests_per_minute: int | None = None, clock=time.monotonic, noun: str = "runs"
+    ):
         self.per_minute = per_minute
         self.noun = noun
+        self.requests_per_minute = requests_per_minute
         self._clock = clock
-        self._runs: dict[str, deque] = defaultdict(deque)
+        self._runs: dict[str, deque[tuple[float, int]]] = defaultdict(deque)
 
-    def check(self, visitor: str) -> str | None:
-        """Record a run and return None, or return a message saying when to try again."""
+    def check(self, visitor: str, requests: int = 1) -> str | None:
+        """Record a run of `requests` upstream requests and return None, or return why not and when to try again."""
         now = self._clock()
         runs = self._runs[visitor]
-        while runs and now - runs[0] >= 60:
+        while runs and now - runs[0][0] >= 60:
             runs.popleft()
+        budget = self.requests_per_minute
         if len(runs) >= self.per_minute:
-            wait = 60 - (now - runs[0])
+            wait = 60 - (now - runs[0][0])
             return f"This demo allows {self.per_minute} {self.noun} per minute; try again in {wait:.0f} s."
-        runs.append(now)
+        if budget is not None and requests > budget:
+            return (
+                f"This run would send {requests} model requests; this demo allows {budget} a minute. "
+                "Use fewer columns or runs per column."
+            )
+        if budget is not None and sum(n for _, n in runs) + requests > budget:
+            spent, freed_at = 0, runs[0][0]
+            for at, n in runs:  # the moment enough earlier requests leave the window
+                spent += n
+                freed_at = at
+                if sum(m for _, m in runs) - spent + requests <= budget:
+                    break
+            return (
+                f"This demo allows {budget} model requests per minute (columns × runs per column); "
+                f"try again in {60 - (now - freed_at):.0f} s."
+            )
+        runs.append((now, requests))
         if len(self._runs) > self.SWEEP_ABOVE:  # visitors who left: keep memory flat on a long-lived server
-            for key in [k for k, r in self._runs.items() if now - r[-1] >= 60]:
+            for key in [k for k, r in self._runs.items() if not r or now - r[-1][0] >= 60]:
                 del self._runs[key]
         return None
 

@@ -9,13 +9,13 @@ from html import escape
 
 from markdown_it import MarkdownIt
 
-from compare.metrics import Result
-from compare.record import RunRecord
+from compare.record import Repeats, RunRecord
 from compare.repeat_report import SPREAD_HEADERS, SPREAD_NOTE, spread_rows, verdict_lines
 from compare.report import fmt_status, fmt_tokens
+from compare.result import Result
 from store import StoredRun
+from ui.dot_charts import dot_charts_html
 from ui.render import untrusted_markdown
-from ui.tabs.repeat_chart import dot_charts_html
 from ui.web.export import REPORT_COLUMNS
 
 # The snapshot's own CSP: no scripts, no frames, no remote anything.
@@ -135,10 +135,10 @@ def _metrics(results: list[Result], labels: list[str]) -> str:
     )
 
 
-def _repeats(repeats: dict) -> str:
+def _repeats(repeats: Repeats) -> str:
     verdicts = "".join(f"<li>{escape(line)}</li>" for line in verdict_lines(repeats))
     return (
-        f"<section><h2>{escape(str(repeats.get('runs_per_column')))} runs per column</h2>"
+        f"<section><h2>{repeats.runs_per_column} runs per column</h2>"
         f"<p class=note>Metrics and replies above are run 1's; here is every run's spread. {escape(SPREAD_NOTE)}</p>"
         f"{_table(SPREAD_HEADERS, spread_rows(repeats))}<ul>{verdicts}</ul>{dot_charts_html(repeats)}</section>"
     )
@@ -184,8 +184,8 @@ def run_html(run: StoredRun) -> str:
     parts.append(_settings(record))
     if results:
         parts.append(_metrics(results, labels))
-        if isinstance(record.get("repeats"), dict):
-            parts.append(_repeats(record["repeats"]))
+        if stored.repeats is not None:
+            parts.append(_repeats(stored.repeats))
         parts.append(
             "<section><h2>Replies</h2><div class=columns>"
             + "".join(_column(r, label, c, record) for r, label, c in zip(results, labels, columns))

@@ -63,7 +63,7 @@ class UploadPolicy:
             return cls(accepted=False)
         if not options.demo_caps:
             return cls(accepted=True)
-        return cls(True, options.max_upload_mb * MB, options.uploads_per_minute)
+        return cls(True, options.max_upload_bytes, options.uploads_per_minute)
 
     @property
     def max_request_bytes(self) -> int | None:
@@ -82,7 +82,7 @@ class UploadGuard:
         self.app = app
         self.policy = policy
         self.options = options
-        self.limiter = RateLimiter(policy.per_minute, "uploads") if policy.per_minute else None
+        self.limiter = RateLimiter(policy.per_minute, noun="uploads") if policy.per_minute else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -103,7 +103,7 @@ class UploadGuard:
         if cap is None:
             return await self.app(scope, receive, send)
         too_large = PlainTextResponse(
-            f"An upload may carry at most {FILES_PER_UPLOAD} files of {self.options.max_upload_mb} MB each.", 413
+            f"An upload may carry at most {FILES_PER_UPLOAD} files of {self.options.max_upload_mb:g} MB each.", 413
         )
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > cap:

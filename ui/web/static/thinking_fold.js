@@ -1,10 +1,5 @@
-"""Keeps a reader's opened "Thinking" fold open while the reply under it streams.
-
-Each streamed frame re-renders the column's Markdown, which would close an opened <details> every 50 ms. The page
-remembers which replies' folds the reader opened (by the reply's element id) and reopens them after each render.
-"""
-
-KEEP_THINKING_OPEN_JS = """
+// Keeps a reader's opened "Thinking" fold open while the reply under it streams: each streamed frame
+// re-renders the column's Markdown, which would close an opened <details> every 50 ms.
 () => {
   const opened = new Set();
   const hostOf = (details) => details.closest('[id^="reply-"], [id^="pl-reply-"]');
@@ -21,4 +16,3 @@ KEEP_THINKING_OPEN_JS = """
     }
   }).observe(document.body, {childList: true, subtree: true});
 }
-"""

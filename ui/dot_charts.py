@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from compare.repeats import ok_runs, percentile
+from compare.record import Repeats
+from compare.repeats import percentile
+from compare.result import Result
 
 DOT_METRICS = (("ttft_s", "first token (s)"), ("total_s", "total (s)"), ("tokens_per_s", "tokens/s"))
 WIDTH, ROW, LEFT, PAD = 300, 24, 34, 10  # px: chart width, row height, room for "#n", right padding
@@ -15,9 +17,12 @@ def _fmt(value: float) -> str:
     return f"{value:.{digits}f}"
 
 
-def metric_chart(metric: str, title: str, columns: list[tuple[str, list[dict]]]) -> str:
+def metric_chart(metric: str, title: str, columns: list[tuple[str, list[Result]]]) -> str:
     """One timing's chart: a row per column ("#n"), a dot per successful run, a tick at the median."""
-    values = [[(r["run"], float(r[metric])) for r in ok_runs(runs) if r.get(metric) is not None] for _, runs in columns]
+    values = [
+        [(k, float(getattr(r, metric))) for k, r in enumerate(runs, 1) if r.ok and getattr(r, metric) is not None]
+        for _, runs in columns
+    ]
     top = max((v for row in values for _, v in row), default=0.0) or 1.0
     span = WIDTH - LEFT - PAD
     x = lambda v: LEFT + span * v / (top * 1.05)  # noqa: E731
@@ -49,14 +54,14 @@ def metric_chart(metric: str, title: str, columns: list[tuple[str, list[dict]]])
     return f'<figure class="dot-figure"><figcaption>{escape(title)}</figcaption>{"".join(parts)}</figure>'
 
 
-def dot_charts_html(repeats: dict | None) -> str:
+def dot_charts_html(repeats: Repeats | None) -> str:
     """The three charts side by side for a run with repeats; empty for a single run."""
     if not repeats:
         return ""
-    columns = [(s["model"], runs) for s, runs in zip(repeats["summaries"], repeats["runs"])]
+    columns = list(zip(repeats.labels, repeats.runs))
     charts = "".join(metric_chart(metric, title, columns) for metric, title in DOT_METRICS)
     return (
         f'<div class="dot-charts" id="dot-charts-body"><p class="dot-note">Every run as a dot '
-        f"({repeats['runs_per_column']} per column; failed runs left out); the tick is the median. "
+        f"({repeats.runs_per_column} per column; failed runs left out); the tick is the median. "
         f"Rows are numbered as in the summary.</p>{charts}</div>"
     )

@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 from compare.validate import InputError, as_number, check_params
 from providers.registry import UnknownModelError
-from ui.context import SHARED_SYSTEM, SHARED_TEMPERATURE, PageContext
+from ui.context import PageContext
+from ui.names import SHARED_SYSTEM, SHARED_TEMPERATURE
 
 MAX_ID_CHARS = 200  # far longer than any real model id; a longer one is clipped before it is shown or checked
 MAX_NAME_CHARS = 100  # preset and lesson names

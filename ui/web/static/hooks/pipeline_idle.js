@@ -1,0 +1,1 @@
+() => { window.__llmCompare?.setBusy(false, 'pl-stop'); }
