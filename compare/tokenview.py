@@ -66,6 +66,21 @@ def available_tokenizers(registry=None) -> list[str]:
     return list(TOKENIZERS) + (registry.tokenizer_ids() if registry is not None else [])
 
 
+def requested_encodings(encodings, registry=None) -> list[str]:
+    """The encodings a tokenize call asks for: a list of names, one name, or none (null or empty) for every one."""
+    if not encodings:
+        return available_tokenizers(registry)
+    if isinstance(encodings, str):
+        return [encodings]
+    if isinstance(encodings, list):
+        return encodings
+    got = type(encodings).__name__
+    raise ValueError(
+        f"encodings must be a list of tokenizer names, one name, or null for all of them (got {got}); "
+        f"valid tokenizers: {', '.join(available_tokenizers(registry))}"
+    )
+
+
 def _check_name(name: str, registry) -> None:
     valid = available_tokenizers(registry)
     if name not in valid:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -34,6 +34,18 @@ class ClientCache:
 
                 self._client, self._loop = self._build(), loop
 
+    async def release(self) -> None:
+        """Close the client if the running loop owns it: call before that loop ends (a private discovery loop), or the
+        client's connections stay bound to a closed loop and fail ("Event loop is closed") when it is collected."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            client = self._client if self._loop is loop else None
+            if client is not None:
+                self._client, self._loop = None, None
+        close = getattr(client, "close", None)
+        if close is not None:
+            await close()
+
     def get(self) -> Any:
         """The client for the running loop (built here only if nobody prepared it: tests and one-off calls)."""
         loop = asyncio.get_running_loop()
@@ -42,3 +54,9 @@ class ClientCache:
         if self._loop is None:
             self._loop = loop
         return self._client
+
+
+async def release_clients(providers: Iterable[object]) -> None:
+    """Close every provider client the running loop owns (see ClientCache.release)."""
+    caches = [c for p in providers if isinstance(c := getattr(p, "clients", None), ClientCache)]
+    await asyncio.gather(*(c.release() for c in caches), return_exceptions=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import overload
 
 from .base import ConfigError
+from .redaction import redact_key_fragments, redact_key_runs
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
@@ -115,10 +115,8 @@ class Settings:
         return [v for k in sorted(key_variables(self)) if (v := self.get(k)) and len(v) >= 4]
 
     def redact(self, text: str) -> str:
-        """Replace any configured key, and any masked key fragment a provider quotes, that appears in text."""
-        for secret in self.secret_values():
-            text = text.replace(secret, "[redacted]")
-        return redact_key_fragments(text)
+        """Replace any run of 12+ characters of a configured key, and any masked key fragment, that appears in text."""
+        return redact_key_fragments(redact_key_runs(text, self.secret_values()))
 
     @property
     def read_timeout_s(self) -> float:
@@ -141,18 +139,6 @@ class Settings:
         if host.count(":") < 2:
             host += ":11434"
         return host.rstrip("/")
-
-
-# Providers quote the key they rejected with its middle masked: "sk-tes********efao", "AIzaSy...XYZ1", "sk-ant-...Q2lB".
-_MASKED_KEY = re.compile(
-    r"[A-Za-z0-9_\-]{2,}\*{3,}[A-Za-z0-9_\-]{2,}"
-    r"|\b(?:sk|AIza|gsk|xai|key)[A-Za-z0-9_\-]*(?:\.{3}|…)[A-Za-z0-9_\-]{2,}"
-)
-
-
-def redact_key_fragments(text: str) -> str:
-    """Replace masked API-key fragments (a prefix, a run of * or ..., a suffix) with [redacted]."""
-    return _MASKED_KEY.sub("[redacted]", text)
 
 
 def _read_user_config(path: Path) -> dict:

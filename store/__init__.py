@@ -29,6 +29,7 @@ from .runs import (
     new_owner_token,
     valid_owner_token,
 )
+from .sqlite_file import INFO_KEY, DatabaseFileError, file_id, make_folder
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = APP_DIR / "data" / "compare.db"
@@ -51,16 +52,19 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True)
     database = sa.make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = database if database and database != ":memory:" else None
+    if on_disk:
+        make_folder(on_disk)
     engine = sa.create_engine(url, connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
+    def _connect(dbapi_conn, record):
         dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below), so DDL is transactional too
         dbapi_conn.execute("PRAGMA journal_mode=WAL")
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        if on_disk:  # which file this connection writes (store/sqlite_file.py)
+            record.info[INFO_KEY] = file_id(on_disk)
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):
@@ -86,6 +90,7 @@ __all__ = [
     "KINDS",
     "MIGRATIONS",
     "Migration",
+    "DatabaseFileError",
     "RUNS",
     "RunSummary",
     "Store",

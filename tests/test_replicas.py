@@ -164,3 +164,4 @@ def test_compose_fills_every_placeholder_of_the_nginx_template():
     assert nginx["APP_SERVER"].split(":")[0] in services
     app = services["app"]["environment"]
     assert "@postgres:" in app["DATABASE_URL"] and app["COMPARE_PROXY_HEADER"] == "X-Forwarded-For"
+    assert app["FORWARDED_ALLOW_IPS"] == "*"  # nginx's address is not fixed: without this the header is ignored

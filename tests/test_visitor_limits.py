@@ -60,6 +60,16 @@ def test_a_configured_proxy_header_keys_the_limit(fake):
         assert run_from(app.url, {"X-Real-IP": "198.51.100.5"}) is None
 
 
+def test_a_proxy_header_from_a_peer_that_is_no_listed_proxy_is_ignored(fake):
+    with app_with(fake, proxy_header="X-Real-IP") as app:
+        # uvicorn's proxy on this host says the peer is 203.0.113.9, which FORWARDED_ALLOW_IPS does not list: a client
+        # connecting directly, inventing a new X-Real-IP for every run
+        invented = [{"X-Forwarded-For": "203.0.113.9", "X-Real-IP": f"198.51.100.{i}"} for i in range(LIMIT + 2)]
+        refusals = [run_from(app.url, headers) for headers in invented]
+    assert refusals[:LIMIT] == [None] * LIMIT
+    assert all(r and f"allows {LIMIT} runs per minute" in r for r in refusals[LIMIT:]), refusals
+
+
 def test_visitor_keys():
     def request(host, headers=None, session="s1"):
         return SimpleNamespace(client=SimpleNamespace(host=host), headers=headers or {}, session_hash=session)
@@ -71,9 +81,17 @@ def test_visitor_keys():
     assert visitor_key(request("192.0.2.1")) != visitor_key(request("192.0.2.2"))
     # the machine's own address (its owner, or a tunnel that forwards no address) is told apart by page session
     assert visitor_key(request("127.0.0.1", session="a")) != visitor_key(request("127.0.0.1", session="b"))
-    trusted = request("10.0.0.2", {"x-real-ip": "192.0.2.7"})
-    assert visitor_key(trusted, "X-Real-IP") == visitor_key(request("192.0.2.7"))
-    assert visitor_key(trusted) == visitor_key(request("10.0.0.2"))  # not configured: the header means nothing
+    proxied = request("10.0.0.2", {"x-real-ip": "192.0.2.7"})
+    assert visitor_key(proxied, "X-Real-IP", 1, "127.0.0.1, 10.0.0.0/8") == visitor_key(request("192.0.2.7"))
+    assert visitor_key(proxied, "X-Real-IP", 1, "10.0.0.2") == visitor_key(request("192.0.2.7"))
+    assert visitor_key(proxied, "X-Real-IP", 1, "*") == visitor_key(request("192.0.2.7"))
+    # a peer FORWARDED_ALLOW_IPS does not list writes what it likes there: its own address keys it
+    assert visitor_key(proxied, "X-Real-IP") == visitor_key(request("10.0.0.2"))
+    assert visitor_key(proxied, "X-Real-IP", 1, "10.0.0.3, 10.1.0.0/16") == visitor_key(request("10.0.0.2"))
+    assert visitor_key(proxied, "X-Real-IP", 1, "") == visitor_key(request("10.0.0.2"))
+    assert visitor_key(proxied, None, 1, "*") == visitor_key(request("10.0.0.2"))  # not configured: means nothing
+    local = request("::1", {"x-real-ip": "192.0.2.8"})  # a proxy on this host, over IPv6
+    assert visitor_key(local, "X-Real-IP") == visitor_key(request("192.0.2.8"))
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from compare import Comparison, RequestCheck, RunRequest
 from compare.presets import Preset, load_presets
 from compare.tokens import TokenCounter
 from providers import ModelInfo, Registry, Settings
+from providers.client_cache import release_clients
 from store import Store, open_store
 from ui.names import N_SLOTS, SHARED_SYSTEM
 from ui.web.queued_stop import StopRequests
@@ -64,13 +65,19 @@ class PageContext:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            self.models = asyncio.run(self.registry.discover())
+            self.models = asyncio.run(self._discover())
         else:  # called from inside the server's loop: run discovery on a private loop in a thread
             import concurrent.futures
 
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                self.models = pool.submit(asyncio.run, self.registry.discover()).result()
+                self.models = pool.submit(asyncio.run, self._discover()).result()
         return self.models
+
+    async def _discover(self) -> list[ModelInfo]:
+        try:
+            return await self.registry.discover()
+        finally:  # the clients discovery built belong to this private loop: close them before it ends
+            await release_clients(self.registry.providers.values())
 
     @property
     def available_ids(self) -> list[str]:
@@ -128,7 +135,8 @@ class PageContext:
 
     def visitor(self, request) -> str:
         """Who `request` comes from, for demo limits and fair turns (its address; see ui/web/visitor.py)."""
-        return visitor_key(request, self.options.proxy_header, self.options.proxy_hops)
+        o = self.options
+        return visitor_key(request, o.proxy_header, o.proxy_hops, o.forwarded_allow_ips)
 
     def request_check(self, available_only: bool = True, labels: dict[str, str] | None = None) -> RequestCheck:
         """How this page checks a run request: its demo limits, its presets, the field names the caller shows."""

@@ -13,6 +13,13 @@ _HTML_MEDIA = re.compile(
     r"<\s*(img|image|picture|source|video|audio|iframe|object|embed|link|svg|input|style)\b[^>]*>", re.I
 )
 _FETCHING_ATTRS = re.compile(r"""\s(style|background|poster|srcset)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+# A reply must not draw a working form ("Verify your key" posting to the attacker): the form goes, its controls'
+# tags go (their text stays), and so do attributes that would send a button elsewhere.
+_FORM_OPEN = re.compile(r"<\s*form\b[^>]*>", re.I)
+_FORM_PARTS = re.compile(
+    r"<\s*/\s*form\s*>|<\s*/?\s*(button|select|option|optgroup|textarea|fieldset|datalist|output|keygen)\b[^>]*>", re.I
+)
+_FORM_ATTRS = re.compile(r"""\s(formaction|formmethod|formtarget|formenctype)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 # Marks drawn by the page's CSS (ui/web/static/page.css), not emoji: without an emoji font ⏳ shows as an empty box.
 _STATUS_ICONS = {
     Phase.QUEUED: "queued",
@@ -34,10 +41,16 @@ WARNING_MARK = mark("warning")
 
 
 def untrusted_markdown(text: str) -> str:
-    """Model output made safe to show: no remote images or embedded media (the page's CSP is a second guard)."""
+    """Model output made safe to show: no remote images, embedded media or forms (the page's CSP is a second guard)."""
     text = _MD_IMAGE.sub(lambda m: f"[image removed: {m.group(1) or 'untitled'}]", text)
-    text = _HTML_MEDIA.sub("[media removed]", text)
-    return _FETCHING_ATTRS.sub("", text)
+    while True:  # until nothing changes: removing "<button>" from "<but<button>ton>" would leave a "<button>"
+        before = text
+        text = _HTML_MEDIA.sub("[media removed]", text)
+        text = _FORM_OPEN.sub("[form removed]", text)
+        text = _FORM_PARTS.sub("", text)
+        text = _FORM_ATTRS.sub("", _FETCHING_ATTRS.sub("", text))
+        if text == before:
+            return text
 
 
 def status_line(phase: Phase, detail: str = "", ttft_s: float | None = None) -> str:

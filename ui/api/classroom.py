@@ -7,7 +7,7 @@ import gradio as gr
 from compare.pipeline import PipelineRun
 from compare.pipeline_request import build_pipeline_request
 from compare.record import now_iso
-from compare.tokenview import MAX_TEXT_CHARS, available_tokenizers, tokenize_api
+from compare.tokenview import MAX_TEXT_CHARS, requested_encodings, tokenize_api
 from compare.validate import InputError
 from store import new_owner_token
 from ui.api.compare import API_LABELS
@@ -24,10 +24,8 @@ def make_tokenize_api(ctx: PageContext):
 
         returns ids, token strings and counts.
         """
-        names = (
-            [encodings] if isinstance(encodings, str) else list(encodings or []) or available_tokenizers(ctx.registry)
-        )
         try:
+            names = requested_encodings(encodings, ctx.registry)
             if not isinstance(text, str):
                 raise InputError("text must be a string.")
             if len(text) > MAX_TEXT_CHARS:

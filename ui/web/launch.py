@@ -10,6 +10,7 @@ from pathlib import Path
 
 from providers import ConfigError, Settings
 from ui.web.safety import ContentSecurityPolicy, PageOptions
+from ui.web.visitor import DEFAULT_FORWARDED_ALLOW_IPS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -34,6 +35,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs-per-minute", default="6", help="runs per visitor (client address) per minute (demo limits)")
     p.add_argument("--votes-per-hour", default="30", help="arena votes per visitor per hour (demo limits)")
     p.add_argument(
+        "--max-upload-mb",
+        help="largest file a visitor may upload, in MB, when the app has a file input (demo limits; default: "
+        "COMPARE_MAX_UPLOAD_MB or 1)",
+    )
+    p.add_argument("--uploads-per-minute", default="10", help="file uploads per visitor per minute (demo limits)")
+    p.add_argument(
         "--arena-live", action="store_true", help="stream arena answers as they come (shows which side finished first)"
     )
     p.add_argument("--room-hours", default="2", help="an arena room expires this many hours after its last battle")
@@ -43,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--proxy-header",
-        help="behind a trusted proxy: the header holding the client address, e.g. "
+        help="behind a proxy listed in FORWARDED_ALLOW_IPS: the header holding the client address, e.g. "
         "X-Forwarded-For or X-Real-IP (default: COMPARE_PROXY_HEADER; none)",
     )
     p.add_argument(
@@ -84,17 +91,35 @@ def options_from_args(args: argparse.Namespace) -> PageOptions:
         runs_per_minute=_count("--runs-per-minute", args.runs_per_minute),
         concurrency=_flag_or_env(args.concurrency, "--concurrency", "COMPARE_CONCURRENCY", "32"),
         votes_per_hour=_count("--votes-per-hour", args.votes_per_hour),
+        max_upload_mb=_megabytes(
+            *_flag_or_env_raw(args.max_upload_mb, "--max-upload-mb", "COMPARE_MAX_UPLOAD_MB", "1")
+        ),
+        uploads_per_minute=_count("--uploads-per-minute", args.uploads_per_minute),
         arena_live=args.arena_live,
         room_hours=_count("--room-hours", args.room_hours),
         proxy_header=(args.proxy_header or env.get("COMPARE_PROXY_HEADER") or "").strip() or None,
         proxy_hops=_flag_or_env(args.proxy_hops, "--proxy-hops", "COMPARE_PROXY_HOPS", "1"),
+        forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS),  # as uvicorn reads it
     )
 
 
 def _flag_or_env(value, flag: str, env_name: str, default: str) -> int:
-    if value is not None:
-        return _count(flag, value)
-    return _count(env_name, os.environ.get(env_name, default))
+    return _count(*_flag_or_env_raw(value, flag, env_name, default))
+
+
+def _flag_or_env_raw(value, flag: str, env_name: str, default: str) -> tuple[str, str]:
+    """(the name to blame, the text) of a setting given as a flag, else in the environment, else by default."""
+    return (flag, value) if value is not None else (env_name, os.environ.get(env_name, default))
+
+
+def _megabytes(name: str, raw) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of megabytes, not {str(raw)!r}.") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name} must be a number of megabytes above 0 (got {raw}).")
+    return value
 
 
 def _count(name: str, raw) -> int:
@@ -150,16 +175,35 @@ def _fail(message: str):
     sys.exit(2)
 
 
-def start_server(demo, host: str, port: int, share: bool = False, auth=None, ready_within_s: float = 120.0) -> None:
-    """Start serving `demo` in the background (CSP header, /snapshot/ routes, the configured concurrency) and return
-    once its page answers."""
+def start_server(
+    demo,
+    host: str,
+    port: int,
+    share: bool = False,
+    auth=None,
+    ready_within_s: float = 120.0,
+    options: PageOptions | None = None,
+) -> None:
+    """Start serving `demo` in the background (CSP header, upload rules, /snapshot/ routes, the configured concurrency)
+    and return once its page answers; `options` default to the app's own (demo.ctx.options)."""
     from starlette.middleware import Middleware
 
     from ui import CSS
     from ui.web.evaluation_page import evaluation_routes  # /evaluation/<id>: read-only evaluations
+    from ui.web.input_guard import InputGuard  # clear messages for calls no handler can use
+    from ui.web.sessions import MAX_SESSIONS, SessionJanitor  # per-session memory only while someone can use it
     from ui.web.snapshots import snapshot_routes  # /snapshot/<id>: read-only saved runs
+    from ui.web.uploads import UploadGuard, UploadPolicy
 
-    demo.queue(default_concurrency_limit=demo.ctx.options.concurrency)
+    options = options or demo.ctx.options
+    uploads = UploadPolicy.for_app(demo, options)
+    middleware = [
+        Middleware(SessionJanitor),
+        Middleware(ContentSecurityPolicy),
+        Middleware(UploadGuard, policy=uploads, options=options),
+        Middleware(InputGuard),
+    ]
+    demo.queue(default_concurrency_limit=options.concurrency)
     # quiet: Gradio's own banner ends with "set `share=True` in `launch()`", which skips the login that --share
     # requires here; the app prints its own lines instead. _frontend=False skips Gradio's start-up check, whose
     # 3-second probe fails on a busy machine and then demands share=True; wait_until_serving is patient instead.
@@ -169,10 +213,9 @@ def start_server(demo, host: str, port: int, share: bool = False, auth=None, rea
         share=share,
         auth=auth,
         css=CSS,
-        app_kwargs={
-            "middleware": [Middleware(ContentSecurityPolicy)],
-            "routes": snapshot_routes() + evaluation_routes(),
-        },
+        app_kwargs={"middleware": middleware, "routes": snapshot_routes() + evaluation_routes()},
+        max_file_size=uploads.max_file_bytes,
+        state_session_capacity=MAX_SESSIONS,
         footer_links=["api", "gradio"],
         prevent_thread_lock=True,
         quiet=True,

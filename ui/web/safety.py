@@ -1,4 +1,5 @@
-"""Limits for public demos, a per-visitor rate limiter, and the Content-Security-Policy that blocks remote media."""
+"""Limits for public demos, a per-visitor rate limiter, and the Content-Security-Policy that blocks remote media and
+foreign form posts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from dataclasses import dataclass
 
 from compare.request import Limits
 from evaluate.service import EvaluationLimits
+from ui.web.visitor import DEFAULT_FORWARDED_ALLOW_IPS
 
 OWN_POLICY_PATHS = ("/snapshot/", "/evaluation/")  # ui/web/snapshots.py: script-free pages with their own, stricter CSP
-CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'"
+# form-action: a form that slipped into a reply still cannot post anywhere but this app (its own login form)
+CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,10 @@ class PageOptions:
     max_eval_prompts: int = 20  # prompts per evaluation, when caps are on
     allow_keyed_judge: bool = False  # with caps on, may a judge be a model that costs money (not run on this machine)?
     eval_confirm_usd: float = 1.0  # an evaluation estimated above this asks to confirm first
-    max_upload_mb: float = 1.0  # a prompt-set file, when caps are on
+    max_upload_mb: float = 1.0  # per uploaded file, when caps are on and the app has a file input (ui/web/uploads.py)
+    uploads_per_minute: int = 10  # upload requests per visitor, when caps are on
+    # FORWARDED_ALLOW_IPS: the only peers whose proxy header is believed
+    forwarded_allow_ips: str = DEFAULT_FORWARDED_ALLOW_IPS
 
     @property
     def max_upload_bytes(self) -> int:
@@ -73,13 +79,17 @@ class PageOptions:
 
 
 class RateLimiter:
-    """Sliding one-minute windows per visitor: at most `per_minute` runs, and at most `requests_per_minute` upstream
-    model requests (a run's columns × repeats × pipeline steps × arena sides), so repeats cannot multiply spend."""
+    """Sliding one-minute windows per visitor: at most `per_minute` runs (or other actions, named by `noun`), and at
+    most `requests_per_minute` upstream model requests (a run's columns × repeats × pipeline steps × arena sides), so
+    repeats cannot multiply spend."""
 
     SWEEP_ABOVE = 4096
 
-    def __init__(self, per_minute: int, requests_per_minute: int | None = None, clock=time.monotonic):
+    def __init__(
+        self, per_minute: int, requests_per_minute: int | None = None, clock=time.monotonic, noun: str = "runs"
+    ):
         self.per_minute = per_minute
+        self.noun = noun
         self.requests_per_minute = requests_per_minute
         self._clock = clock
         self._runs: dict[str, deque[tuple[float, int]]] = defaultdict(deque)
@@ -93,7 +103,7 @@ class RateLimiter:
         budget = self.requests_per_minute
         if len(runs) >= self.per_minute:
             wait = 60 - (now - runs[0][0])
-            return f"This demo allows {self.per_minute} runs per minute; try again in {wait:.0f} s."
+            return f"This demo allows {self.per_minute} {self.noun} per minute; try again in {wait:.0f} s."
         if budget is not None and requests > budget:
             return (
                 f"This run would send {requests} model requests; this demo allows {budget} a minute. "
