@@ -15,7 +15,7 @@ or by hand: ``python -m tests.appserver --env OPENAI_API_KEY=k --env OPENAI_BASE
 (prints the app URL on stdout once it serves, then serves until killed). The settings travel as command-line
 arguments, visible to `ps`: meant for fake keys only.
 
-Both start the page with ``ui.web.launch.start_server``, as ``python app.py`` does: same Blocks, concurrency, page CSS,
+Both start the page with ``ui.launch.start_server``, as ``python app.py`` does: same Blocks, concurrency, page CSS,
 Content-Security-Policy middleware and ``/snapshot/<id>`` routes.
 """
 
@@ -84,7 +84,7 @@ class AppServer:
         self.url = ""
 
     def start(self) -> AppServer:
-        from ui.web.launch import start_server
+        from ui.launch import start_server
 
         self.demo = build_demo_for(self.env, self.options)
         self.port = self.port or free_port()

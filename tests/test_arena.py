@@ -271,7 +271,7 @@ def test_an_unreachable_database_stops_the_battle_before_any_request(fakes, tmp_
 
 
 def test_arena_flags_reach_the_page_options():
-    from ui.web.launch import options_from_args, parse_args
+    from ui.web.flags import options_from_args, parse_args
 
     assert (PageOptions().votes_per_hour, PageOptions().arena_live) == (30, False)
     options = options_from_args(parse_args(["--demo-limits", "--votes-per-hour", "5", "--arena-live"]))

@@ -13,7 +13,7 @@ from gradio_client.exceptions import AppError
 
 from tests.appserver import AppServer, api_client
 from tests.fakes.process import free_port
-from ui.web.launch import start_server
+from ui.launch import start_server
 from ui.web.safety import PageOptions
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.appserver import AppServer
 from tests.fakes.process import free_port
-from ui.web.launch import start_server
+from ui.launch import start_server
 from ui.web.safety import PageOptions
 from ui.web.uploads import MB, takes_files
 
@@ -90,7 +90,7 @@ def test_with_a_file_input_uploads_are_capped_and_rate_limited_per_visitor(file_
 
 def test_upload_caps_come_from_flags_or_the_environment(monkeypatch):
     from providers import ConfigError
-    from ui.web.launch import options_from_args, parse_args
+    from ui.web.flags import options_from_args, parse_args
 
     monkeypatch.delenv("COMPARE_MAX_UPLOAD_MB", raising=False)
     defaults = options_from_args(parse_args(["--demo-limits"]))

@@ -7,6 +7,7 @@ import itertools
 import threading
 import time
 import weakref
+from typing import TYPE_CHECKING
 
 from ..base import ProviderError
 from ..events import Chunk, Finish, Phase, Status, Usage
@@ -14,6 +15,9 @@ from . import sharing
 from .lowlevel import N_BATCH, KVContext, Sampler, kv_bytes_per_token
 from .sequence import END, Sequence, Slot, common_prefix
 from .threads import DECODE_THREAD
+
+if TYPE_CHECKING:
+    from .engine import LocalEngine
 
 DEFAULT_MAX_TOKENS = 512
 SHORT_WINDOW = 2048  # tokens per sequence in the shared lane; a longer request takes the model's one full-window lane
@@ -27,12 +31,12 @@ class Scheduler:
     wait and are admitted in turns by visitor (least recently served first), told their place in line.
     """
 
-    def __init__(self, runtime, n_seq: int, kv_budget: int):
+    def __init__(self, runtime: LocalEngine, n_seq: int, kv_budget: int):
         self.n_seq, self.kv_budget = n_seq, kv_budget  # both may change until the first request
         self._owner = weakref.ref(
             runtime
         )  # held strongly only while decoding, so an idle model is freed with its registry
-        self.runtime = None
+        self.runtime: LocalEngine | None = None
         self.lanes: list[KVContext] = []
         self.slots: list[Slot] = []
         self.reused_tokens = 0  # prompt tokens found already in the KV cache, in total
@@ -55,6 +59,12 @@ class Scheduler:
             if not self._running:
                 self._running, self.runtime = True, self._owner()
                 DECODE_THREAD.submit(self._run)
+
+    @property
+    def engine(self) -> LocalEngine:
+        """The engine, held while the decode loop runs (only the loop's own methods use it)."""
+        assert self.runtime is not None
+        return self.runtime
 
     @property
     def idle(self) -> bool:
@@ -129,13 +139,13 @@ class Scheduler:
             fresh = [s for s in self._waiting if s.prompt is None]
         for seq in fresh:
             try:
-                tokens = self.runtime.prompt_tokens(seq.request)
+                tokens = self.engine.prompt_tokens(seq.request)
                 window = self.lanes[-1].window
                 seq.room = window - len(tokens)
                 if seq.room <= 0:
                     raise ProviderError(
                         "local",
-                        f"the prompt is {len(tokens)} tokens; {self.runtime.model.name} has a window of {window}",
+                        f"the prompt is {len(tokens)} tokens; {self.engine.model.name} has a window of {window}",
                     )
                 seq.budget = min(seq.request.max_tokens or DEFAULT_MAX_TOKENS, seq.room)
                 seq.lane = next(kv for kv in self.lanes if kv.window >= len(tokens) + seq.budget)
@@ -156,10 +166,11 @@ class Scheduler:
     def _admit(self) -> None:
         for seq in self._order():
             free = [s for s in self.slots if s.busy is None and s.kv is seq.lane]
-            if seq.prompt is None or not free:
+            prompt = seq.prompt
+            if prompt is None or not free:
                 continue  # a full lane holds up only its own line
             # the free slot whose cached tokens share the longest prefix with this prompt, else the least recent
-            slot = max(free, key=lambda s: (common_prefix(s.tokens, seq.prompt), -s.used_at))
+            slot = max(free, key=lambda s: (common_prefix(s.tokens, prompt), -s.used_at))
             self._waiting.remove(seq)
             self._served[seq.client] = next(self._ticks)
             self._start(seq, slot)
@@ -169,6 +180,7 @@ class Scheduler:
             self._served = {c: t for c, t in self._served.items() if c in waiting}
 
     def _start(self, seq: Sequence, slot: Slot) -> None:
+        assert seq.prompt is not None  # admitted only once tokenised
         keep = min(common_prefix(slot.tokens, seq.prompt), len(seq.prompt) - 1)  # the last one gives the logits
         if keep < len(slot.tokens):
             slot.kv.forget(slot.seq_id, keep)
@@ -182,18 +194,21 @@ class Scheduler:
         seq.emit(Status(Phase.WAITING, at=time.perf_counter()))
 
     def _release(self, seq: Sequence, keep_cache: bool = True, locked: bool = False) -> None:
-        slot, seq.slot = seq.slot, None
+        slot, sampler, seq.slot = seq.slot, seq.sampler, None
+        assert slot is not None and sampler is not None
         if not keep_cache:
             slot.kv.forget(slot.seq_id)
             slot.tokens = []
         with self._lock if not locked else contextlib.nullcontext():
             self._active.remove(seq)
             slot.busy, slot.used_at = None, next(self._ticks)
-        seq.sampler.close()
+        sampler.close()
 
     def _step(self, work: list[Sequence]) -> None:
         """One llama_decode per busy lane over its sequences, then one sample for each whose prompt is all in."""
-        fed, written, read = [], set(), set()
+        fed: list[tuple[Sequence, int, int]] = []
+        written: set[int] = set()
+        read: set[int] = set()
         for seq in sorted(work, key=lambda s: len(s.pending)):  # decoding sequences first, prompt chunks after
             if seq.source is not None:
                 state = sharing.source_state(seq, written, read)
@@ -202,22 +217,26 @@ class Scheduler:
                 if state is sharing.Source.COPY:
                     self._copy_prompt(seq, written, read)
                 seq.source = None
-            kv = seq.slot.kv
+            slot = seq.slot
+            assert slot is not None
+            kv = slot.kv
             take = min(len(seq.pending), N_BATCH - kv.n)
             if take <= 0:
                 continue
-            pos, seq_id, last = len(seq.slot.tokens), seq.slot.seq_id, take == len(seq.pending)
+            pos, seq_id, last = len(slot.tokens), slot.seq_id, take == len(seq.pending)
             for j in range(take):
                 kv.add(seq.pending[j], pos + j, seq_id, last and j == take - 1)
             fed.append((seq, take, kv.n - 1 if last else -1))
         for kv in self.lanes:
             if kv.n:
-                self.runtime.governor.decode(kv, self.runtime.threads_now)
+                self.engine.governor.decode(kv, self.engine.threads_now)
         for seq, take, index in fed:
-            seq.slot.tokens += seq.pending[:take]
+            slot, sampler = seq.slot, seq.sampler
+            assert slot is not None and sampler is not None
+            slot.tokens += seq.pending[:take]
             del seq.pending[:take]
             if index >= 0:
-                self._advance(seq, seq.sampler.sample(seq.slot.kv, index))
+                self._advance(seq, sampler.sample(slot.kv, index))
 
     def _copy_prompt(self, seq: Sequence, written: set[int], read: set[int]) -> None:
         """Give seq the first tokens of its prompt from the slot it follows; it reads only the rest."""
@@ -231,7 +250,7 @@ class Scheduler:
         read.add(id(source))
 
     def _advance(self, seq: Sequence, token: int) -> None:
-        runtime, finish = self.runtime, None
+        runtime, finish = self.engine, None
         if token in runtime.stop_ids:
             finish = Finish("stop", "eos")
         else:
@@ -248,7 +267,8 @@ class Scheduler:
         if tail:
             seq.emit(Chunk(tail, at=time.perf_counter()))
         self._release(seq)
-        for item in (Finish(finish.reason, finish.raw, Usage(len(seq.prompt), seq.produced)), END):
+        prompt_tokens = len(seq.prompt or ())
+        for item in (Finish(finish.reason, finish.raw, Usage(prompt_tokens, seq.produced)), END):
             seq.emit(item)
 
     def _order(self) -> list[Sequence]:
@@ -265,7 +285,7 @@ class Scheduler:
 
     def _report_places(self) -> None:
         """Tell each waiting sequence its place in its lane's line when it changed."""
-        now, ahead = time.perf_counter(), {}
+        now, ahead = time.perf_counter(), dict[int, int]()
         free = {id(kv): sum(s.busy is None for s in self.slots if s.kv is kv) for kv in self.lanes}
         for seq in self._order():
             lane = id(seq.lane or self.lanes[0])  # not yet tokenised: most requests are short

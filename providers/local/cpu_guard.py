@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 OVERRIDE_VAR = "COMPARE_LOCAL_EXTRA_BUFTS"  # "auto" (default), "on" (keep llama.cpp's default) or "off"
 AMX_CPU_FLAGS = frozenset({"amx_int8", "amx_tile"})
+
+
+# llama.cpp's own llama_model_default_params, kept before the first guard replaces it (apply may run again)
+_ORIGINAL_PARAMS: dict[str, Callable] = {}
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def apply(decision: GuardDecision) -> None:
     """
     import llama_cpp.llama_cpp as lib
 
-    original = getattr(lib.llama_model_default_params, "_guard_original", lib.llama_model_default_params)
+    original = _ORIGINAL_PARAMS.setdefault("default", lib.llama_model_default_params)
     if not decision.extra_bufts_off:
         lib.llama_model_default_params = original
         return
@@ -105,7 +110,6 @@ def apply(decision: GuardDecision) -> None:
         params.use_extra_bufts = False
         return params
 
-    guarded_params._guard_original = original
     lib.llama_model_default_params = guarded_params
 
 

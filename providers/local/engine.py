@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from ..base import ChatRequest, ProviderError
 from ..settings import LocalModel
@@ -26,7 +28,7 @@ class LocalEngine:
         self.threads_now = self.n_threads  # fewer while other engine processes decode too: see share_threads
         self.governor = ThreadGovernor(self.n_threads)  # set again at load, from COMPARE_LOCAL_THREADS
         self._llm = None
-        self._formatter = None
+        self._formatter: Callable[..., Any] | None = None  # the model's chat template, set at load
         self.stop_ids: set[int] = set()
         self._pieces: dict[int, bytes] = {}
         self.scheduler = Scheduler(self, n_seq, kv_budget)
@@ -95,6 +97,7 @@ class LocalEngine:
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
         """The request rendered through the model's chat template, as token ids."""
         llm = self.llm()
+        assert self._formatter is not None  # set by the load llm() waited for
         rendered = self._formatter(messages=[{"role": m.role, "content": m.content} for m in request.messages])
         return llm.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
 
@@ -152,10 +155,10 @@ def quiet_llama() -> None:
         llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
     for module in (llama_cpp.llama, llama_cpp._internals):
         if hasattr(module, "suppress_stdout_stderr"):
-            module.suppress_stdout_stderr = lambda disable=True: contextlib.nullcontext()
+            setattr(module, "suppress_stdout_stderr", lambda disable=True: contextlib.nullcontext())  # noqa: B010 -- not in its stubs
 
 
-_LOG_CALLBACK = None
+_LOG_CALLBACK: object = None  # kept referenced: llama.cpp calls it from C
 
 
 def _single_token(llm, text: str) -> list[int]:

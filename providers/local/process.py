@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -64,7 +65,7 @@ class EngineLink:
         finally:
             child.close()
         self.conn = Connection(parent.detach())
-        self.streams: dict[int, object] = {}  # request id -> callable taking a list of (kind, payload)
+        self.streams: dict[int, Callable[[list], None]] = {}  # request id -> takes a list of (kind, payload)
         self.calls: dict[int, Future] = {}
         self.dead = self.closing = self.ready = False  # ready: the process has started and reads commands
         self._send_lock = threading.Lock()

@@ -9,8 +9,9 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from concurrent.futures import Future
+from typing import Any
 
 from ..base import ChatRequest, ProviderError
 from ..events import Phase, Status, StreamItem
@@ -156,7 +157,7 @@ class LocalRuntime:
         text = looping or f"the local engine stopped ({how})" + (" and was restarted" if restarted else "")
         return encode_error(ProviderError("local", text))
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamItem, None]:
         """Run a request in the engine process and relay what it sends; closing the stream stops it there."""
         link, started = self._ensure()
         rid = next(self._ids)
@@ -196,7 +197,7 @@ class LocalRuntime:
     def call(self, method: str, *args, timeout: float | None = 300):
         """Call an engine method in the process and return its result."""
         link, _ = self._ensure()
-        rid, future = next(self._ids), Future()
+        rid, future = next(self._ids), Future[tuple[bool, Any]]()
         link.calls[rid] = future
         if link.dead:
             link.calls.pop(rid, None)

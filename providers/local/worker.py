@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,7 @@ class Outbox:
     def __init__(self, conn: Connection, interval: float = FLUSH_INTERVAL):
         self._conn, self._interval = conn, interval
         self._lock = threading.Lock()
-        self._items: list[tuple] = []
+        self._items: list[tuple[int, str, object]] = []
         self._last = 0.0
         self._texted: set[int] = set()
 
@@ -42,6 +41,7 @@ class Outbox:
         """Queue one item of stream rid (from the decode thread)."""
         now = time.perf_counter()
         with self._lock:
+            entry: tuple[int, str, object]
             if item is END:
                 entry, urgent = (rid, "end", None), True
                 self._texted.discard(rid)
@@ -129,4 +129,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
