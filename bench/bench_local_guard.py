@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from providers import cpu_guard  # noqa: E402
+from providers.local import cpu_guard  # noqa: E402
 from providers.local.cpu_guard import GuardDecision  # noqa: E402
 from providers.local.engine import quiet_llama  # noqa: E402
 from providers.settings import smollm2_path  # noqa: E402

@@ -6,8 +6,8 @@ import asyncio
 import time
 from pathlib import Path
 
-from compare import Comparison, StateChange
-from providers import Phase
+from compare import Comparison
+from providers import Phase, Status
 from tests.appserver import app_py
 from tests.engine_helpers import columns
 from tests.test_local import fresh_registry
@@ -43,7 +43,7 @@ def test_a_started_engine_leaves_no_start_or_load_in_the_first_runs_figures():
 
     async def first_run():
         comparison = Comparison(registry, columns(["local:smollm2"], prompt="Name a colour.", max_tokens=8))
-        phases = [e.phase async for _, e in comparison.events() if isinstance(e, StateChange)]
+        phases = [e.phase async for _, _, e in comparison.events() if isinstance(e, Status)]
         return phases, comparison.results["0"]
 
     phases, result = asyncio.run(first_run())
