@@ -255,7 +255,7 @@ def test_a_listing_is_cached_for_ten_minutes_and_a_failure_is_not():
 
 
 def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
-    from ui.tabs.compare import _models_rows, _unavailable_summary
+    from ui.tabs.models_panel import models_rows as _models_rows, unavailable_summary as _unavailable_summary
 
     with AnthropicServer(list_status=500) as srv:
         registry = Registry(
