@@ -1,5 +1,6 @@
 """Calls no handler can use get a clear message, never `{"error": null}`: too few values, unpaired surrogates in any
-text field, and `tokenize` given encodings or text of the wrong type. Raw REST (POST /gradio_api/call/<name>, then
+text field, and values of the wrong kind (`tokenize` encodings, `leaderboard` dates, `battle` setups, an infinite
+max tokens, `evaluate` sets and models). Raw REST (POST /gradio_api/call/<name>, then
 the event stream) and gradio_client against the running app."""
 
 from __future__ import annotations
@@ -135,3 +136,22 @@ def test_behind_a_login_only_a_logged_in_caller_hears_what_an_endpoint_takes():
             assert told.status_code == 422 and told.json()["error"].startswith("/echo: missing times")
     finally:
         demo.close()
+
+
+@pytest.mark.parametrize(
+    "name, data, says",
+    [
+        ("leaderboard", [5, "", False, "setup"], "since"),
+        ("leaderboard", ["", ["2026"], False, "setup"], "until"),
+        ("battle", ["Who wins?", [["local:smollm2"], "local:smollm2"]], "setup id"),
+        ("pipeline", ["Hi", ["local:smollm2"], ["local:smollm2"], "", "", "{previous}", 0.7, "Infinity"], "max"),
+        ("pipeline", ["Hi", ["local:smollm2"], ["local:smollm2"], "", "", "{previous}", 0.7, -1e309], "max"),
+        ("evaluate", ["general", "local:smollm2", "local:smollm2", 0.7, 8, False, ""], "models"),
+        ("evaluate", [{"rows": 1}, ["local:smollm2"], "", 0.7, 8, False, ""], "prompt_set"),
+    ],
+)
+def test_values_of_the_wrong_kind_get_a_sentence(app, name, data, says):
+    kind, answer = call(app.url, name, data)
+    message = answer["error"] if isinstance(answer, dict) else None
+    assert kind in ("error", "refused") and message, (kind, answer)  # never {"error": null}
+    assert says in message.lower() and "Traceback" not in message
