@@ -51,7 +51,7 @@ def decode_together(engine, requests: list, stop_on_start: set[int] = frozenset(
     slot, before its first step ends."""
     import threading
 
-    from providers.base import Chunk, Phase, Status
+    from providers.events import Chunk, Phase, Status
     from providers.local.sequence import END, Sequence
     from providers.local.threads import DECODE_THREAD, ThreadRelay
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import urllib.request
 
 import pytest
 from gradio_client.exceptions import AppError
@@ -134,30 +133,3 @@ def test_room_inputs_are_refused_in_one_sentence(client):
     assert "models must be a list of setup ids" in refused(lambda: call(client, "room_start", [[MINI]], PROMPT))
     assert "at least two different setups" in refused(lambda: call(client, "room_start", [MINI], PROMPT))
     assert call(client, "room_state", code.lower(), "")["room"] == code  # codes are read off a projector: any case
-
-
-def raw_call(url: str, name: str, data: list) -> str:
-    """Call an endpoint over Gradio's REST API with JSON as a hostile client may write it (gradio_client cannot send
-    a lone surrogate: it encodes requests as UTF-8); returns the event stream's text."""
-    body = json.dumps({"data": data}).encode()  # ensure_ascii: "\ud800" travels as its escape
-    request = urllib.request.Request(f"{url}gradio_api/call/{name}", body, {"Content-Type": "application/json"})
-    event = json.load(urllib.request.urlopen(request, timeout=60))["event_id"]
-    with urllib.request.urlopen(f"{url}gradio_api/call/{name}/{event}", timeout=120) as response:
-        return response.read().decode()
-
-
-@pytest.mark.parametrize(
-    "name, data, message",
-    [
-        ("battle", ["\ud800", [MINI, FOUR_O]], "The prompt is not valid text: it contains a lone surrogate"),
-        ("vote", ["\ud800", "a", ""], "battle_id is not valid text"),
-        ("vote", ["abc", "a\udfff", ""], "The vote is not valid text"),
-        ("room_start", [[MINI, FOUR_O], "Hi \ud800"], "The prompt is not valid text"),
-        ("room_state", ["AB\ud800CD", ""], "room is not valid text"),
-        ("room_vote", ["ABCDEF", "x" * 16 + "\ud800", "a", ""], "voter is not valid text"),
-        ("leaderboard", ["\ud800", "", False, "setup"], "'since' is not valid text"),
-    ],
-)
-def test_lone_surrogates_get_a_clear_message(app, name, data, message):
-    stream = raw_call(app.url, name, data)
-    assert "event: error" in stream and message in stream and '"error": null' not in stream

@@ -50,7 +50,7 @@ def test_too_few_values_name_what_is_missing(app):
     assert kind == "refused"
     assert answer["error"].startswith("/compare: missing system_prompt, models, temperature, max_tokens")
     assert "this endpoint needs prompt, system_prompt, models, temperature" in answer["error"]
-    assert answer["error"].endswith("repeat, in this order; the call sent 1")
+    assert answer["error"].endswith("repeat, same_server, in this order; the call sent 1")
     assert set(invalid(answer)) == {
         "system_prompt",
         "models",
@@ -59,6 +59,7 @@ def test_too_few_values_name_what_is_missing(app):
         "reasoning",
         "owner",
         "repeat",
+        "same_server",
     }
     kind, answer = call(app.url, "leaderboard", [])
     assert kind == "refused" and answer["error"].startswith("/leaderboard: missing since, until")
@@ -79,11 +80,16 @@ def test_too_few_values_name_what_is_missing(app):
 @pytest.mark.parametrize(
     "name, data, field",
     [
-        ("compare", ["Explain \ud800 tokens", "", ["local:smollm2"], 0.7, 8, None, None, 1], "prompt"),
-        ("compare", ["Hi", "Be brief \udfff", ["local:smollm2"], 0.7, 8, None, None, 1], "system_prompt"),
-        ("compare", ["Hi", "", ["local:smollm2", "openai:\ud83d"], 0.7, 8, None, None, 1], "models"),
+        ("compare", ["Explain \ud800 tokens", "", ["local:smollm2"], 0.7, 8, None, None, 1, "together"], "prompt"),
+        ("compare", ["Hi", "Be brief \udfff", ["local:smollm2"], 0.7, 8, None, None, 1, "together"], "system_prompt"),
+        ("compare", ["Hi", "", ["local:smollm2", "openai:\ud83d"], 0.7, 8, None, None, 1, "together"], "models"),
         ("tokenize", ["hi\ud800", ["cl100k_base"]], "text"),
-        ("vote", ["battle-\udc00", "a"], "battle_id"),
+        ("vote", ["battle-\udc00", "a", ""], "battle_id"),
+        ("vote", ["abc", "a\udfff", ""], "choice"),
+        ("room_start", [["local:smollm2", "local:smollm2#sarcastic-persona"], "Hi \ud800"], "prompt"),
+        ("room_state", ["AB\ud800CD", ""], "room"),
+        ("room_vote", ["ABCDEF", "x" * 16 + "\ud800", "a", ""], "voter"),
+        ("leaderboard", ["\ud800", "", False, "setup"], "since"),
         ("battle", ["Who wins?", ["local:smollm2", {"\ud800": 1}]], "models"),
         ("pipeline", ["Hi", ["local:smollm2"], ["local:smollm2"], "", "", "{previous} \ud800", 0.7, 8], "step2_prompt"),
     ],

@@ -255,7 +255,7 @@ def test_a_listing_is_cached_for_ten_minutes_and_a_failure_is_not():
 
 
 def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
-    from ui.tabs.models_panel import models_rows as _models_rows, unavailable_summary as _unavailable_summary
+    from ui.tabs.models_panel import models_rows, unavailable_summary
 
     with AnthropicServer(list_status=500) as srv:
         registry = Registry(
@@ -273,10 +273,10 @@ def test_a_failed_listing_falls_back_to_the_catalog_with_the_reason_shown():
     assert all(m.available and m.note.startswith("could not list Anthropic's models") for m in rows)
     assert "internal error" in registry.listing_notes["anthropic"]
     ctx = SimpleNamespace(models=found, registry=registry)
-    table = {row[0]: row for row in _models_rows(ctx)}
+    table = {row[0]: row for row in models_rows(ctx)}
     assert "could not list Anthropic's models" in table["anthropic:claude-sonnet-5-5"][2]
     assert "custom endpoint (ANTHROPIC_BASE_URL)" in table["anthropic:claude-sonnet-5-5"][2]
-    assert "Model lists — anthropic: could not list" in _unavailable_summary(ctx)
+    assert "Model lists — anthropic: could not list" in unavailable_summary(ctx)
 
 
 @pytest.mark.parametrize(

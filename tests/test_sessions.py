@@ -26,7 +26,7 @@ def rss_mb(pid: int) -> float:
 
 def rest_call(url: str) -> str:
     """One `leaderboard` call over raw REST: a session hash of its own, as every such call has."""
-    joined = httpx.post(f"{url}gradio_api/call/leaderboard", json={"data": ["", ""]}, timeout=60)
+    joined = httpx.post(f"{url}gradio_api/call/leaderboard", json={"data": ["", "", False, "setup"]}, timeout=60)
     return httpx.get(f"{url}gradio_api/call/leaderboard/{joined.json()['event_id']}", timeout=60).text
 
 

@@ -1,5 +1,6 @@
-"""Gradio's upload route: refused while the app has no file input; with one, capped per file and per visitor under
-demo limits. Raw HTTP against the app as start_server serves it (the second case: a tiny Blocks with a gr.File)."""
+"""Gradio's upload route: refused while an app has no file input; with one (the app's Evaluate tab takes prompt-set
+files), capped per file and per visitor under demo limits. Raw HTTP against apps as start_server serves them (tiny
+Blocks without and with a gr.File, and the app itself)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,31 @@ def upload(url: str, size: int, headers: dict | None = None) -> httpx.Response:
     )
 
 
-def test_the_app_without_a_file_input_takes_no_upload():
-    with AppServer({}, PageOptions(demo_caps=True)) as app:
-        assert not takes_files(app.demo)
-        refused = upload(app.url, 20_000)
+def test_an_app_without_a_file_input_takes_no_upload():
+    with gr.Blocks() as demo:
+        box, echo = gr.Textbox(), gr.Textbox()
+        box.submit(lambda text: text, box, echo)
+    assert not takes_files(demo)
+    port = free_port()
+    start_server(demo, "127.0.0.1", port, options=PageOptions(demo_caps=True))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        refused = upload(url, 20_000)
         assert refused.status_code == 403 and refused.text == "This app takes no file uploads."
-        recording = httpx.post(f"{app.url}gradio_api/process_recording", files={"video": ("v.mp4", b"0" * 100)})
+        recording = httpx.post(f"{url}gradio_api/process_recording", files={"video": ("v.mp4", b"0" * 100)})
         assert recording.status_code == 403
-        assert httpx.get(f"{app.url}gradio_api/info", timeout=30).status_code == 200  # the rest of the API is open
+        assert httpx.get(f"{url}gradio_api/info", timeout=30).status_code == 200  # the rest of the API is open
+    finally:
+        demo.close()
+
+
+def test_the_app_takes_prompt_sets_within_the_demo_cap():
+    with AppServer({}, PageOptions(demo_caps=True)) as app:
+        assert takes_files(app.demo)  # the Evaluate tab's "Upload a set" button
+        assert upload(app.url, 20_000).status_code == 200
+        assert upload(app.url, int(1.5 * MB)).status_code == 413
+        recording = httpx.post(f"{app.url}gradio_api/process_recording", files={"video": ("v.mp4", b"0" * 100)})
+        assert recording.status_code == 403  # the app records nothing, file input or not
 
 
 @pytest.fixture(scope="module")
