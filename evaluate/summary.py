@@ -10,6 +10,7 @@ from compare.repeats import spread
 from compare.result import Result
 from stats.bradley_terry import Game
 from stats.leaderboard import leaderboard
+from stats.style import style_features
 from stats.win_rate import win_rate
 
 from .judge import PairVerdict
@@ -59,11 +60,13 @@ def summarize(stored: StoredEvaluation) -> dict:
     per category when the set has categories."""
     spec = stored.spec
     judged = verdicts(spec, stored.judgements.values())
+    ratings, style = _ratings(stored, judged)
     out: dict = {
         "evaluation_id": stored.id,
         "judge": _judge(spec, judged),
         "pairs": _pairs(spec, judged),
-        "ratings": _ratings(judged),
+        "ratings": ratings,
+        "style": style,
         "columns": _columns(stored, judged),
     }
     categories = {row.id: row.category for row in spec.prompts.rows}
@@ -119,14 +122,26 @@ def _pairs(spec: EvaluationSpec, judged: list[tuple[str, PairVerdict]]) -> list[
     return out
 
 
-def _ratings(judged: list[tuple[str, PairVerdict]]) -> list[dict]:
-    """Bradley–Terry ratings from the verdicts, resampling prompts (a prompt's verdicts go together)."""
+def _ratings(stored: StoredEvaluation, judged: list[tuple[str, PairVerdict]]) -> tuple[list[dict], dict | None]:
+    """Bradley–Terry ratings from the verdicts, raw and style-controlled (answer length and markdown as covariates,
+    as the arena fits votes), resampling prompts (a prompt's verdicts go together); and the style coefficients."""
     names = {1.0: "model_a", 0.0: "model_b", 0.5: "tie"}
-    games = [Game(v.a, v.b, names[v.score_a], group=p) for p, v in judged if v.score_a is not None]
-    return [
-        {"model": r.model, "rating": round(r.rating, 1), "ci_low": round(r.ci_low, 1), "ci_high": round(r.ci_high, 1)}
-        for r in leaderboard(games).rows
+
+    def style(prompt_id: str, column: str):
+        answer = stored.answers.get((prompt_id, column))
+        return style_features(answer.text if answer is not None else "")
+
+    games = [
+        Game(v.a, v.b, names[v.score_a], group=p, style_a=style(p, v.a), style_b=style(p, v.b))
+        for p, v in judged
+        if v.score_a is not None
     ]
+    if not games:
+        return [], None
+    board = leaderboard(games, style_control=True)
+    keep = ("model", "rating", "ci_low", "ci_high", "style_rating", "style_ci_low", "style_ci_high")
+    rows = [{k: v for k, v in r.to_json().items() if k in keep} for r in board.rows]
+    return rows, {name: c.to_json() for name, c in (board.style or {}).items()}
 
 
 def _columns(stored: StoredEvaluation, judged: list[tuple[str, PairVerdict]]) -> list[dict]:

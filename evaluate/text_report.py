@@ -53,11 +53,17 @@ def column_rows(summary: dict) -> list[list[str]]:
     for c in summary["columns"]:
         r = ratings.get(c["model"])
         rating = f"{r['rating']:.0f} ({r['ci_low']:.0f}–{r['ci_high']:.0f})" if r else "—"
+        styled = (
+            f"{r['style_rating']:.0f} ({r['style_ci_low']:.0f}–{r['style_ci_high']:.0f})"
+            if r and r.get("style_rating") is not None
+            else "—"
+        )
         name = c["model"] + (" (also the judge)" if c["judge_is_this_model"] else "")
         rows.append(
             [
                 name,
                 rating,
+                styled,
                 median_range(c["ttft_s"]),
                 median_range(c["total_s"]),
                 median_range(c["tokens_per_s"], 1),
@@ -72,6 +78,7 @@ def column_rows(summary: dict) -> list[list[str]]:
 COLUMN_HEADERS = [
     "column",
     "rating (95%)",
+    "style-controlled (95%)",
     "first token (s)",
     "total (s)",
     "tokens/s",
@@ -79,6 +86,21 @@ COLUMN_HEADERS = [
     "cost",
     "cost per win",
 ]
+
+
+def style_sentence(style: dict) -> str:
+    """What the style coefficients say about this judge, in one sentence, with their values."""
+    values = "; ".join(
+        f"{name} {c['coef']:+.2f} ({c['ci_low']:+.2f} to {c['ci_high']:+.2f})"
+        if c["coef"] is not None
+        else f"{name}: no variation"
+        for name, c in style.items()
+    )
+    return (
+        "Style-controlled ratings refit the verdicts with how much longer and richer in markdown one answer was than "
+        "the other; a positive coefficient means the judge favoured the longer or more formatted answer whatever "
+        f"the column (log-odds per standard deviation, 95% interval): {values}."
+    )
 
 
 def summary_text(summary: dict) -> str:
@@ -92,6 +114,8 @@ def summary_text(summary: dict) -> str:
         "Figures are median (p10–p90) over each column's answers; ratings are Bradley–Terry on the judge's "
         "verdicts, intervals from resampling prompts."
     )
+    if summary.get("style"):
+        lines.append(style_sentence(summary["style"]))
     return "\n".join(lines)
 
 
@@ -111,6 +135,8 @@ def markdown_report(stored: StoredEvaluation, escape=lambda text: text) -> str:
     lines += [f"- {escape(pair_sentence(p))}" for p in summary["pairs"]]
     lines += ["", "## Columns", "", "| " + " | ".join(COLUMN_HEADERS) + " |", "|" + "---|" * len(COLUMN_HEADERS)]
     lines += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in column_rows(summary)]
+    if summary.get("style"):
+        lines += ["", escape(style_sentence(summary["style"]))]
     for name, part in summary.get("categories", {}).items():
         lines += ["", f"### Category: {escape(name)}", ""] + [f"- {escape(pair_sentence(p))}" for p in part["pairs"]]
     judged = {(p, v.a, v.b): v for p, v in verdicts(spec, stored.judgements.values())}

@@ -1,9 +1,10 @@
 """Style of an answer (length in tokens, markdown headers, list items, bold spans) and the style-control covariates.
 
 As LMArena's style control (FastChat's add_markdown_info.py and rating_systems.py): markdown is counted outside
-fenced code blocks; a covariate is the difference between A and B divided by their sum plus one, standardised over
-the games fitted. Length is counted with one tokenizer for every answer (tiktoken's bundled cl100k_base), so the
-measure does not depend on which model wrote the answer or on reasoning tokens it never showed.
+fenced code blocks; a covariate is the difference between A and B divided by their sum plus one, scaled over the
+games fitted (not centred: see style_covariates). Length is counted with one tokenizer for every answer (tiktoken's
+bundled cl100k_base), so the measure does not depend on which model wrote the answer or on reasoning tokens it never
+showed.
 """
 
 from __future__ import annotations
@@ -54,8 +55,12 @@ def style_features(text: str) -> StyleFeatures:
 
 
 def style_covariates(pairs: Sequence[tuple[StyleFeatures, StyleFeatures]], counts: np.ndarray | None = None):
-    """One row per (A, B) pair: (A − B) / (A + B + 1) per feature, standardised (mean 0, sd 1) over the games, each
-    pair counted `counts` times; a feature that never varies stays 0. Returns (covariates, which features vary)."""
+    """One row per (A, B) pair: (A − B) / (A + B + 1) per feature, scaled to a root mean square of 1 over the games,
+    each pair counted `counts` times; a feature that never varies stays 0. Returns (covariates, which features vary).
+
+    Scaled, not centred: a covariate must change sign when A and B swap places and be 0 for answers of equal style.
+    Centring (LMArena subtracts the mean) is harmless when sides are drawn at random, as in a battle, but an
+    evaluation lists each pair in one order, where the mean difference would move into the ratings."""
     a = np.array([p[0].values() for p in pairs], dtype=float).reshape(len(pairs), len(FEATURES))
     b = np.array([p[1].values() for p in pairs], dtype=float).reshape(len(pairs), len(FEATURES))
     diff = (a - b) / (a + b + 1)
@@ -63,9 +68,8 @@ def style_covariates(pairs: Sequence[tuple[StyleFeatures, StyleFeatures]], count
     total = n.sum()
     if total <= 0:
         return np.zeros_like(diff), np.zeros(len(FEATURES), dtype=bool)
-    mean = (n[:, None] * diff).sum(axis=0) / total
-    sd = np.sqrt((n[:, None] * (diff - mean) ** 2).sum(axis=0) / total)
-    varies = sd > 1e-12
+    scale = np.sqrt((n[:, None] * diff**2).sum(axis=0) / total)
+    varies = scale > 1e-12
     out = np.zeros_like(diff)
-    out[:, varies] = (diff[:, varies] - mean[varies]) / sd[varies]
+    out[:, varies] = diff[:, varies] / scale[varies]
     return out, varies

@@ -44,6 +44,14 @@ def prefers_longer(prompt: str) -> str:
     return "Longer is better. " + ("[[A]]" if a > b else "[[B]]" if b > a else "[[C]]")
 
 
+def mostly_longer(prompt: str) -> str:
+    """Prefers the longer answer, except on every fifth question (a judge swayed by length, not ruled by it)."""
+    verdict = prefers_longer(prompt)
+    if question_number(prompt) % 5 == 4:
+        verdict = verdict.replace("[[A]]", "[[b]]").replace("[[B]]", "[[A]]").replace("[[b]]", "[[B]]")
+    return verdict
+
+
 def question_number(prompt: str) -> int:
     found = re.search(r"question (\d+)", prompt)
     return int(found.group(1)) if found else 0
@@ -57,6 +65,12 @@ def long_reply(prompt: str) -> str:
     return " ".join(["long"] * (6 + question_number(prompt) % 5))  # lengths overlap the short model's now and then
 
 
+def wordy_reply(prompt: str) -> str:
+    """Two words longer than the short model's answer, except on every fourth question, two words shorter."""
+    q = question_number(prompt)
+    return " ".join(["short"] * (3 + q % 4 + (2 if q % 4 != 3 else -2)))
+
+
 def numbered_set(n: int) -> PromptSet:
     lines = [json.dumps({"id": f"q{i}", "prompt": f"This is question {i}: say something."}) for i in range(n)]
     return parse_prompt_set("\n".join(lines).encode(), "numbered.jsonl")
@@ -67,8 +81,10 @@ def fake():
     per_model = {
         "short": Behaviour(reply_for=short_reply),
         "long": Behaviour(reply_for=long_reply),
+        "wordy": Behaviour(reply_for=wordy_reply),
         "always-a": Behaviour(reply="Assistant A seems fine. [[A]]"),
         "longer": Behaviour(reply_for=prefers_longer),
+        "mostly-longer": Behaviour(reply_for=mostly_longer),
         "mumbles": Behaviour(reply="Both are interesting."),
     }
     with OpenAIServer(Behaviour(), per_model=per_model) as srv:
@@ -126,6 +142,17 @@ def test_a_judge_preferring_longer_answers_ranks_the_longer_model_first_beyond_n
     assert [r["model"] for r in summary["ratings"]] == ["openai:long", "openai:short"]
     columns = {c["model"]: c for c in summary["columns"]}
     assert columns["openai:long"]["output_tokens"]["median"] > columns["openai:short"]["output_tokens"]["median"]
+
+
+def test_style_control_takes_out_a_judge_that_only_rewards_length(fake, env):
+    fake.reset()
+    summary = summarize(evaluate(env, numbered_set(20), "openai:mostly-longer", ("openai:short", "openai:wordy")))
+    wordy, short = summary["ratings"]
+    assert (wordy["model"], short["model"]) == ("openai:wordy", "openai:short")
+    length = summary["style"]["length"]
+    assert length["coef"] > 0 and length["ci_low"] > 0  # the judge favoured the longer answer, whoever wrote it
+    assert abs(wordy["style_rating"] - short["style_rating"]) < wordy["rating"] - short["rating"]
+    assert wordy["style_ci_low"] < short["style_ci_high"] and short["style_ci_low"] < wordy["style_ci_high"]
 
 
 def test_an_unparseable_verdict_is_counted_apart_never_as_a_tie(fake, env):

@@ -11,7 +11,7 @@ from evaluate.judge import PairVerdict
 from evaluate.repository import StoredEvaluation
 from evaluate.runner import Progress
 from evaluate.summary import verdicts
-from evaluate.text_report import COLUMN_HEADERS, column_rows, judge_sentence
+from evaluate.text_report import COLUMN_HEADERS, column_rows, judge_sentence, style_sentence
 
 PAIR_HEADERS = ["A", "B", "A wins", "B wins", "ties", "unparseable", "A's win rate (95% interval)", "verdict"]
 ANSWER_HEADERS = ["prompt", "category", "column", "answer", "verdicts", "judge's explanations"]
@@ -58,8 +58,9 @@ def columns_frame(summary: dict) -> pd.DataFrame:
 
 
 def summary_markdown(summary: dict, escape) -> str:
-    """The judge's consistency in a sentence."""
-    return escape(judge_sentence(summary["judge"]))
+    """The judge's consistency in a sentence, and what the style coefficients say about it."""
+    text = escape(judge_sentence(summary["judge"]))
+    return text + (f"\n\n{escape(style_sentence(summary['style']))}" if summary.get("style") else "")
 
 
 CATEGORY_HEADERS = ["category", "A", "B", "wins–losses–ties", "A's win rate (95% interval)", "prompts"]
