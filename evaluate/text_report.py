@@ -30,6 +30,11 @@ def judge_sentence(judge: dict) -> str:
     if not judge["model"]:
         return "No judge: answers only."
     if judge["consistency"] is None:
+        if judge["unparseable"]:
+            return (
+                f"Judge {judge['model']}: no verdict could be read ({judge['unparseable']} unparseable: no [[A]], "
+                "[[B]] or [[C]] in the judge's text; a small model often cannot judge, so pick a larger one)."
+            )
         return f"Judge {judge['model']}: no pair judged in both orders yet."
     fav = judge["favoured_when_inconsistent"]
     lean = (

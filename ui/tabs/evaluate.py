@@ -15,7 +15,7 @@ from evaluate.repository import StoredEvaluation
 from evaluate.runner import EvaluationRun, Progress
 from evaluate.service import default_columns
 from evaluate.summary import summarize
-from evaluate.text_report import jsonl_export, markdown_report
+from evaluate.text_report import COLUMN_HEADERS, jsonl_export, markdown_report
 from ui.api.evaluate import evaluation_url, prepare, read_set, repository
 from ui.context import PageContext
 from ui.render import WARNING_MARK, escape_md
@@ -48,15 +48,21 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
     ids = ctx.available_ids
     with gr.Row(equal_height=True):
         set_choice = gr.Dropdown(
-            list(shipped_sets()) + [UPLOADED], value="general", label="Prompt set", elem_id="ev-set", scale=1
+            list(shipped_sets()) + [UPLOADED],
+            value="general",
+            label="Prompt set",
+            elem_id="ev-set",
+            scale=1,
+            min_width=200,
         )
         # A button, not a drop zone: one clear control (the drop zone's inner texts fail contrast and naming checks).
         upload = gr.UploadButton(
-            "Upload a set (JSONL or CSV)", file_types=[".jsonl", ".csv"], elem_id="ev-upload", scale=1
+            "Upload a set (JSONL or CSV)", file_types=[".jsonl", ".csv"], elem_id="ev-upload", scale=1, min_width=200
         )
         uploaded = gr.Markdown(
             "<small>A set has a prompt per row and, optionally, id, system, category and reference.</small>",
             elem_id="ev-uploaded",
+            min_width=200,  # on a phone the row wraps instead of squeezing this to a letter a line
         )
     with gr.Row(equal_height=True):
         models = gr.Dropdown(
@@ -102,7 +108,9 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
             elem_id="ev-categories",
             label="By category (few prompts each: wide intervals)",
         )
-        columns = gr.Dataframe(interactive=False, wrap=True, label="Columns", elem_id="ev-columns")
+        columns = gr.Dataframe(
+            headers=COLUMN_HEADERS, interactive=False, wrap=True, label="Columns", elem_id="ev-columns"
+        )
         with gr.Row(equal_height=True):
             only_disagreed = gr.Checkbox(
                 False, label="Only where the judge disagreed with itself", elem_id="ev-disagreed"
