@@ -60,6 +60,13 @@ def words(n: int, last: str) -> str:
     return " ".join([base[i % len(base)] for i in range(n - 1)] + [last])
 
 
+def fake_server(reply: str, name: str):
+    """A fake OpenAI server process streaming `reply` at RATE tokens/s: (process, url)."""
+    return spawn(
+        ["-m", "tests.fakes.serve", "--protocol", "openai", "--tokens-per-s", str(RATE), "--reply", reply], name, 60
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the browser benchmark and print its table."""
     p = argparse.ArgumentParser(prog="python bench/bench_browser.py", description=__doc__.splitlines()[0])
@@ -74,35 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     procs, proxies, app = [], [], None
     try:
-        short_srv, short_url = spawn(
-            [
-                "-m",
-                "tests.fakes.serve",
-                "--protocol",
-                "openai",
-                "--tokens-per-s",
-                str(RATE),
-                "--reply",
-                words(SHORT_WORDS, SHORT_END),
-            ],
-            "short fake server",
-            60,
-        )
+        short_srv, short_url = fake_server(words(SHORT_WORDS, SHORT_END), "short fake server")
         procs.append(short_srv)
-        long_srv, long_url = spawn(
-            [
-                "-m",
-                "tests.fakes.serve",
-                "--protocol",
-                "openai",
-                "--tokens-per-s",
-                str(RATE),
-                "--reply",
-                words(LONG_WORDS, MARKER),
-            ],
-            "long fake server",
-            60,
-        )
+        long_srv, long_url = fake_server(words(LONG_WORDS, MARKER), "long fake server")
         procs.append(long_srv)
         short_proxy = TimingProxy(host_port(short_url))
         long_proxy = TimingProxy(host_port(long_url), MARKER.encode())
@@ -116,22 +97,11 @@ def main(argv: list[str] | None = None) -> int:
                 "GROQ_BASE_URL": long_proxy.url + "/v1",
             }
         ).start()
-        bare, bare_url = spawn(
-            ["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft"], "echo app", 120
-        )
+        echo = ["bench/echo_app.py", "--base-url", short_proxy.url + "/v1", "--model", "ttft"]
+        bare, bare_url = spawn(echo, "echo app", 120)
         procs.append(bare)
         shaped, shaped_url = spawn(
-            [
-                "bench/echo_app.py",
-                "--base-url",
-                short_proxy.url + "/v1",
-                "--model",
-                "ttft",
-                "--extra-inputs",
-                "29",
-                "--extra-outputs",
-                "18",
-            ],
+            [*echo, "--extra-inputs", "29", "--extra-outputs", "18"],
             "30-in/19-out echo app",
             120,
         )

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import prices as price_table
-from .base import BaseProvider, ModelSource, ProviderError
-from .model_listing import ListingCache, failure_note, live_models, merge
+from .base import BaseProvider, ModelSource
+from .discovery import discover
+from .model_listing import ListingCache
 from .param_rules import ParamRules, rules_for
 from .prices import TableModel
 from .settings import CATALOG_PRICES, Settings
@@ -239,68 +240,4 @@ class Registry:
 
     async def discover(self, timeout: float = DISCOVERY_TIMEOUT_S) -> list[ModelInfo]:
         """Every known model with whether it is usable now and why not; concurrent, bounded, never raises."""
-        names = list(self.providers)
-        # SDK imports take up to a second: done on worker threads first, the timeout measures only the servers.
-        loop = asyncio.get_running_loop()
-        asking = {id(c): c for n in names if self._asks_server(n) and (c := self.providers[n].clients)}
-        await asyncio.gather(*(asyncio.to_thread(c.prepare, loop) for c in asking.values()), return_exceptions=True)
-        results = await asyncio.gather(*(self._discover_one(n, timeout) for n in names), return_exceptions=True)
-        found: list[ModelInfo] = []
-        for name, result in zip(names, results):
-            if isinstance(result, BaseException):
-                found.append(self.info(f"{name}:*", False, f"discovery failed: {type(result).__name__}"))
-            else:
-                found.extend(result)
-        return found
-
-    async def _discover_one(self, name: str, timeout: float) -> list[ModelInfo]:
-        provider = self.providers[name]
-        reason = provider.unavailable_reason()
-        if reason:
-            unusable = [self.info(f"{name}:{m}", False, reason) for m in provider.catalog_models()]
-            return unusable or [self.info(f"{name}:*", False, reason)]
-        rows: dict[str, str | None]
-        if provider.models_from != ModelSource.SERVER:
-            rows = await self._merge_live(name, provider, timeout)
-        else:
-            try:
-                rows = dict.fromkeys(await asyncio.wait_for(provider.server_models(), timeout))
-            except TimeoutError:
-                where = provider.base_url or "?"
-                return [
-                    self.info(f"{name}:*", False, f"{provider.label} did not answer at {where} within {timeout:g} s")
-                ]
-            except ProviderError as exc:
-                down = "connect" in exc.message or "not running" in exc.message
-                message = f"{provider.label} is not running at {provider.base_url}" if down else exc.message
-                return [self.info(f"{name}:*", False, message)]
-        out = []
-        for m, note in rows.items():
-            model_reason = provider.model_reason(m)
-            out.append(self.info(f"{name}:{m}", model_reason is None, model_reason, note))
-        return out or [self.info(f"{name}:*", False, f"{provider.label} has no models installed")]
-
-    def _asks_server(self, name: str) -> bool:
-        """Whether discovery will send this provider a request now."""
-        provider = self.providers[name]
-        if provider.unavailable_reason() is not None:
-            return False
-        if provider.models_from == ModelSource.CATALOG_AND_SERVER:
-            return self.listings.get(name) is None
-        return provider.models_from == ModelSource.SERVER
-
-    async def _merge_live(self, name: str, provider: BaseProvider, timeout: float) -> dict[str, str | None]:
-        """Model name -> note: the catalog rows, merged with the provider's own list when it has one."""
-        models = provider.catalog_models()
-        if provider.models_from != ModelSource.CATALOG_AND_SERVER:
-            return dict.fromkeys(models)
-        custom = provider.connection.custom
-        try:
-            served = await live_models(provider, self.listings, timeout, official=not custom)
-        except Exception as exc:  # any listing failure: the catalog rows stay usable, the reason is shown
-            self.listing_notes[name] = note = failure_note(provider, exc)
-            return dict.fromkeys(models, note)
-        self.listing_notes.pop(name, None)
-        # An overridden base URL may be a proxy that serves the catalog's names without listing them.
-        missing = f"not in the models list of the server at {provider.base_url} (a proxy may still serve it)"
-        return {m: None if m in served or not custom else missing for m in merge(models, served)}
+        return await discover(self, timeout)
