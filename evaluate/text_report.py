@@ -124,9 +124,10 @@ def summary_text(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(stored: StoredEvaluation, escape=lambda text: text) -> str:
-    """The whole evaluation as Markdown: settings, judge, pairs, columns, categories, then every prompt's answers."""
-    spec, summary = stored.spec, summarize(stored)
+def markdown_report(stored: StoredEvaluation, escape=lambda text: text, summary: dict | None = None) -> str:
+    """The whole evaluation as Markdown: settings, judge, pairs, columns, categories, then every prompt's answers
+    (`summary`: summarize(stored), when the caller has it already)."""
+    spec, summary = stored.spec, summary or summarize(stored)
     lines = [
         f"# Evaluation {stored.id}",
         "",

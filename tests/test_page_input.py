@@ -8,10 +8,10 @@ import pytest
 
 from providers import Settings
 from tests.appserver import ISOLATION_ENV
+from tests.page_helpers import page_values
 from ui.context import PageContext
 from ui.render import WARNING_MARK
 from ui.tabs.column_settings import pack_columns
-from ui.tabs.column_view import empty_history
 from ui.tabs.compare_run import run_stream
 
 LOCAL = pack_columns(["local:smollm2"], ["(shared)"], ["shared"])
@@ -23,18 +23,7 @@ def ctx():
 
 
 def frames(ctx, packed, **changes) -> list:
-    page = dict(
-        prompt="Hi",
-        system="",
-        temperature=0.7,
-        max_tokens=16,
-        top_p=1.0,
-        seed=None,
-        reasoning="default",
-        n_columns=1,
-        history=empty_history(),
-    )
-    page.update(changes)
+    page = page_values(**changes)
 
     async def collect():
         return [f async for f in run_stream(ctx, "session", {**page, "column_settings": packed})]

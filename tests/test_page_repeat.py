@@ -10,10 +10,10 @@ from providers import Settings
 from tests.appserver import ISOLATION_ENV
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.server import Behaviour
+from tests.page_helpers import page_values
 from ui.context import PageContext
 from ui.render import WARNING_MARK
 from ui.tabs.column_settings import pack_columns
-from ui.tabs.column_view import empty_history
 from ui.tabs.compare_run import run_stream, stop_run
 from ui.tabs.repeat_page import run_choices, run_views
 
@@ -22,17 +22,7 @@ TWO = pack_columns(["openai:a", "openai:broken"], ["(shared)", "(shared)"], ["sh
 
 def frames(ctx, repeat, packed=TWO, on_frame=None, n_columns=2) -> list:
     """Every frame of one page run; `on_frame(frame)` (async) is awaited after each."""
-    page = dict(
-        prompt="Hi",
-        system="",
-        temperature=0.7,
-        max_tokens=16,
-        top_p=1.0,
-        seed=None,
-        reasoning="default",
-        n_columns=n_columns,
-        history=empty_history(),
-    )
+    page = page_values(n_columns=n_columns)
 
     async def collect():
         out = []

@@ -144,7 +144,7 @@ def make_evaluate_api(ctx: PageContext) -> Callable:
         async with cancelled_if_abandoned(job.run.cancel):  # a caller that went away stops spending
             await job.run.run()
         return {
-            **result_objects(job.stored),
+            **(await asyncio.to_thread(result_objects, job.stored)),  # the summary's bootstraps: off the loop
             "url": evaluation_url(request, job.stored.id),
             "estimate": job.estimate.describe() if job.estimate else None,
         }

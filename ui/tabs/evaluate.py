@@ -176,7 +176,7 @@ def build_evaluate_tab(ctx: PageContext) -> dict:
                 task.cancel()
         stopped = latest and latest[-1].done < latest[-1].total
         note = "Stopped: resume it with its id to finish; nothing already answered is asked again." if stopped else ""
-        results = {parts[name]: value for name, value in _results(ctx, job.stored).items()}
+        results = {parts[name]: value for name, value in (await _results(ctx, job.stored)).items()}
         yield {
             **results,
             progress: progress_html(latest[-1] if latest else None, note),
@@ -226,21 +226,29 @@ def _read(ctx: PageContext, choice: str, upload):
     return read_set(ctx, choice)
 
 
-def _results(ctx: PageContext, stored: StoredEvaluation) -> dict:
+async def _results(ctx: PageContext, stored: StoredEvaluation) -> dict:
     """The result components' values for a finished (or stopped) evaluation."""
+    # summarising (two bootstraps), the tables and the downloads take a noticeable part of a second: off the loop
+    values = await asyncio.to_thread(_result_values, ctx, stored)
+    values["category"] = gr.Dropdown([ALL, *stored.spec.prompts.categories], value=ALL)
+    values["jsonl_file"] = gr.File(str(values["jsonl_file"]), visible=True)
+    values["md_file"] = gr.File(str(values["md_file"]), visible=True)
+    return values
+
+
+def _result_values(ctx: PageContext, stored: StoredEvaluation) -> dict:
     summary = summarize(stored)
     folder = ctx.downloads_dir
     stamp = f"evaluation-{time.strftime('%Y%m%d-%H%M%S')}-{stored.id[:8]}"
     jsonl, md = folder / f"{stamp}.jsonl", folder / f"{stamp}.md"
     jsonl.write_text(jsonl_export(stored), encoding="utf-8")
-    md.write_text(markdown_report(stored), encoding="utf-8")
+    md.write_text(markdown_report(stored, summary=summary), encoding="utf-8")
     return {
         "judge_line": summary_markdown(summary, escape_md),
         "pairs": pairs_frame(summary),
         "categories": categories_frame(summary),
         "columns": columns_frame(summary),
-        "category": gr.Dropdown([ALL, *stored.spec.prompts.categories], value=ALL),
         "answers": answers_frame(stored),
-        "jsonl_file": gr.File(str(jsonl), visible=True),
-        "md_file": gr.File(str(md), visible=True),
+        "jsonl_file": jsonl,
+        "md_file": md,
     }
